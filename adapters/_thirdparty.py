@@ -1,0 +1,26 @@
+"""Shared loader for third-party backends that mirror the multiprocessing module layout."""
+
+from __future__ import annotations
+
+import importlib
+
+from mpconform.adapter import Adapter
+from mpconform.errors import BackendNotInstalled
+
+
+def load_mirror(name: str, requirement: str, description: str) -> Adapter:
+    try:
+        module = importlib.import_module(name)
+    except ImportError as exc:
+        if exc.name not in (name, None):
+            raise  # installed but broken: let the registry report the real import error
+        raise BackendNotInstalled(name, requirement) from None
+    adapter = Adapter.from_module(module, name=name)
+    return Adapter(
+        name=adapter.name,
+        get_context=adapter.get_context,
+        start_methods=adapter.start_methods,
+        version=adapter.version,
+        connection=adapter.connection,
+        description=description,
+    )

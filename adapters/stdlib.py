@@ -1,0 +1,20 @@
+"""CPython's own multiprocessing: the reference every other backend is compared with."""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import platform
+
+from mpconform.adapter import Adapter
+
+
+def load() -> Adapter:
+    return Adapter(
+        name="stdlib",
+        get_context=multiprocessing.get_context,
+        start_methods=tuple(multiprocessing.get_all_start_methods()),
+        version=platform.python_version(),
+        connection=multiprocessing.connection,
+        description="CPython multiprocessing (the reference)",
+    )

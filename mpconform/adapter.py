@@ -1,0 +1,167 @@
+"""The one protocol between the harness and a backend.
+
+An adapter is plain data plus one function, so that writing one for a new backend is a few
+lines and never touches the harness (the shape pytest-xdist uses for its schedulers).
+Capabilities are probed from the API itself: a name the context lacks is a missing
+capability. An adapter can also declare a capability unsupported with a reason, for
+features that exist by name but cannot work (a thread backend's ``Process.terminate``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable, Optional
+
+from .errors import ConfigError
+
+# The multiprocessing API surface the suite knows how to test. "connection.X" names are looked
+# up on the adapter's connection module, "A.B" names on attribute B of context attribute A.
+KNOWN_CAPABILITIES: tuple[str, ...] = (
+    "Process",
+    "Process.start",
+    "Process.join",
+    "Process.is_alive",
+    "Process.terminate",
+    "Process.kill",
+    "Process.close",
+    "Process.exitcode",
+    "Process.pid",
+    "Process.ident",
+    "Process.sentinel",
+    "Process.daemon",
+    "Process.name",
+    "current_process",
+    "parent_process",
+    "active_children",
+    "Queue",
+    "SimpleQueue",
+    "JoinableQueue",
+    "Pipe",
+    "Lock",
+    "RLock",
+    "Semaphore",
+    "BoundedSemaphore",
+    "Condition",
+    "Event",
+    "Barrier",
+    "Value",
+    "Array",
+    "RawValue",
+    "RawArray",
+    "Manager",
+    "Pool",
+    "connection.wait",
+    "connection.Listener",
+    "connection.Client",
+)
+
+# What a child of each known start method sees of its parent's memory. Used by properties
+# that depend on it (a fork child sees module globals mutated before start, a spawn child
+# re-imports them fresh, a thread shares them).
+MEMORY_MODEL: Mapping[str, str] = {
+    "fork": "copied",
+    "spawn": "fresh",
+    "forkserver": "fresh",
+    "thread": "shared",
+}
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """Describes one backend.
+
+    ``get_context(start_method)`` returns an object exposing the multiprocessing API
+    (``Process``, ``Queue``, ``Lock``...), like ``multiprocessing.get_context`` does.
+    ``unsupported`` maps capability names to the reason they cannot work on this backend.
+    ``memory_model`` overrides :data:`MEMORY_MODEL` for custom start method names.
+    """
+
+    name: str
+    get_context: Callable[[str], Any]
+    start_methods: tuple[str, ...]
+    version: Optional[str] = None
+    connection: Optional[ModuleType] = None
+    unsupported: Mapping[str, str] = field(default_factory=dict)
+    memory_model: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ConfigError("adapter name must be a non-empty string")
+        if not callable(self.get_context):
+            raise ConfigError(f"adapter {self.name!r}: get_context must be callable")
+        methods = tuple(self.start_methods)
+        if not methods or not all(isinstance(m, str) and m for m in methods):
+            raise ConfigError(
+                f"adapter {self.name!r}: start_methods must be a non-empty sequence of names"
+            )
+        object.__setattr__(self, "start_methods", methods)
+        object.__setattr__(self, "unsupported", dict(self.unsupported))
+        object.__setattr__(self, "memory_model", dict(self.memory_model))
+
+    def memory_model_of(self, start_method: str) -> Optional[str]:
+        """``copied``, ``fresh`` or ``shared``; None when nobody said (no reference exists)."""
+        return self.memory_model.get(start_method, MEMORY_MODEL.get(start_method))
+
+    def missing(self, ctx: Any, capability: str) -> Optional[str]:
+        """Why ``capability`` is unavailable on ``ctx``, or None when it is available."""
+        if capability in self.unsupported:
+            return self.unsupported[capability]
+        head, _, rest = capability.partition(".")
+        if head == "connection":
+            if self.connection is None:
+                return f"{self.name} provides no connection module"
+            obj: Any = self.connection
+            path = rest.split(".")
+        else:
+            obj = ctx
+            path = capability.split(".")
+        for part in path:
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                return f"{self.name} has no {capability}"
+            except Exception as exc:  # a broken property is also a missing capability
+                return f"{self.name}: looking up {capability} raised {type(exc).__name__}: {exc}"
+        return None
+
+    def capabilities(self, ctx: Any) -> dict[str, Optional[str]]:
+        """Every known capability mapped to None (available) or the reason it is missing."""
+        return {cap: self.missing(ctx, cap) for cap in KNOWN_CAPABILITIES}
+
+    @classmethod
+    def from_module(
+        cls,
+        module: ModuleType,
+        *,
+        name: Optional[str] = None,
+        get_context: Optional[Callable[..., Any]] = None,
+    ) -> Adapter:
+        """Build an adapter for anything that looks like the ``multiprocessing`` module."""
+        get_ctx = get_context or getattr(module, "get_context", None)
+        label = name or module.__name__.split(".")[0]
+        if get_ctx is None:
+            raise ConfigError(
+                f"{module.__name__} has no get_context(); point --backend at an Adapter instead"
+            )
+        all_methods = getattr(module, "get_all_start_methods", None)
+        if all_methods is not None:
+            methods = tuple(all_methods())
+        else:
+            methods = (get_ctx().get_start_method(),)
+        connection: Optional[ModuleType]
+        try:
+            connection = importlib.import_module(module.__name__ + ".connection")
+        except ImportError:
+            connection = None
+        version = getattr(module, "__version__", None)
+        return cls(
+            name=label,
+            get_context=get_ctx,
+            start_methods=methods,
+            version=str(version) if version is not None else None,
+            connection=connection,
+        )

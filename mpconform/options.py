@@ -1,0 +1,122 @@
+"""Options of the pytest plugin, each settable on the command line, in ini or by env var.
+
+Precedence: command line, then ini file, then environment, then default. Resolution checks
+everything up front and raises ConfigError, so a typo fails in a second with one line, not
+after minutes of collection.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pytest
+
+from . import profiles, registry
+from .adapter import Adapter
+from .errors import ConfigError
+from .target import Target
+
+# (option name, ini/env key, help)
+OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("--mp-backend", "mp_backend", "backend(s) to test: stdlib, dummy, billiard, multiprocess, "
+     "an entry-point name or module:attr; comma-separated or repeated (default: stdlib)"),
+    ("--mp-start-method", "mp_start_method", "start method(s), comma-separated "
+     "(default: every one the backend supports)"),
+    ("--mp-profile", "mp_profile", "Hypothesis budget: dev, ci (default, derandomized) or thorough"),
+    ("--mp-report-dir", "mp_report_dir", "write results.json, report.md and report.html here"),
+    ("--mp-timeout", "mp_timeout", "seconds per test before it ends as TIMEOUT "
+     "(default: set by the profile)"),
+)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mpconform", "multiprocessing backend conformance")
+    for flag, key, help_text in OPTIONS:
+        env = "MPCONFORM_" + key[3:].upper()
+        group.addoption(
+            flag, dest=key, action="append", default=None, help=f"{help_text} [env {env}]"
+        )
+        parser.addini(key, help=help_text, default=None)
+
+
+def _raw(config: pytest.Config, key: str) -> Optional[list[str]]:
+    cli = config.getoption(key)
+    if cli:
+        return list(cli)
+    ini = config.getini(key)
+    if ini:
+        return [ini] if isinstance(ini, str) else list(ini)
+    env = os.environ.get("MPCONFORM_" + key[3:].upper())
+    if env:
+        return [env]
+    return None
+
+
+def _split(values: Optional[list[str]]) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+def _single(config: pytest.Config, key: str) -> Optional[str]:
+    values = _split(_raw(config, key))
+    if len(values) > 1:
+        raise ConfigError(f"{key.replace('_', '-')} takes one value, got {', '.join(values)}")
+    return values[0] if values else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    adapters: tuple[Adapter, ...]
+    targets: tuple[Target, ...]
+    profile: profiles.Profile
+    timeout: float
+    report_dir: Optional[str]
+    seed: Optional[Any]
+
+
+def resolve(config: pytest.Config) -> Settings:
+    names = _split(_raw(config, "mp_backend")) or ["stdlib"]
+    adapters: list[Adapter] = []
+    for name in dict.fromkeys(names):
+        adapters.append(registry.resolve(name))
+    methods = _split(_raw(config, "mp_start_method"))
+    targets: list[Target] = []
+    for adapter in adapters:
+        chosen = list(dict.fromkeys(methods)) or list(adapter.start_methods)
+        for method in chosen:
+            if method not in adapter.start_methods:
+                raise ConfigError(
+                    f"backend {adapter.name!r} has no start method {method!r}; "
+                    f"it offers: {', '.join(adapter.start_methods)}"
+                )
+            targets.append(Target(adapter, method))
+    seed = config.getoption("hypothesis_seed", None)
+    profile = profiles.activate(_single(config, "mp_profile") or "ci", seeded=seed is not None)
+    timeout_text = _single(config, "mp_timeout")
+    timeout = profile.timeout
+    if timeout_text is not None:
+        try:
+            timeout = float(timeout_text)
+        except ValueError:
+            raise ConfigError(f"--mp-timeout must be a number of seconds, not {timeout_text!r}")
+        if timeout <= 0:
+            raise ConfigError("--mp-timeout must be positive")
+    report_dir = _single(config, "mp_report_dir")
+    if report_dir is not None:
+        report_dir = check_writable_dir(report_dir)
+    return Settings(tuple(adapters), tuple(targets), profile, timeout, report_dir, seed)
+
+
+def check_writable_dir(path: str) -> str:
+    path = os.path.abspath(path)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"report directory {path!r} cannot be created: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"report directory {path!r} is not writable; choose another with --report")
+    return path

@@ -1,0 +1,220 @@
+"""The pytest plugin (entry point ``pytest11``): backends x start methods, verdicts, reports.
+
+It is inert for tests that do not take the ``mp`` argument, so installing mpconform next to
+another project's suite changes nothing there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any, Optional
+
+import pytest
+
+from . import processes, semaphores
+from .classify import falsifying_example, phase_message, phase_status
+from .deadline import GRACE_SECONDS, deadline
+from .errors import USAGE_EXIT_CODE, ConfigError
+from .options import Settings, add_options, resolve
+from .outcomes import LeakDetected
+from .recorder import Recorder
+from .status import Status
+from .target import Target
+
+SETTINGS = pytest.StashKey[Settings]()
+_BASELINE = pytest.StashKey[frozenset]()
+_SEMS = pytest.StashKey[frozenset]()
+_SESSION_BASELINE = pytest.StashKey[frozenset]()
+LEAK_GRACE = 1.0  # seconds a just-stopped child may take to disappear before it counts
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "mp_requires(*capabilities): end as UNSUPPORTED unless the backend has them"
+    )
+    config.addinivalue_line("markers", "mp_area(name): the feature area this test reports under")
+    config.addinivalue_line(
+        "markers",
+        "mp_basis(basis): 'docs' (documented behaviour) or 'cpython' (the docs are silent; "
+        "CPython's behaviour is the spec)",
+    )
+    try:
+        settings = resolve(config)
+    except ConfigError as exc:
+        pytest.exit(f"mpconform: {exc}", returncode=USAGE_EXIT_CODE)
+    config.stash[SETTINGS] = settings
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(Recorder(config, settings), "mpconform-recorder")
+
+
+def target_of(item: pytest.Item) -> Optional[Target]:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    value = callspec.params.get("mp")
+    return value if isinstance(value, Target) else None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "mp" not in metafunc.fixturenames:
+        return
+    targets = metafunc.config.stash[SETTINGS].targets
+    metafunc.parametrize("mp", targets, ids=[t.id for t in targets])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # pytest-timeout's thread method is the backstop behind our own SIGALRM deadline: it fires
+    # only if a test never returns to the interpreter, and it works under xdist.
+    backstop = config.stash[SETTINGS].timeout + 3 * GRACE_SECONDS
+    for item in items:
+        if target_of(item) is not None and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(backstop, method="thread"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not _runs_tests(session.config):
+        return
+    processes.become_subreaper()
+    session.config.stash[_SESSION_BASELINE] = processes.snapshot()
+
+
+def _runs_tests(config: pytest.Config) -> bool:
+    """False in an xdist controller, which only distributes tests."""
+    if hasattr(config, "workerinput"):
+        return True
+    return config.getoption("dist", "no") == "no" or not config.getoption("numprocesses", None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    target = target_of(item)
+    if target is None:
+        return
+    semaphores.stamp_prefix()
+    item.stash[_BASELINE] = processes.snapshot()
+    item.stash[_SEMS] = semaphores.ours()
+    for marker in item.iter_markers("mp_requires"):
+        target.require(*marker.args)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    if target_of(item) is None:
+        return (yield)
+    timeout = item.config.stash[SETTINGS].timeout
+
+    def kill_what_the_test_started() -> str:
+        strays = processes.strays(item.stash.get(_BASELINE, frozenset()))
+        processes.kill_tree(strays)
+        return f"killed {len(strays)} process(es) it started" if strays else ""
+
+    with deadline(timeout, kill_what_the_test_started):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: Optional[pytest.Item]) -> Iterator[None]:
+    target = target_of(item)
+    try:
+        result = yield
+    finally:
+        leaks = _collect_leaks(item, target) if target is not None else []
+    if leaks:
+        raise LeakDetected("left behind: " + "; ".join(leaks))
+    return result
+
+
+def _collect_leaks(item: pytest.Item, target: Target) -> list[str]:
+    """What the test left running or allocated; kills the processes so the next test is clean."""
+    baseline = item.stash.get(_BASELINE, None)
+    if baseline is None:
+        return []
+    strays = processes.strays(baseline)
+    end = time.monotonic() + LEAK_GRACE
+    while strays and time.monotonic() < end:
+        time.sleep(0.02)
+        strays = processes.strays(baseline)
+    found = [f"process {s}" for s in processes.describe(strays)]
+    if strays:
+        processes.kill_tree(strays)
+    with contextlib.suppress(Exception):
+        target.ctx.active_children()  # lets the backend reap what it started
+    processes.reap_orphans()
+    found += [f"semaphore /dev/shm/{name}" for name in semaphores.leaked_since(item.stash[_SEMS])]
+    return found
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+    report = yield
+    target = target_of(item)
+    if target is None:
+        return report
+    longrepr = str(report.longrepr) if report.longrepr is not None else ""
+    wasxfail = hasattr(report, "wasxfail")
+    status = phase_status(call.when, report.outcome, call.excinfo, wasxfail, longrepr)
+    message = phase_message(call.excinfo, report.outcome, longrepr)
+    if wasxfail and not message:
+        message = str(report.wasxfail)
+    example = falsifying_example(call.excinfo.value) if call.excinfo is not None else None
+    area_marker = item.get_closest_marker("mp_area")
+    basis_marker = item.get_closest_marker("mp_basis")
+    function = getattr(item, "function", None)
+    doc = (getattr(function, "__doc__", None) or "").strip().splitlines()
+    module = getattr(getattr(item, "module", None), "__name__", "")
+    report.mpconform = {
+        "status": status.value,
+        "message": message,
+        "falsifying_example": example,
+        "module": module,
+        "line": getattr(getattr(function, "__code__", None), "co_firstlineno", 0),
+        "area": area_marker.args[0] if area_marker else module.rsplit(".", 1)[-1],
+        "feature": getattr(item, "originalname", item.name),
+        "title": doc[0] if doc else getattr(item, "originalname", item.name),
+        "basis": basis_marker.args[0] if basis_marker else "docs",
+        "backend": target.adapter.name,
+        "start_method": target.start_method,
+    }
+    return report
+
+
+_DISPLAY = {
+    Status.UNSUPPORTED: ("unsupported", "U"),
+    Status.TIMEOUT: ("failed", "T"),
+    Status.CRASH: ("failed", "C"),
+    Status.LEAK: ("error", "L"),
+}
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    info = getattr(report, "mpconform", None)
+    if not info:
+        return None
+    status = Status(info["status"])
+    if status in _DISPLAY:
+        category, letter = _DISPLAY[status]
+        return category, letter, status.value
+    return None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if not _runs_tests(config) or _SESSION_BASELINE not in config.stash:
+        return
+    strays = processes.strays(config.stash[_SESSION_BASELINE])
+    leftovers = [str(s) for s in processes.describe(strays)]
+    processes.kill_tree(strays)
+    processes.reap_orphans()
+    if hasattr(config, "workeroutput"):
+        config.workeroutput["mpconform_leftovers"] = leftovers
+    else:
+        recorder = config.pluginmanager.get_plugin("mpconform-recorder")
+        if recorder is not None:
+            recorder.leftovers.extend(leftovers)
+

@@ -1,0 +1,93 @@
+"""Hypothesis budgets per profile, scaled by what one example costs.
+
+Process start-up dominates these properties (spawn is 50-100 ms), so a flat
+``max_examples`` either wastes minutes or tests nothing. Each property declares its cost
+class and the active profile decides the count. Profiles are applied per test through
+:func:`budget` rather than by loading a global Hypothesis profile, so installing mpconform
+never changes the settings of unrelated Hypothesis tests in the same environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, settings
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    examples: dict[str, int]  # cost class -> max_examples
+    derandomize: bool
+    use_database: bool
+    timeout: float  # seconds per test before TIMEOUT
+    description: str
+
+
+PROFILES: dict[str, Profile] = {
+    "dev": Profile(
+        "dev", {"cheap": 25, "process": 4, "heavy": 2}, False, True, 60.0, "fast feedback"
+    ),
+    "ci": Profile(
+        "ci",
+        {"cheap": 100, "process": 12, "heavy": 5},
+        True,
+        False,
+        180.0,
+        "default; derandomized so every run tries the same examples",
+    ),
+    "thorough": Profile(
+        "thorough",
+        {"cheap": 1000, "process": 120, "heavy": 40},
+        False,
+        True,
+        1800.0,
+        "nightly runs",
+    ),
+}
+COSTS = ("cheap", "process", "heavy")
+
+_state = {"profile": "ci", "seeded": False}
+
+
+def get(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown profile {name!r}; choose one of: {', '.join(PROFILES)}"
+        ) from None
+
+
+def activate(name: str, *, seeded: bool = False) -> Profile:
+    """Select the profile for tests collected from now on.
+
+    ``seeded``: the user passed ``--hypothesis-seed``; derandomization would ignore it.
+    """
+    profile = get(name)
+    _state["profile"] = name
+    _state["seeded"] = seeded
+    return profile
+
+
+def active() -> Profile:
+    return PROFILES[str(_state["profile"])]
+
+
+def budget(cost: str) -> settings:
+    """Hypothesis settings for a property whose examples cost ``cost`` (see COSTS)."""
+    if cost not in COSTS:
+        raise ValueError(f"cost must be one of {COSTS}, not {cost!r}")
+    profile = active()
+    kwargs: dict = {}
+    if not profile.use_database:
+        kwargs["database"] = None
+    return settings(
+        max_examples=profile.examples[cost],
+        deadline=None,
+        derandomize=profile.derandomize and not _state["seeded"],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        **kwargs,
+    )

@@ -1,0 +1,194 @@
+"""Collects verdicts where reports arrive (serial run or xdist controller) and writes results.
+
+Works from the report objects only, which xdist ships from workers, so a distributed run and
+a serial run produce the same results. A test whose worker crashed arrives as a bare report
+with no mpconform data: it becomes CRASH, its backend and start method read off its id.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import Counter
+from typing import Any, Optional
+
+import hypothesis
+import pytest
+
+from . import results
+from .classify import MAX_MESSAGE, combine
+from .options import Settings
+from .status import SEVERITY_ORDER, Status
+
+RESULTS_NAME = "results.json"
+_PARAM_ID = re.compile(r"\[(?P<id>[^\[\]]+)\]$")
+
+
+class Recorder:
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.phases: dict[str, dict[str, tuple[Status, str]]] = {}
+        self.static: dict[str, dict[str, Any]] = {}
+        self.durations: Counter[str] = Counter()
+        self.details: dict[str, str] = {}
+        self.leftovers: list[str] = []
+        self.started = results.now()
+        self.t0 = time.monotonic()
+        self.written: Optional[str] = None
+        self.targets = {t.id: t for t in settings.targets}
+
+    # -- collecting ------------------------------------------------------------------------
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        info = getattr(report, "mpconform", None)
+        if info is None:
+            info = self._crash_info(report)
+            if info is None:
+                return
+        nodeid = report.nodeid
+        self.static.setdefault(nodeid, {k: v for k, v in info.items() if k not in _PHASE_KEYS})
+        status = Status(info["status"])
+        self.phases.setdefault(nodeid, {})[report.when] = (status, info["message"])
+        if info.get("falsifying_example"):
+            self.static[nodeid]["falsifying_example"] = info["falsifying_example"]
+        self.durations[nodeid] += float(getattr(report, "duration", 0.0) or 0.0)
+        if report.failed and report.longrepr is not None:
+            self.details[nodeid] = str(report.longrepr)[: results.MAX_DETAILS]
+
+    def _crash_info(self, report: pytest.TestReport) -> Optional[dict[str, Any]]:
+        """xdist's synthetic report for a test whose worker died."""
+        if report.when != "???" or not report.failed:
+            return None
+        match = _PARAM_ID.search(report.nodeid)
+        target = self.targets.get(match.group("id")) if match else None
+        if target is None:
+            return None
+        name = report.nodeid.split("::")[-1]
+        feature = name.split("[", 1)[0]
+        return {
+            "status": Status.CRASH.value,
+            "message": "the pytest worker running this test crashed (see details)",
+            "falsifying_example": None,
+            "module": "",
+            "line": 0,
+            "area": "",
+            "feature": feature,
+            "title": feature,
+            "basis": "docs",
+            "backend": target.adapter.name,
+            "start_method": target.start_method,
+        }
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        output = getattr(node, "workeroutput", None) or {}
+        self.leftovers.extend(output.get("mpconform_leftovers", []))
+
+    # -- results ---------------------------------------------------------------------------
+    def test_results(self) -> list[results.TestResult]:
+        known_area = {
+            s["feature"]: (s["area"], s["module"], s["line"], s["title"])
+            for s in self.static.values()
+            if s["area"]
+        }
+        out = []
+        for nodeid, phases in self.phases.items():
+            static = dict(self.static[nodeid])
+            if not static["area"] and static["feature"] in known_area:
+                area, module, line, title = known_area[static["feature"]]
+                static.update(area=area, module=module, line=line, title=title)
+            status, message = combine(phases)
+            out.append(
+                results.TestResult(
+                    nodeid=nodeid,
+                    module=static["module"],
+                    line=static["line"],
+                    area=static["area"] or "unknown",
+                    feature=static["feature"],
+                    title=static["title"],
+                    basis=static["basis"],
+                    backend=static["backend"],
+                    start_method=static["start_method"],
+                    status=status.value,
+                    duration=round(self.durations[nodeid], 4),
+                    message=message[:MAX_MESSAGE],
+                    falsifying_example=static.get("falsifying_example"),
+                    details=self.details.get(nodeid, "") if status is not Status.PASS else "",
+                )
+            )
+        return out
+
+    def run_info(self, exitstatus: int) -> results.RunInfo:
+        python, plat = results.environment()
+        settings = self.settings
+        backends = []
+        for adapter in settings.adapters:
+            methods = [t.start_method for t in settings.targets if t.adapter is adapter]
+            missing: dict[str, dict[str, str]] = {}
+            for target in settings.targets:
+                if target.adapter is adapter:
+                    caps = adapter.capabilities(target.ctx)
+                    missing[target.start_method] = {k: v for k, v in caps.items() if v}
+            backends.append(
+                {
+                    "name": adapter.name,
+                    "version": adapter.version,
+                    "description": adapter.description,
+                    "start_methods": methods,
+                    "missing_capabilities": missing,
+                }
+            )
+        seed = settings.seed
+        return results.RunInfo(
+            started=self.started,
+            finished=results.now(),
+            duration=round(time.monotonic() - self.t0, 3),
+            python=python,
+            platform=plat,
+            hypothesis={
+                "version": hypothesis.__version__,
+                "profile": settings.profile.name,
+                "seed": None if seed is None else str(seed),
+                "derandomize": settings.profile.derandomize and seed is None,
+            },
+            backends=backends,
+            pytest_args=[str(a) for a in self.config.invocation_params.args],
+            workers=int(self.config.getoption("numprocesses", 0) or 0)
+            if self.config.getoption("dist", "no") != "no"
+            else 0,
+            interrupted=exitstatus == pytest.ExitCode.INTERRUPTED,
+            exitstatus=int(exitstatus),
+            leftovers=list(self.leftovers),
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        report_dir = self.settings.report_dir
+        if report_dir is None or not self.phases:
+            return
+        doc = results.document(self.run_info(exitstatus), self.test_results())
+        path = os.path.join(report_dir, RESULTS_NAME)
+        results.write(path, doc)
+        from mpconform.reports import render_all
+
+        render_all([doc], report_dir)
+        self.written = path
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.phases:
+            return
+        counts = Counter(combine(p)[0] for p in self.phases.values())
+        parts = [f"{counts[s]} {s.value}" for s in SEVERITY_ORDER if counts[s]]
+        terminalreporter.write_sep("=", "mpconform verdicts")
+        terminalreporter.write_line(", ".join(parts))
+        if self.leftovers:
+            terminalreporter.write_line("left behind at session end (killed): " + "; ".join(self.leftovers))
+        if self.written:
+            terminalreporter.write_line(f"results: {self.written}")
+            directory = os.path.dirname(self.written)
+            for name in ("report.md", "report.html"):
+                terminalreporter.write_line(f"report:  {os.path.join(directory, name)}")
+
+
+_PHASE_KEYS = {"status", "message", "falsifying_example"}

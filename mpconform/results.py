@@ -1,0 +1,143 @@
+"""The versioned JSON result format: one file per run, the contract with every report.
+
+Readers check ``format`` and ``format_version`` and refuse anything else with a readable
+error, because a report rendered from a misread file would lie.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from . import __version__
+from .errors import ConfigError
+from .status import Status
+
+FORMAT = "mpconform-results"
+FORMAT_VERSION = 1
+MAX_DETAILS = 20_000  # characters of traceback kept per result
+
+
+@dataclass
+class TestResult:
+    """One test under one backend and start method: one cell of the matrix."""
+
+    __test__ = False
+
+    nodeid: str
+    module: str
+    line: int  # where the test is defined: the report lists features in definition order
+    area: str
+    feature: str
+    title: str
+    basis: str  # "docs": the documentation says so; "cpython": CPython's behaviour is the spec
+    backend: str
+    start_method: str
+    status: str
+    duration: float
+    message: str = ""
+    falsifying_example: Optional[str] = None
+    details: str = ""
+
+
+@dataclass
+class RunInfo:
+    started: str
+    finished: str = ""
+    duration: float = 0.0
+    mpconform_version: str = __version__
+    python: dict[str, str] = field(default_factory=dict)
+    platform: dict[str, str] = field(default_factory=dict)
+    hypothesis: dict[str, Any] = field(default_factory=dict)
+    backends: list[dict[str, Any]] = field(default_factory=list)
+    pytest_args: list[str] = field(default_factory=list)
+    workers: int = 0
+    interrupted: bool = False
+    exitstatus: int = 0
+    leftovers: list[str] = field(default_factory=list)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def environment() -> tuple[dict[str, str], dict[str, str]]:
+    python = {
+        "version": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+    }
+    plat = {"system": platform.system(), "release": platform.release(), "machine": platform.machine()}
+    return python, plat
+
+
+def document(run: RunInfo, results: Sequence[TestResult]) -> dict[str, Any]:
+    ordered = sorted(results, key=lambda r: (r.area, r.module, r.line, r.nodeid))
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "run": asdict(run),
+        "results": [asdict(r) for r in ordered],
+    }
+
+
+def write(path: str, doc: Mapping[str, Any]) -> None:
+    """Write atomically: an interrupted run must never leave a half file behind."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".results-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=1, sort_keys=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+_RESULT_FIELDS = {f: t for f, t in TestResult.__annotations__.items()}
+_STATUSES = {s.value for s in Status}
+
+
+def load(path: str) -> dict[str, Any]:
+    """Read and validate a results file; ConfigError (one line) when it is not one."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"results file {path!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read results file {path!r}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"results file {path!r} is not valid JSON: {exc}") from None
+    validate(doc, path)
+    return doc
+
+
+def validate(doc: Any, origin: str = "<results>") -> None:
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ConfigError(f"{origin} is not an mpconform results file (no format: {FORMAT!r})")
+    version = doc.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ConfigError(
+            f"{origin} has format_version {version!r}; this mpconform reads {FORMAT_VERSION}"
+        )
+    if not isinstance(doc.get("run"), dict) or not isinstance(doc.get("results"), list):
+        raise ConfigError(f"{origin} is corrupt: 'run' must be an object and 'results' a list")
+    for i, item in enumerate(doc["results"]):
+        if not isinstance(item, dict):
+            raise ConfigError(f"{origin} is corrupt: results[{i}] is not an object")
+        missing = [k for k in ("nodeid", "backend", "start_method", "status") if k not in item]
+        if missing:
+            raise ConfigError(f"{origin} is corrupt: results[{i}] lacks {', '.join(missing)}")
+        if item["status"] not in _STATUSES:
+            raise ConfigError(f"{origin} is corrupt: results[{i}] has status {item['status']!r}")

@@ -1,0 +1,59 @@
+"""Leak check for named POSIX semaphores that a test left in /dev/shm.
+
+Under spawn and forkserver, multiprocessing keeps each SemLock's name linked until the object
+is finalized, so a leaked Lock or Queue shows up as a ``sem.mp-*`` file. To tell our files
+from those of other processes (xdist workers share /dev/shm) each test process stamps its
+own pid into the name prefix that backends mirroring CPython's layout use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import sys
+
+SHM_DIR = "/dev/shm"
+_MIRRORS = ("multiprocessing", "billiard", "multiprocess")
+
+
+def label() -> str:
+    return f"mpc{os.getpid()}"
+
+
+def stamp_prefix() -> bool:
+    """Make semaphores created from now on in this process carry :func:`label`.
+
+    Returns whether the check is possible here (Linux /dev/shm and a known backend layout).
+    """
+    if not os.path.isdir(SHM_DIR):
+        return False
+    stamped = False
+    for name in _MIRRORS:
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        with contextlib.suppress(AttributeError, TypeError):
+            config = module.current_process()._config
+            if "semprefix" in config:
+                config["semprefix"] = f"/mp-{label()}"
+                stamped = True
+    return stamped
+
+
+def ours() -> frozenset[str]:
+    """Semaphore files that this process created and that still exist."""
+    prefix = f"sem.mp-{label()}-"
+    try:
+        return frozenset(n for n in os.listdir(SHM_DIR) if n.startswith(prefix))
+    except OSError:
+        return frozenset()
+
+
+def leaked_since(before: frozenset[str]) -> list[str]:
+    """Files created since ``before`` that survive a garbage collection."""
+    new = ours() - before
+    if new:
+        gc.collect()
+        new = ours() - before
+    return sorted(new)

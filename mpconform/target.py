@@ -1,0 +1,58 @@
+"""The ``mp`` argument every conformance test receives: one backend under one start method.
+
+Attribute access forwards to the backend's context, so a property reads like the code a user
+writes (``mp.Process(target=f)``). A name the backend lacks raises Unsupported, which ends
+the test as UNSUPPORTED instead of an AttributeError failure.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Optional
+
+from .adapter import Adapter
+from .outcomes import Unsupported
+
+
+class Target:
+    def __init__(self, adapter: Adapter, start_method: str) -> None:
+        self.adapter = adapter
+        self.start_method = start_method
+
+    @property
+    def id(self) -> str:
+        return f"{self.adapter.name}-{self.start_method}"
+
+    def __repr__(self) -> str:
+        return f"<mp {self.id}>"
+
+    @functools.cached_property
+    def ctx(self) -> Any:
+        return self.adapter.get_context(self.start_method)
+
+    @property
+    def connection(self) -> Any:
+        self.require("connection")
+        return self.adapter.connection
+
+    @property
+    def memory_model(self) -> Optional[str]:
+        return self.adapter.memory_model_of(self.start_method)
+
+    def missing(self, capability: str) -> Optional[str]:
+        if capability == "connection":
+            return None if self.adapter.connection is not None else "no connection module"
+        return self.adapter.missing(self.ctx, capability)
+
+    def require(self, *capabilities: str) -> None:
+        """End the test as UNSUPPORTED unless every capability is available."""
+        for cap in capabilities:
+            reason = self.missing(cap)
+            if reason is not None:
+                raise Unsupported(f"{cap}: {reason}")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        self.require(name)
+        return getattr(self.ctx, name)
