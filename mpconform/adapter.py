@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from .errors import ConfigError
 
@@ -82,8 +82,8 @@ class Adapter:
     name: str
     get_context: Callable[[str], Any]
     start_methods: tuple[str, ...]
-    version: Optional[str] = None
-    connection: Optional[ModuleType] = None
+    version: str | None = None
+    connection: ModuleType | None = None
     unsupported: Mapping[str, str] = field(default_factory=dict)
     memory_model: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
@@ -102,11 +102,11 @@ class Adapter:
         object.__setattr__(self, "unsupported", dict(self.unsupported))
         object.__setattr__(self, "memory_model", dict(self.memory_model))
 
-    def memory_model_of(self, start_method: str) -> Optional[str]:
+    def memory_model_of(self, start_method: str) -> str | None:
         """``copied``, ``fresh`` or ``shared``; None when nobody said (no reference exists)."""
         return self.memory_model.get(start_method, MEMORY_MODEL.get(start_method))
 
-    def missing(self, ctx: Any, capability: str) -> Optional[str]:
+    def missing(self, ctx: Any, capability: str) -> str | None:
         """Why ``capability`` is unavailable on ``ctx``, or None when it is available."""
         if capability in self.unsupported:
             return self.unsupported[capability]
@@ -128,7 +128,7 @@ class Adapter:
                 return f"{self.name}: looking up {capability} raised {type(exc).__name__}: {exc}"
         return None
 
-    def capabilities(self, ctx: Any) -> dict[str, Optional[str]]:
+    def capabilities(self, ctx: Any) -> dict[str, str | None]:
         """Every known capability mapped to None (available) or the reason it is missing."""
         return {cap: self.missing(ctx, cap) for cap in KNOWN_CAPABILITIES}
 
@@ -137,8 +137,8 @@ class Adapter:
         cls,
         module: ModuleType,
         *,
-        name: Optional[str] = None,
-        get_context: Optional[Callable[..., Any]] = None,
+        name: str | None = None,
+        get_context: Callable[..., Any] | None = None,
     ) -> Adapter:
         """Build an adapter for anything that looks like the ``multiprocessing`` module."""
         get_ctx = get_context or getattr(module, "get_context", None)
@@ -152,7 +152,7 @@ class Adapter:
             methods = tuple(all_methods())
         else:
             methods = (get_ctx().get_start_method(),)
-        connection: Optional[ModuleType]
+        connection: ModuleType | None
         try:
             connection = importlib.import_module(module.__name__ + ".connection")
         except ImportError:

@@ -5,7 +5,7 @@ Kept apart from the plugin hooks so the mapping can be unit-tested without runni
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .outcomes import ChildCrashed, LeakDetected, TestTimeout, Unsupported
 from .status import Status
@@ -18,7 +18,7 @@ def _short(text: str, limit: int = MAX_MESSAGE) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def falsifying_example(exc: BaseException) -> Optional[str]:
+def falsifying_example(exc: BaseException) -> str | None:
     """The 'Falsifying example: ...' note Hypothesis attaches to the failure, if any."""
     notes = getattr(exc, "__notes__", None) or []
     for note in notes:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Callable, Optional
+from typing import Callable
 
 from .outcomes import TestTimeout
 
@@ -33,7 +33,7 @@ def deadline(seconds: float, on_expiry: Callable[[], str]) -> Iterator[None]:
         return
     fired = []
 
-    def _handler(signum: int, frame: Optional[FrameType]) -> None:
+    def _handler(signum: int, frame: FrameType | None) -> None:
         fired.append(True)
         what = on_expiry()
         suffix = f"; {what}" if what else ""

@@ -8,8 +8,9 @@ after minutes of collection.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -20,14 +21,28 @@ from .target import Target
 
 # (option name, ini/env key, help)
 OPTIONS: tuple[tuple[str, str, str], ...] = (
-    ("--mp-backend", "mp_backend", "backend(s) to test: stdlib, dummy, billiard, multiprocess, "
-     "an entry-point name or module:attr; comma-separated or repeated (default: stdlib)"),
-    ("--mp-start-method", "mp_start_method", "start method(s), comma-separated "
-     "(default: every one the backend supports)"),
-    ("--mp-profile", "mp_profile", "Hypothesis budget: dev, ci (default, derandomized) or thorough"),
+    (
+        "--mp-backend",
+        "mp_backend",
+        "backend(s) to test: stdlib, dummy, billiard, multiprocess, "
+        "an entry-point name or module:attr; comma-separated or repeated (default: stdlib)",
+    ),
+    (
+        "--mp-start-method",
+        "mp_start_method",
+        "start method(s), comma-separated (default: every one the backend supports)",
+    ),
+    (
+        "--mp-profile",
+        "mp_profile",
+        "Hypothesis budget: dev, ci (default, derandomized) or thorough",
+    ),
     ("--mp-report-dir", "mp_report_dir", "write results.json, report.md and report.html here"),
-    ("--mp-timeout", "mp_timeout", "seconds per test before it ends as TIMEOUT "
-     "(default: set by the profile)"),
+    (
+        "--mp-timeout",
+        "mp_timeout",
+        "seconds per test before it ends as TIMEOUT (default: set by the profile)",
+    ),
 )
 
 
@@ -41,7 +56,7 @@ def add_options(parser: pytest.Parser) -> None:
         parser.addini(key, help=help_text, default=None)
 
 
-def _raw(config: pytest.Config, key: str) -> Optional[list[str]]:
+def _raw(config: pytest.Config, key: str) -> list[str] | None:
     cli = config.getoption(key)
     if cli:
         return list(cli)
@@ -54,15 +69,15 @@ def _raw(config: pytest.Config, key: str) -> Optional[list[str]]:
     return None
 
 
-def _split(values: Optional[list[str]]) -> list[str]:
+def split_list(values: list[str] | None) -> list[str]:
     out: list[str] = []
     for value in values or []:
         out.extend(v.strip() for v in value.split(",") if v.strip())
     return out
 
 
-def _single(config: pytest.Config, key: str) -> Optional[str]:
-    values = _split(_raw(config, key))
+def _single(config: pytest.Config, key: str) -> str | None:
+    values = split_list(_raw(config, key))
     if len(values) > 1:
         raise ConfigError(f"{key.replace('_', '-')} takes one value, got {', '.join(values)}")
     return values[0] if values else None
@@ -74,26 +89,17 @@ class Settings:
     targets: tuple[Target, ...]
     profile: profiles.Profile
     timeout: float
-    report_dir: Optional[str]
-    seed: Optional[Any]
+    report_dir: str | None
+    seed: Any | None
 
 
 def resolve(config: pytest.Config) -> Settings:
-    names = _split(_raw(config, "mp_backend")) or ["stdlib"]
+    names = split_list(_raw(config, "mp_backend")) or ["stdlib"]
     adapters: list[Adapter] = []
     for name in dict.fromkeys(names):
         adapters.append(registry.resolve(name))
-    methods = _split(_raw(config, "mp_start_method"))
-    targets: list[Target] = []
-    for adapter in adapters:
-        chosen = list(dict.fromkeys(methods)) or list(adapter.start_methods)
-        for method in chosen:
-            if method not in adapter.start_methods:
-                raise ConfigError(
-                    f"backend {adapter.name!r} has no start method {method!r}; "
-                    f"it offers: {', '.join(adapter.start_methods)}"
-                )
-            targets.append(Target(adapter, method))
+    methods = list(dict.fromkeys(split_list(_raw(config, "mp_start_method"))))
+    targets = [Target(a, m) for a in adapters for m in choose_start_methods(a, methods, adapters)]
     seed = config.getoption("hypothesis_seed", None)
     profile = profiles.activate(_single(config, "mp_profile") or "ci", seeded=seed is not None)
     timeout_text = _single(config, "mp_timeout")
@@ -102,13 +108,42 @@ def resolve(config: pytest.Config) -> Settings:
         try:
             timeout = float(timeout_text)
         except ValueError:
-            raise ConfigError(f"--mp-timeout must be a number of seconds, not {timeout_text!r}")
+            raise ConfigError(
+                f"--mp-timeout must be a number of seconds, not {timeout_text!r}"
+            ) from None
         if timeout <= 0:
             raise ConfigError("--mp-timeout must be positive")
     report_dir = _single(config, "mp_report_dir")
     if report_dir is not None:
         report_dir = check_writable_dir(report_dir)
     return Settings(tuple(adapters), tuple(targets), profile, timeout, report_dir, seed)
+
+
+def choose_start_methods(
+    adapter: Adapter, requested: list[str], adapters: Sequence[Adapter]
+) -> list[str]:
+    """The requested start methods this backend offers (all it offers if none requested).
+
+    With several backends a method only some of them offer applies to those; a method that
+    no chosen backend offers, or a backend left with none, is an error.
+    """
+    if not requested:
+        return list(adapter.start_methods)
+    for method in requested:
+        if not any(method in a.start_methods for a in adapters):
+            raise ConfigError(
+                f"backend {adapter.name!r} has no start method {method!r}; "
+                f"it offers: {', '.join(adapter.start_methods)}"
+                if len(adapters) == 1
+                else f"no chosen backend has start method {method!r}"
+            )
+    chosen = [m for m in requested if m in adapter.start_methods]
+    if not chosen:
+        raise ConfigError(
+            f"backend {adapter.name!r} offers none of {', '.join(requested)}; "
+            f"it offers: {', '.join(adapter.start_methods)}"
+        )
+    return chosen
 
 
 def check_writable_dir(path: str) -> str:
@@ -118,5 +153,7 @@ def check_writable_dir(path: str) -> str:
     except OSError as exc:
         raise ConfigError(f"report directory {path!r} cannot be created: {exc.strerror}") from None
     if not os.access(path, os.W_OK | os.X_OK):
-        raise ConfigError(f"report directory {path!r} is not writable; choose another with --report")
+        raise ConfigError(
+            f"report directory {path!r} is not writable; choose another with --report"
+        )
     return path

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -53,7 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Recorder(config, settings), "mpconform-recorder")
 
 
-def target_of(item: pytest.Item) -> Optional[Target]:
+def target_of(item: pytest.Item) -> Target | None:
     callspec = getattr(item, "callspec", None)
     if callspec is None:
         return None
@@ -119,7 +119,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: Optional[pytest.Item]) -> Iterator[None]:
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     target = target_of(item)
     try:
         result = yield
@@ -217,4 +217,3 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         recorder = config.pluginmanager.get_plugin("mpconform-recorder")
         if recorder is not None:
             recorder.leftovers.extend(leftovers)
-

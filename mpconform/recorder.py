@@ -11,7 +11,7 @@ import os
 import re
 import time
 from collections import Counter
-from typing import Any, Optional
+from typing import Any
 
 import hypothesis
 import pytest
@@ -36,7 +36,7 @@ class Recorder:
         self.leftovers: list[str] = []
         self.started = results.now()
         self.t0 = time.monotonic()
-        self.written: Optional[str] = None
+        self.written: str | None = None
         self.targets = {t.id: t for t in settings.targets}
 
     # -- collecting ------------------------------------------------------------------------
@@ -56,7 +56,7 @@ class Recorder:
         if report.failed and report.longrepr is not None:
             self.details[nodeid] = str(report.longrepr)[: results.MAX_DETAILS]
 
-    def _crash_info(self, report: pytest.TestReport) -> Optional[dict[str, Any]]:
+    def _crash_info(self, report: pytest.TestReport) -> dict[str, Any] | None:
         """xdist's synthetic report for a test whose worker died."""
         if report.when != "???" or not report.failed:
             return None
@@ -183,7 +183,9 @@ class Recorder:
         terminalreporter.write_sep("=", "mpconform verdicts")
         terminalreporter.write_line(", ".join(parts))
         if self.leftovers:
-            terminalreporter.write_line("left behind at session end (killed): " + "; ".join(self.leftovers))
+            terminalreporter.write_line(
+                "left behind at session end (killed): " + "; ".join(self.leftovers)
+            )
         if self.written:
             terminalreporter.write_line(f"results: {self.written}")
             directory = os.path.dirname(self.written)

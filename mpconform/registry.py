@@ -12,7 +12,7 @@ import importlib
 import importlib.metadata
 import sys
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from .adapter import Adapter
 from .errors import BackendNotInstalled, ConfigError
@@ -89,7 +89,7 @@ def _from_path(spec: str) -> Adapter:
     return _from_object(obj, spec, module=module, attr=attr)
 
 
-def _from_object(obj: Any, spec: str, module: Any, attr: Optional[str]) -> Adapter:
+def _from_object(obj: Any, spec: str, module: Any, attr: str | None) -> Adapter:
     if isinstance(obj, Adapter):
         return obj
     if hasattr(obj, "get_context") and hasattr(obj, "Process") and not callable(obj):
@@ -126,7 +126,7 @@ class BackendInfo:
 
     name: str
     installed: bool
-    version: Optional[str]
+    version: str | None
     start_methods: tuple[str, ...]
     note: str
 

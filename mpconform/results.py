@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
 from . import __version__
 from .errors import ConfigError
@@ -43,7 +43,7 @@ class TestResult:
     status: str
     duration: float
     message: str = ""
-    falsifying_example: Optional[str] = None
+    falsifying_example: str | None = None
     details: str = ""
 
 
@@ -74,7 +74,11 @@ def environment() -> tuple[dict[str, str], dict[str, str]]:
         "implementation": platform.python_implementation(),
         "executable": sys.executable,
     }
-    plat = {"system": platform.system(), "release": platform.release(), "machine": platform.machine()}
+    plat = {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+    }
     return python, plat
 
 

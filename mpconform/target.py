@@ -8,7 +8,7 @@ the test as UNSUPPORTED instead of an AttributeError failure.
 from __future__ import annotations
 
 import functools
-from typing import Any, Optional
+from typing import Any
 
 from .adapter import Adapter
 from .outcomes import Unsupported
@@ -36,10 +36,10 @@ class Target:
         return self.adapter.connection
 
     @property
-    def memory_model(self) -> Optional[str]:
+    def memory_model(self) -> str | None:
         return self.adapter.memory_model_of(self.start_method)
 
-    def missing(self, capability: str) -> Optional[str]:
+    def missing(self, capability: str) -> str | None:
         if capability == "connection":
             return None if self.adapter.connection is not None else "no connection module"
         return self.adapter.missing(self.ctx, capability)

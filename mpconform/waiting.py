@@ -6,8 +6,9 @@ Upper bounds here are liveness bounds, deliberately generous: they decide "this 
 
 from __future__ import annotations
 
+import contextlib
 import signal
-from typing import Any, Optional
+from typing import Any
 
 import psutil
 
@@ -24,7 +25,7 @@ def signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def join(proc: Any, timeout: float = LIVENESS, what: Optional[str] = None) -> Any:
+def join(proc: Any, timeout: float = LIVENESS, what: str | None = None) -> Any:
     """Join ``proc``; if it is still running after ``timeout`` kill its tree and TIMEOUT.
 
     Returns the exitcode.
@@ -33,16 +34,14 @@ def join(proc: Any, timeout: float = LIVENESS, what: Optional[str] = None) -> An
     if proc.is_alive():
         pid = getattr(proc, "pid", None)
         if isinstance(pid, int):
-            try:
+            with contextlib.suppress(psutil.Error):
                 processes.kill_tree([psutil.Process(pid)])
-            except psutil.Error:
-                pass
             proc.join(5)
         raise TestTimeout(f"{what or proc.name} still running after {timeout:g} s")
     return proc.exitcode
 
 
-def finish(proc: Any, timeout: float = LIVENESS, what: Optional[str] = None) -> Any:
+def finish(proc: Any, timeout: float = LIVENESS, what: str | None = None) -> Any:
     """Join ``proc`` that nobody signals: a negative exitcode is a crash, not a verdict."""
     code = join(proc, timeout, what)
     if isinstance(code, int) and code < 0:

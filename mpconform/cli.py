@@ -1,0 +1,203 @@
+"""The ``mpconform`` console script: run the suite, list backends, render reports.
+
+``run`` validates everything it can before starting pytest, so bad input costs a second and
+one line (exit 2), then runs pytest in a child interpreter: a backend that crashes the
+interpreter, or a Ctrl-C, still leaves a results file and a report behind.
+
+Exit codes: 0 every test that ran conforms; 1 non-conformance (FAIL, ERROR, TIMEOUT, CRASH,
+LEAK or XPASS); 2 usage or configuration error; 3 internal error (no results written);
+130 interrupted (the partial report is still written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Sequence
+
+from . import __version__, profiles, registry, results
+from .errors import USAGE_EXIT_CODE, ConfigError
+from .options import check_writable_dir, choose_start_methods, split_list
+from .status import SEVERITY_ORDER, Status
+
+DEFAULT_REPORT_DIR = os.path.join("reports", "out")
+EXIT_OK, EXIT_NONCONFORMING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 3, 130
+SUITES = ("mpconform.conformance",)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line with exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ConfigError(f"{message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mpconform", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"mpconform {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub.required = True
+
+    run = sub.add_parser("run", help="run the suite against a backend and write the reports")
+    run.add_argument(
+        "--backend",
+        action="append",
+        help="stdlib (default), dummy, billiard, "
+        "multiprocess, an entry-point name or module:attr; repeatable",
+    )
+    run.add_argument(
+        "--start-method",
+        action="append",
+        help="repeatable; default: every start method the backend supports",
+    )
+    run.add_argument("--profile", default="ci", help=f"one of {', '.join(profiles.PROFILES)}")
+    run.add_argument(
+        "--report",
+        default=DEFAULT_REPORT_DIR,
+        metavar="DIR",
+        help=f"report directory (default: {DEFAULT_REPORT_DIR})",
+    )
+    run.add_argument(
+        "--jobs",
+        "-n",
+        default="auto",
+        help="parallel pytest-xdist workers: a number, 'auto', or 0 for serial",
+    )
+    run.add_argument("--seed", help="Hypothesis seed (turns off derandomization)")
+    run.add_argument("--timeout", type=float, help="seconds per test before TIMEOUT")
+    run.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
+    run.add_argument("pytest_args", nargs="*", help="after --: extra arguments for pytest")
+
+    sub.add_parser("backends", help="list known backends, installed or not")
+
+    report = sub.add_parser("report", help="render (and merge) existing results files")
+    report.add_argument("results", nargs="+", metavar="RESULTS.json")
+    report.add_argument("--out", default=DEFAULT_REPORT_DIR, metavar="DIR")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        return {"run": _run, "backends": _backends, "report": _report}[args.command](args)
+    except ConfigError as exc:
+        print(f"mpconform: error: {exc}", file=sys.stderr)
+        return USAGE_EXIT_CODE
+
+
+def _validate_jobs(jobs: str) -> str:
+    if jobs == "auto" or (jobs.isdigit() and int(jobs) >= 0):
+        return jobs
+    raise ConfigError(f"--jobs must be a number or 'auto', not {jobs!r}")
+
+
+def pytest_command(args: argparse.Namespace, report_dir: str) -> list[str]:
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", *SUITES]
+    for backend in args.backend or ["stdlib"]:
+        cmd += ["--mp-backend", backend]
+    for method in args.start_method or []:
+        cmd += ["--mp-start-method", method]
+    cmd += ["--mp-profile", args.profile, "--mp-report-dir", report_dir, "-q", "-rN"]
+    if args.jobs != "0":
+        cmd += ["-n", args.jobs]
+    if args.seed is not None:
+        cmd += ["--hypothesis-seed", args.seed]
+    if args.timeout is not None:
+        cmd += ["--mp-timeout", str(args.timeout)]
+    if args.keyword:
+        cmd += ["-k", args.keyword]
+    return cmd + list(args.pytest_args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Same checks the plugin makes, done here so that errors come before any test starts.
+    sys.path.insert(0, os.getcwd())
+    args.backend = split_list(args.backend) or ["stdlib"]
+    args.start_method = list(dict.fromkeys(split_list(args.start_method)))
+    adapters = [registry.resolve(b) for b in args.backend]
+    requested = args.start_method
+    for adapter in adapters:
+        choose_start_methods(adapter, requested, adapters)
+    profiles.get(args.profile)
+    _validate_jobs(args.jobs)
+    if args.timeout is not None and args.timeout <= 0:
+        raise ConfigError("--timeout must be positive")
+    report_dir = check_writable_dir(args.report)
+    results_path = os.path.join(report_dir, "results.json")
+    if os.path.exists(results_path):
+        os.unlink(results_path)  # a stale file must never pass for this run's results
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
+    proc = subprocess.Popen(pytest_command(args, report_dir), env=env)
+    # Ctrl-C reaches pytest too (same process group): let it stop and write what it verified.
+    # A SIGTERM aimed at us alone (a CI job being cancelled) is passed on as an interrupt.
+    previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous_term = signal.signal(signal.SIGTERM, lambda *_: proc.send_signal(signal.SIGINT))
+    try:
+        code = proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term)
+    return _verdict(code, results_path)
+
+
+def _verdict(pytest_code: int, results_path: str) -> int:
+    if pytest_code == 5:
+        raise ConfigError("no tests were selected; check -k and the pytest arguments")
+    if pytest_code == 4:
+        raise ConfigError("pytest rejected the arguments (see above)")
+    if pytest_code == USAGE_EXIT_CODE and not os.path.exists(results_path):
+        return USAGE_EXIT_CODE  # the plugin already printed the configuration error
+    if not os.path.exists(results_path):
+        print(
+            f"mpconform: internal error: pytest exited {pytest_code} without results",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+    doc = results.load(results_path)
+    counts = Counter(Status(r["status"]) for r in doc["results"])
+    summary = ", ".join(f"{counts[s]} {s.value}" for s in SEVERITY_ORDER if counts[s])
+    directory = os.path.dirname(results_path)
+    print(f"mpconform: {summary or 'no results'}")
+    for name in ("results.json", "report.md", "report.html"):
+        print(f"  {os.path.join(directory, name)}")
+    if doc["run"].get("interrupted"):
+        print("mpconform: interrupted; the report covers what ran", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if not doc["results"]:
+        raise ConfigError("no tests ran")
+    return EXIT_OK if all(s.conforms for s in counts) else EXIT_NONCONFORMING
+
+
+def _backends(args: argparse.Namespace) -> int:
+    rows = registry.survey()
+    width = max(len(r.name) for r in rows)
+    for row in rows:
+        if row.installed:
+            line = (
+                f"{row.name:<{width}}  {row.version or '?':<10} "
+                f"{', '.join(row.start_methods):<26} {row.note}"
+            )
+        else:
+            line = f"{row.name:<{width}}  {'-':<10} {'(not available)':<26} {row.note}"
+        print(line.rstrip())
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from mpconform.reports import render_all
+
+    docs = [results.load(path) for path in args.results]
+    out = check_writable_dir(args.out)
+    for path in render_all(docs, out):
+        print(path)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Backends that hang, crash or leak: they prove the harness verdicts TIMEOUT, CRASH, LEAK.
+
+Used by the harness's own tests; each misbehaves in a way real backends have.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import subprocess
+import sys
+import time
+from typing import Any
+
+from .wrap import mutant
+
+ORPHAN_SECONDS = 600
+
+
+def return_normally() -> None:
+    """The target every fault case starts; the fault is in the backend, not the target."""
+
+
+def block_forever() -> None:
+    time.sleep(ORPHAN_SECONDS)
+
+
+def segfault() -> None:
+    ctypes.string_at(0)
+
+
+class HangingJoin:
+    """join() ignores its timeout and the child never ends: a wait that cannot return."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._target = block_forever
+
+    def join(self, timeout: Any = None) -> None:
+        super().join()  # type: ignore[misc]
+
+
+class SegfaultingChild:
+    """The child dies of SIGSEGV before running its target (a broken C extension)."""
+
+    def run(self) -> None:
+        segfault()
+
+
+class LeakingHelper:
+    """start() launches a helper process that nobody ever stops (in its own session)."""
+
+    def start(self) -> None:
+        super().start()  # type: ignore[misc]
+        self._helper = subprocess.Popen(
+            [sys.executable, "-c", f"import time; time.sleep({ORPHAN_SECONDS})"],
+            start_new_session=True,
+        )
+
+
+class CrashingParent:
+    """is_alive() crashes the calling interpreter: the test runner itself dies."""
+
+    def is_alive(self) -> bool:
+        segfault()
+        return False
+
+
+hang = mutant("hang", HangingJoin, globals(), "join ignores its timeout; children never exit")
+child_segfault = mutant("child-segfault", SegfaultingChild, globals(), "children segfault")
+leak = mutant("leak", LeakingHelper, globals(), "start() leaks a helper process")
+parent_segfault = mutant("parent-segfault", CrashingParent, globals(), "is_alive() segfaults")

@@ -1,0 +1,53 @@
+"""Builds a stdlib-backed adapter whose Process class carries one injected bug.
+
+The mutated class must be importable by qualified name (spawn and forkserver pickle the
+Process object), so one subclass per start method is created at import time and bound to a
+module-level name of the mutant's module.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import platform
+from typing import Any
+
+from mpconform.adapter import Adapter
+
+
+class MutantContext:
+    """A stdlib context with its Process class swapped; everything else passes through."""
+
+    def __init__(self, base: Any, process_class: type) -> None:
+        self._base = base
+        self.Process = process_class
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._base, name)
+
+
+def mutant(name: str, mixin: type, namespace: dict[str, Any], description: str) -> Adapter:
+    """An adapter named ``name`` whose Process is ``mixin`` over the stdlib class.
+
+    ``namespace`` is the calling module's ``globals()``: the generated classes live there.
+    """
+    classes: dict[str, type] = {}
+    for method in multiprocessing.get_all_start_methods():
+        base = multiprocessing.get_context(method).Process
+        cls_name = f"{mixin.__name__}_{method}"
+        cls = type(cls_name, (mixin, base), {"__module__": namespace["__name__"]})
+        cls.__qualname__ = cls_name
+        namespace[cls_name] = cls
+        classes[method] = cls
+
+    def get_context(method: str) -> MutantContext:
+        return MutantContext(multiprocessing.get_context(method), classes[method])
+
+    return Adapter(
+        name=name,
+        get_context=get_context,
+        start_methods=tuple(classes),
+        version=platform.python_version(),
+        connection=multiprocessing.connection,
+        description=description,
+    )

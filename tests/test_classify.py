@@ -1,0 +1,69 @@
+"""The verdict of a test combines its phases the way a backend maintainer would read them."""
+
+from __future__ import annotations
+
+import pytest
+
+from mpconform.classify import combine, falsifying_example, phase_status
+from mpconform.outcomes import ChildCrashed, LeakDetected, TestTimeout, Unsupported
+from mpconform.status import Status
+
+P, F, E, L, U = Status.PASS, Status.FAIL, Status.ERROR, Status.LEAK, Status.UNSUPPORTED
+
+
+class _Info:
+    def __init__(self, exc: BaseException) -> None:
+        self.value = exc
+
+    def exconly(self) -> str:
+        return f"{type(self.value).__name__}: {self.value}"
+
+
+@pytest.mark.parametrize(
+    "when, outcome, exc, wasxfail, expected",
+    [
+        ("call", "passed", None, False, Status.PASS),
+        ("call", "passed", None, True, Status.XPASS),
+        ("call", "skipped", None, True, Status.XFAIL),
+        ("setup", "skipped", Unsupported("no Pool"), False, Status.UNSUPPORTED),
+        ("call", "skipped", pytest.skip.Exception("later"), False, Status.SKIP),
+        ("call", "failed", AssertionError("x"), False, Status.FAIL),
+        ("setup", "failed", RuntimeError("fixture"), False, Status.ERROR),
+        ("call", "failed", TestTimeout("hung"), False, Status.TIMEOUT),
+        ("call", "failed", ChildCrashed("SIGSEGV"), False, Status.CRASH),
+        ("teardown", "failed", LeakDetected("pid 1"), False, Status.LEAK),
+    ],
+)
+def test_phase_status(when, outcome, exc, wasxfail, expected):
+    info = _Info(exc) if exc is not None else None
+    assert phase_status(when, outcome, info, wasxfail, "") is expected
+
+
+def test_strict_xpass_is_xpass_not_fail():
+    assert phase_status("call", "failed", None, False, "[XPASS(strict)] known bug") is Status.XPASS
+
+
+@pytest.mark.parametrize(
+    "phases, expected",
+    [
+        ({"setup": (P, ""), "call": (P, ""), "teardown": (P, "")}, (P, "")),
+        ({"setup": (U, "no kill")}, (U, "no kill")),
+        ({"setup": (E, "boom"), "teardown": (L, "pid 3")}, (E, "boom")),
+        ({"setup": (P, ""), "call": (P, ""), "teardown": (L, "pid 3")}, (L, "pid 3")),
+        (
+            {"setup": (P, ""), "call": (F, "bad"), "teardown": (L, "pid 3")},
+            (F, "bad\n[teardown: LEAK] pid 3"),
+        ),
+        ({"setup": (P, "")}, (E, "test did not run to completion")),
+        ({"???": (Status.CRASH, "worker died")}, (Status.CRASH, "worker died")),
+    ],
+)
+def test_combine(phases, expected):
+    assert combine(phases) == expected
+
+
+def test_falsifying_example_is_taken_from_hypothesis_notes():
+    exc = AssertionError("x")
+    exc.__notes__ = ["something else", "Falsifying example: test(\n    n=3,\n)"]
+    assert falsifying_example(exc) == "Falsifying example: test(\n    n=3,\n)"
+    assert falsifying_example(AssertionError()) is None

@@ -1,0 +1,195 @@
+"""The console script: exit codes, one-line errors, and reports from real runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from childrun import CASES, REPO, TAG, tagged_processes
+
+CLI = [sys.executable, "-m", "mpconform.cli"]
+
+
+def cli(*args: str, cwd=REPO, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["run", "--backend", "nope"], "unknown backend 'nope'"),
+        (
+            ["run", "--backend", "dummy", "--start-method", "spawn"],
+            "has no start method 'spawn'; it offers: thread",
+        ),
+        (["run", "--start-method", "teleport"], "has no start method 'teleport'"),
+        (["run", "--profile", "fastest"], "unknown profile 'fastest'"),
+        (["run", "--report", "/proc/version/out"], "cannot be created"),
+        (["run", "--jobs", "many"], "--jobs must be a number or 'auto'"),
+        (["run", "--backend", "os:sep"], "not an mpconform Adapter"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["report", "/nonexistent/results.json"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, expected):
+    out = cli(*args)
+    assert out.returncode == 2
+    assert expected in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert out.stdout == ""
+
+
+def test_plugin_rejects_bad_options_with_exit_2():
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            str(CASES),
+            "--mp-backend",
+            "stdlib",
+            "--mp-profile",
+            "nope",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2
+    assert "mpconform: unknown profile 'nope'" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_corrupt_results_file_is_rejected(tmp_path):
+    bad = tmp_path / "results.json"
+    bad.write_text('{"format": "something-else"}')
+    out = cli("report", str(bad), "--out", str(tmp_path / "out"))
+    assert out.returncode == 2
+    assert "is not an mpconform results file" in out.stderr
+
+
+def test_backends_lists_installed_and_missing():
+    out = cli("backends")
+    assert out.returncode == 0
+    names = [line.split()[0] for line in out.stdout.splitlines()]
+    assert names[:4] == ["stdlib", "dummy", "billiard", "multiprocess"]
+    assert "fork, spawn, forkserver" in out.stdout.splitlines()[0]
+
+
+def _run_cases(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    report = tmp_path / "report"
+    return cli(
+        "run", "--report", str(report), "--jobs", "0", "-k", "child_runs", *args, "--", str(CASES)
+    )
+
+
+def test_conforming_run_exits_0_and_writes_all_reports(tmp_path):
+    out = _run_cases(tmp_path, "--backend", "stdlib", "--start-method", "fork")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "mpconform: 1 PASS" in out.stdout
+    report = tmp_path / "report"
+    assert sorted(p.name for p in report.iterdir()) == ["report.html", "report.md", "results.json"]
+    doc = json.loads((report / "results.json").read_text())
+    assert doc["run"]["hypothesis"]["profile"] == "ci"
+
+
+def test_nonconforming_run_exits_1(tmp_path):
+    out = _run_cases(
+        tmp_path, "--backend", "mpconform.mutants.faults:child_segfault", "--start-method", "fork"
+    )
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "1 CRASH" in out.stdout
+
+
+def test_report_merges_runs(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for backend, where in (("stdlib", a), ("dummy", b)):
+        out = cli(
+            "run",
+            "--backend",
+            backend,
+            "--report",
+            str(where),
+            "--jobs",
+            "0",
+            "-k",
+            "child_runs",
+            "--",
+            str(CASES),
+        )
+        assert out.returncode == 0, out.stderr
+    out = cli(
+        "report",
+        str(a / "results.json"),
+        str(b / "results.json"),
+        "--out",
+        str(tmp_path / "merged"),
+    )
+    assert out.returncode == 0, out.stderr
+    html = (tmp_path / "merged" / "report.html").read_text()
+    assert "stdlib-spawn" in html and "dummy-thread" in html
+
+
+def test_ctrl_c_stops_the_run_writes_a_partial_report_and_leaves_nothing(tmp_path):
+    tag = uuid.uuid4().hex
+    report = tmp_path / "report"
+    started = tmp_path / "started"
+    env = dict(os.environ, **{TAG: tag, "CASE_STARTED_FILE": str(started)})
+    proc = subprocess.Popen(
+        [
+            *CLI,
+            "run",
+            "--backend",
+            "stdlib,mpconform.mutants.faults:hang",
+            "--start-method",
+            "fork",
+            "--report",
+            str(report),
+            "--jobs",
+            "0",
+            "--timeout",
+            "120",
+            "-k",
+            "child_runs",
+            "--",
+            str(CASES),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        # The stdlib case writes the marker, then the hang case blocks: interrupt it there.
+        deadline = time.monotonic() + 120
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists(), "the first case never ran"
+        while len(tagged_processes(tag)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)  # cli + pytest + the hanging child
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stdout + stderr
+    doc = json.loads((report / "results.json").read_text())
+    assert doc["run"]["interrupted"] is True
+    statuses = {r["nodeid"].split("::")[-1]: r["status"] for r in doc["results"]}
+    assert statuses["test_child_runs[stdlib-fork]"] == "PASS"
+    assert (report / "report.html").exists()
+    end = time.monotonic() + 5
+    while tagged_processes(tag) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert tagged_processes(tag) == []
