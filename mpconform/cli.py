@@ -194,7 +194,7 @@ def _report(args: argparse.Namespace) -> int:
 
     docs = [results.load(path) for path in args.results]
     out = check_writable_dir(args.out)
-    for path in render_all(docs, out):
+    for path in render_all(docs, out, sources=args.results):
         print(path)
     return EXIT_OK
 

@@ -101,6 +101,9 @@ def write(path: str, doc: Mapping[str, Any]) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(doc, fh, indent=1, sort_keys=False)
             fh.write("\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make the results private
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

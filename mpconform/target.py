@@ -10,8 +10,23 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from .adapter import Adapter
+from .adapter import KNOWN_CAPABILITIES, Adapter
 from .outcomes import Unsupported
+
+API_NAMES = frozenset(c.split(".")[0] for c in KNOWN_CAPABILITIES) | {
+    "AuthenticationError",
+    "BufferTooShort",
+    "ProcessError",
+    "TimeoutError",
+    "allow_connection_pickling",
+    "cpu_count",
+    "freeze_support",
+    "get_logger",
+    "get_start_method",
+    "log_to_stderr",
+    "set_executable",
+    "set_forkserver_preload",
+}
 
 
 class Target:
@@ -52,7 +67,9 @@ class Target:
                 raise Unsupported(f"{cap}: {reason}")
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
+        # Only multiprocessing API names become UNSUPPORTED; anything else (tools probing
+        # objects, e.g. Hypothesis checking for mocks) gets the AttributeError it expects.
+        if name not in API_NAMES:
             raise AttributeError(name)
         self.require(name)
         return getattr(self.ctx, name)

@@ -1,16 +1,57 @@
-"""Renders results files into Markdown and HTML compatibility matrices."""
+"""Renders results documents into Markdown and HTML compatibility matrices.
+
+Imported at the end of every pytest session that writes results, so it stays light: the
+standard library and mpconform's own result format, never pytest.
+"""
+
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import secrets
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from . import html, markdown
+from .matrix import Matrix, build
 
-def render_all(docs: Sequence[dict[str, Any]], out_dir: str) -> list[str]:
+__all__ = ["Matrix", "build", "render_all"]
+
+REPORTS = (("report.md", markdown.render), ("report.html", html.render))
+
+
+def render_all(
+    docs: Sequence[Mapping[str, Any]], out_dir: str, sources: Sequence[str] | None = None
+) -> list[str]:
+    """Build the matrix once and write every report; returns the paths written.
+
+    Both files are rendered before either is written, so a rendering error cannot leave a
+    fresh report.md next to a stale report.html.
+    """
+    matrix = build(docs, sources)
+    rendered = [(name, render(matrix)) for name, render in REPORTS]
+    os.makedirs(out_dir, exist_ok=True)
     paths = []
-    for name in ("report.md", "report.html"):
+    for name, text in rendered:
         path = os.path.join(out_dir, name)
-        with open(path, "w") as fh:
-            fh.write("TODO\n")
+        _write_atomically(path, text)
         paths.append(path)
     return paths
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """A reader (a CI artifact upload, a browser refresh) never sees half a report.
+
+    The temporary file is created with the umask's usual permissions rather than mkstemp's
+    0600, because os.replace keeps them and a report is meant to be read by others.
+    """
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,79 @@
+"""Where a backend behaves differently from the stdlib it claims to be compatible with.
+
+A backend maintainer reads this list first: it is the short answer to "what would break if
+my users switched". The stdlib is only a fair reference on the same Python minor version,
+since the stdlib itself changes between versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # matrix imports this module; the names are only needed for annotations
+    from mpconform.status import Status
+
+    from .matrix import Cell, Column, Row
+
+
+@dataclass(frozen=True)
+class Difference:
+    cell: Cell
+    # The stdlib cells it was compared with: the same start method when the stdlib has it,
+    # otherwise (a backend-only start method such as "thread") every stdlib start method.
+    reference: tuple[Cell, ...]
+
+    @property
+    def row(self) -> Row:
+        return self.cell.row
+
+    @property
+    def column(self) -> Column:
+        return self.cell.column
+
+    @property
+    def status(self) -> Status:
+        return self.cell.status
+
+
+def compare(
+    rows: Sequence[Row],
+    columns: Sequence[Column],
+    cells: Mapping[tuple[Row, Column], Cell],
+) -> dict[Column, tuple[Difference, ...] | None]:
+    """Differences per non-stdlib column; None for a column with no stdlib to compare with."""
+    out: dict[Column, tuple[Difference, ...] | None] = {}
+    for column in columns:
+        if column.is_reference:
+            continue
+        references = _reference_columns(column, columns)
+        if not references:
+            out[column] = None
+            continue
+        found = []
+        for row in rows:
+            cell = cells.get((row, column))
+            reference = tuple(cells[(row, r)] for r in references if (row, r) in cells)
+            if cell is None or not reference:
+                continue  # nothing to compare: a not-run cell is not a behaviour
+            if cell.status not in {ref.status for ref in reference}:
+                found.append(Difference(cell, reference))
+        out[column] = tuple(found)
+    return out
+
+
+def unreferenced_pythons(columns: Sequence[Column]) -> tuple[str, ...]:
+    """Pythons that have backend columns but no stdlib column in the merge."""
+    with_reference = {c.python for c in columns if c.is_reference}
+    missing: list[str] = []
+    for column in columns:
+        if column.python not in with_reference and column.python not in missing:
+            missing.append(column.python)
+    return tuple(missing)
+
+
+def _reference_columns(column: Column, columns: Sequence[Column]) -> list[Column]:
+    same_python = [c for c in columns if c.is_reference and c.python == column.python]
+    same_method = [c for c in same_python if c.start_method == column.start_method]
+    return same_method or same_python

@@ -1,0 +1,230 @@
+"""report.md: the matrix as Markdown, for pull requests, issues and CI job summaries.
+
+Text from results documents is written by the code under test, so every piece of it is
+escaped: a stray ``|`` would add a table column and shift every verdict after it into the
+wrong backend's column, which is worse than an ugly table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from mpconform.status import Status
+
+from . import wording
+from .matrix import Cell, Matrix, Row
+
+# Characters that start inline markup (or, for |, end a table cell); < > & become entities.
+_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+# Only an & that would start a character reference needs escaping; "a & b" stays readable.
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+def render(matrix: Matrix) -> str:
+    parts = [f"# {wording.TITLE}", _overview(matrix), _warnings(matrix), _legend()]
+    if matrix.rows:
+        parts += [_summary(matrix), _grid(matrix), _differences(matrix), _details(matrix)]
+    else:
+        parts.append(_text(wording.NO_TESTS))
+        if matrix.columns:
+            parts.append(_summary(matrix))
+    parts.append(_runs(matrix))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _text(value: object) -> str:
+    """Inline text safe anywhere, table cells included: no markup, no HTML, one line."""
+    text = _ENTITY.sub("&amp;", str(value)).replace("<", "&lt;").replace(">", "&gt;")
+    text = _SPECIAL.sub(r"\\\1", text)
+    return _NEWLINES.sub("<br>", text)
+
+
+def _code_span(value: object) -> str:
+    text = " ".join(_NEWLINES.split(str(value)))
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    if text.startswith("`") or text.endswith("`"):
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
+
+
+def _code_block(value: object, language: str = "") -> str:
+    text = str(value).rstrip("\n")
+    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Cells must already be escaped with _text; header and separator come from here."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _overview(matrix: Matrix) -> str:
+    backends = ", ".join(
+        f"{b.name} {b.version or '(version unknown)'}"
+        + (f" on {b.python}" if matrix.multi_python else "")
+        for b in matrix.backends
+    )
+    facts = [
+        ("Backends", backends or "none"),
+        ("Python", wording.python_versions(matrix)),
+        ("Hypothesis profile", wording.profiles(matrix)),
+        ("Date", wording.dates(matrix)),
+        ("Runs merged", str(len(matrix.sources))),
+    ]
+    return "\n".join(f"- **{label}:** {_text(value)}" for label, value in facts)
+
+
+def _warnings(matrix: Matrix) -> str:
+    lines = [w for source in matrix.sources for w in wording.run_warnings(source)]
+    return "\n\n".join(f"> **Warning:** {_text(line)}" for line in lines)
+
+
+def _legend() -> str:
+    rows = [(s.value, _text(wording.STATUS_MEANINGS[s])) for s in wording.STATUSES]
+    rows.append((wording.NOT_RUN, _text(wording.NOT_RUN_MEANING)))
+    rows.append((wording.BASIS_MARKER, _text(wording.BASIS_MEANING)))
+    return "## Legend\n\n" + _table(["Mark", "Meaning"], rows)
+
+
+def _differences_count(matrix: Matrix, column_index: int) -> str:
+    column = matrix.columns[column_index]
+    if column.is_reference:
+        return "reference"
+    found = matrix.summaries[column].differences
+    return "n/a" if found is None else str(len(found))
+
+
+def _summary(matrix: Matrix) -> str:
+    header = ["Column", "Score"] + [s.value for s in wording.STATUSES]
+    header += ["not run", "differences from stdlib"]
+    rows = []
+    for i, column in enumerate(matrix.columns):
+        summary = matrix.summaries[column]
+        counts = [str(summary.counts.get(s, 0)) for s in wording.STATUSES]
+        rows.append(
+            [
+                _text(column.label),
+                _text(wording.score(summary)),
+                *counts,
+                str(summary.not_run),
+                _differences_count(matrix, i),
+            ]
+        )
+    return f"## Summary\n\n{_text(wording.SCORE_RULE)}\n\n" + _table(header, rows)
+
+
+def _feature(row: Row) -> str:
+    marker = f" {wording.BASIS_MARKER}" if row.cpython_basis else ""
+    return f"{_text(row.name)}{marker}"
+
+
+def _verdict(cell: Cell) -> str:
+    """The status word; it links to the details section, which PASS cells do not have."""
+    if cell.status is Status.PASS:
+        return cell.status.value
+    return f"[{cell.status.value}](#{cell.anchor})"
+
+
+def _grid(matrix: Matrix) -> str:
+    header = ["Feature", "Description"] + [_text(c.label) for c in matrix.columns]
+    rows = []
+    for area, area_rows in matrix.areas():
+        rows.append([f"**{_text(area)}**", ""] + ["" for _ in matrix.columns])
+        for row in area_rows:
+            cells = [matrix.cell(row, c) for c in matrix.columns]
+            rows.append(
+                [_feature(row), _text(row.title)]
+                + [_verdict(c) if c is not None else wording.NOT_RUN for c in cells]
+            )
+    scores = [_text(wording.score(matrix.summaries[c])) for c in matrix.columns]
+    rows.append(["**score**", "", *scores])
+    return "## Matrix\n\n" + _table(header, rows)
+
+
+def _differences(matrix: Matrix) -> str:
+    parts = ["## Differences from stdlib"]
+    note, comparable = wording.differences_note(matrix)
+    if note:
+        parts.append(_text(note))
+    if comparable:
+        parts.append(_text(wording.DIFFERENCES_INTRO))
+        found = matrix.differences
+        if not found:
+            parts.append(_text(wording.NO_DIFFERENCES))
+        else:
+            rows = [
+                [
+                    _feature(d.row),
+                    _text(d.column.label),
+                    _verdict(d.cell),
+                    _text(wording.status_list(d.reference)),
+                    _text(d.cell.message),
+                ]
+                for d in found
+            ]
+            parts.append(_table(["Feature", "Column", "Status", "stdlib", "Message"], rows))
+    return "\n\n".join(parts)
+
+
+def _detail(cell: Cell) -> str:
+    facts = [
+        ("Title", _text(cell.row.title)),
+        ("Area", _text(cell.row.area)),
+        ("Node id", _code_span(cell.nodeid) if cell.nodeid else ""),
+        ("Duration", f"{cell.duration:.3f}s"),
+        ("Source", _text(cell.source)),
+    ]
+    if cell.row.cpython_basis:
+        facts.append(("Basis", f"{wording.BASIS_MARKER} {_text(wording.BASIS_MEANING)}"))
+    parts = [
+        f'<a id="{cell.anchor}"></a>\n\n### {cell.status.value}: {_text(cell.row.name)} '
+        f"under {_text(cell.column.label)}",
+        "\n".join(f"- **{label}:** {value}" for label, value in facts if value),
+    ]
+    if cell.message:
+        parts.append("Message:\n\n" + _code_block(cell.message, "text"))
+    if cell.falsifying_example:
+        parts.append("Falsifying example:\n\n" + _code_block(cell.falsifying_example, "python"))
+    if cell.details:
+        parts.append(
+            "<details><summary>Details</summary>\n\n"
+            + _code_block(cell.details, "text")
+            + "\n\n</details>"
+        )
+    return "\n\n".join(parts)
+
+
+def _details(matrix: Matrix) -> str:
+    cells = [c for c in matrix.ordered_cells() if c.status is not Status.PASS]
+    if not cells:
+        return "## Details\n\nEvery result passed; there is nothing to detail."
+    return "## Details\n\n" + "\n\n".join(_detail(c) for c in cells)
+
+
+def _runs(matrix: Matrix) -> str:
+    parts = ["## Runs"]
+    if matrix.backends:
+        rows = [
+            [
+                _text(b.name),
+                _text(b.python),
+                _text(b.version),
+                _text(", ".join(b.start_methods)),
+                "<br>".join(_text(m) for m in wording.missing_capabilities(b.missing_capabilities))
+                or "none",
+                _text(b.description),
+            ]
+            for b in matrix.backends
+        ]
+        header = ["Backend", "Python", "Version", "Start methods", "Missing capabilities"]
+        parts.append(_table([*header, "Description"], rows))
+    for source in matrix.sources:
+        rows = [[_text(label), _text(value)] for label, value in wording.run_facts(source)]
+        parts.append(f"### {_text(source.name)}\n\n" + _table(["", ""], rows))
+    return "\n\n".join(parts)

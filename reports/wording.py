@@ -1,0 +1,162 @@
+"""The sentences both reports share, so the Markdown and HTML versions explain things alike.
+
+Everything here is plain text; each renderer escapes it for its own format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mpconform.status import SEVERITY_ORDER, Status
+
+from .matrix import Cell, ColumnSummary, Matrix, Source
+
+TITLE = "mpconform compatibility report"
+NOT_RUN = "—"
+NOT_RUN_MEANING = "not run: this feature has no result for this column (never a pass)"
+BASIS_MARKER = "†"
+BASIS_MEANING = (
+    "the multiprocessing documentation is silent on this behaviour; "
+    "CPython's behaviour is taken as the specification"
+)
+SCORE_RULE = (
+    "score = PASS / (results - UNSUPPORTED - SKIP): a declared missing feature does not count "
+    "against a backend; XFAIL and XPASS count as not passed; not-run cells are left out"
+)
+NO_TESTS = "No tests ran: the results contain no test outcomes, so there is no matrix to show."
+NO_REFERENCE = (
+    "Unavailable: the merged results contain no stdlib run, so there is nothing to compare with. "
+    "Merge a stdlib results document to get this view."
+)
+DIFFERENCES_INTRO = (
+    "Cells whose status differs from the stdlib on the same Python version: the same start "
+    "method when the stdlib has it, otherwise any stdlib start method."
+)
+ONLY_REFERENCE = "Only stdlib columns were merged: there is no other backend to compare."
+NO_DIFFERENCES = "No differences: every compared cell has the same status as the stdlib."
+
+STATUS_MEANINGS: Mapping[Status, str] = {
+    Status.PASS: "the property held",
+    Status.FAIL: "the property was violated (see the falsifying example)",
+    Status.ERROR: "the test could not set up or tear down properly",
+    Status.TIMEOUT: "a bounded wait ran out: the backend hung or was too slow",
+    Status.CRASH: "a process died from a signal nobody sent",
+    Status.LEAK: "processes or semaphores outlived the test",
+    Status.UNSUPPORTED: "the backend declares the feature missing",
+    Status.SKIP: "skipped for a reason other than a missing feature",
+    Status.XFAIL: "failed as expected (a known, recorded failure)",
+    Status.XPASS: "passed although a failure was expected",
+}
+
+STATUSES: tuple[Status, ...] = SEVERITY_ORDER
+
+
+def score(summary: ColumnSummary) -> str:
+    if summary.score is None:
+        return "n/a"
+    return f"{summary.score:.0%} ({summary.passed}/{summary.applicable})"
+
+
+def status_list(cells: Iterable[Cell]) -> str:
+    """'PASS' or 'PASS (fork), FAIL (spawn)' for the stdlib cells a difference refers to."""
+    cells = list(cells)
+    if len({c.status for c in cells}) == 1:
+        return cells[0].status.value
+    return ", ".join(f"{c.status.value} ({c.column.start_method})" for c in cells)
+
+
+def run_facts(source: Source) -> list[tuple[str, str]]:
+    """Label/value pairs describing one run, in reading order."""
+    run = source.run
+    python = run.get("python") or {}
+    plat = run.get("platform") or {}
+    hyp = run.get("hypothesis") or {}
+    facts = [
+        ("started", str(run.get("started") or "unknown")),
+        ("finished", str(run.get("finished") or "unknown")),
+        ("duration", f"{float(run.get('duration') or 0):.1f}s"),
+        ("mpconform", str(run.get("mpconform_version") or "unknown")),
+        ("python", _join(python.get("implementation"), python.get("version"))),
+        ("platform", _join(plat.get("system"), plat.get("release"), plat.get("machine"))),
+        ("hypothesis", _join(hyp.get("version"), f"profile {hyp.get('profile') or '?'}")),
+        ("seed", _seed(hyp)),
+        ("workers", str(run.get("workers") or "serial")),
+        ("exit status", str(run.get("exitstatus", "unknown"))),
+        ("results", str(source.result_count)),
+    ]
+    if run.get("pytest_args"):
+        facts.append(("pytest args", " ".join(str(a) for a in run["pytest_args"])))
+    return facts
+
+
+def run_warnings(source: Source) -> list[str]:
+    """What makes a run's results incomplete or suspect; a report must not bury these."""
+    run = source.run
+    warnings = []
+    if run.get("interrupted"):
+        warnings.append(f"{source.name} was interrupted: its results are incomplete.")
+    leftovers = run.get("leftovers") or []
+    if leftovers:
+        warnings.append(
+            f"{source.name} left processes behind at session end (killed): " + "; ".join(leftovers)
+        )
+    return warnings
+
+
+def missing_capabilities(missing: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """'spawn: Process.kill (reason)' lines; start methods missing nothing are left out."""
+    lines = []
+    for method, caps in missing.items():
+        for capability, reason in caps.items():
+            lines.append(f"{method}: {capability}" + (f" ({reason})" if reason else ""))
+    return lines
+
+
+def python_versions(matrix: Matrix) -> str:
+    versions = []
+    for source in matrix.sources:
+        python = source.run.get("python") or {}
+        text = _join(python.get("implementation"), python.get("version")) or "unknown"
+        if text not in versions:
+            versions.append(text)
+    return ", ".join(versions) or "unknown"
+
+
+def profiles(matrix: Matrix) -> str:
+    seen = []
+    for source in matrix.sources:
+        hyp = source.run.get("hypothesis") or {}
+        text = f"{hyp.get('profile') or '?'} ({_seed(hyp)})"
+        if text not in seen:
+            seen.append(text)
+    return ", ".join(seen) or "unknown"
+
+
+def dates(matrix: Matrix) -> str:
+    started = sorted(str(s.run.get("started")) for s in matrix.sources if s.run.get("started"))
+    if not started:
+        return "unknown"
+    return started[0] if started[0] == started[-1] else f"{started[0]} to {started[-1]}"
+
+
+def differences_note(matrix: Matrix) -> tuple[str, bool]:
+    """A note on the differences view (or ''), and whether there is a comparison to show."""
+    if not matrix.reference_available:
+        return NO_REFERENCE, False
+    if all(column.is_reference for column in matrix.columns):
+        return ONLY_REFERENCE, False
+    if matrix.unreferenced_pythons:
+        missing = ", ".join(matrix.unreferenced_pythons)
+        return f"No stdlib results for {missing}: columns on that Python are not compared.", True
+    return "", True
+
+
+def _seed(hyp: Mapping[str, Any]) -> str:
+    if hyp.get("seed") is not None:
+        return f"seed {hyp['seed']}"
+    return "derandomized" if hyp.get("derandomize") else "random seed"
+
+
+def _join(*parts: Any) -> str:
+    return " ".join(str(p) for p in parts if p)
