@@ -17,8 +17,13 @@ SHM_DIR = "/dev/shm"
 _MIRRORS = ("multiprocessing", "billiard", "multiprocess")
 
 
+RUN_LABEL_ENV = "MPCONFORM_RUN_LABEL"
+
+
 def label() -> str:
-    return f"mpc{os.getpid()}"
+    """Unique per process; ``$MPCONFORM_RUN_LABEL`` (letters and digits) tags a whole run."""
+    run = "".join(c for c in os.environ.get(RUN_LABEL_ENV, "") if c.isalnum())
+    return f"mpc{os.getpid()}{'x' + run if run else ''}"
 
 
 def stamp_prefix() -> bool:

@@ -14,6 +14,8 @@ from typing import Any
 
 import psutil
 
+from mpconform.semaphores import RUN_LABEL_ENV
+
 REPO = Path(__file__).resolve().parent.parent
 CASES = REPO / "tests" / "cases" / "case_harness.py"
 TAG = "MPCONFORM_TEST_TAG"
@@ -64,7 +66,10 @@ def run_child(args: list[str], tmp_path: Path, *, timeout: float = RUN_LIMIT) ->
     """Run ``python args...`` with a fresh tag; fail if it leaves processes or /dev/shm files."""
     tag = uuid.uuid4().hex
     report_dir = tmp_path / f"report-{tag[:8]}"
-    env = dict(os.environ, **{TAG: tag, "CASE_STARTED_FILE": str(tmp_path / "started")})
+    env = dict(
+        os.environ,
+        **{TAG: tag, RUN_LABEL_ENV: tag, "CASE_STARTED_FILE": str(tmp_path / "started")},
+    )
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_ADDOPTS", None)
     shm_before = shm_names()
@@ -86,7 +91,8 @@ def run_child(args: list[str], tmp_path: Path, *, timeout: float = RUN_LIMIT) ->
     leftovers = [f"{p.pid} {' '.join(p.cmdline())}" for p in survivors]
     for p in survivors:
         p.kill()
-    new_shm = sorted(n for n in shm_names() - shm_before if n.startswith(("sem.", "psm_")))
+    # Semaphores of this run carry its tag (other tests may run concurrently under xdist).
+    new_shm = sorted(n for n in shm_names() - shm_before if n.startswith("sem.") and tag in n)
     return Run(proc.returncode, proc.stdout, proc.stderr, report_dir, leftovers + new_shm)
 
 

@@ -59,6 +59,20 @@ def test_leaked_helper_is_reported_and_killed(child_run):
     assert run.leftovers == []
 
 
+def test_leaked_semaphore_is_reported(child_run):
+    # Under fork CPython unlinks semaphore names at once; spawn keeps them visible.
+    run = run_cases(
+        child_run, f"{FAULTS}:semaphore_leak", "-k", "child_runs", "--mp-start-method", "spawn"
+    )
+    assert run.returncode == 1
+    assert run.statuses == {"test_child_runs[semaphore-leak-spawn]": "LEAK"}
+    assert (
+        "semaphore /dev/shm/sem.mp-mpc"
+        in run.result("test_child_runs[semaphore-leak-spawn]")["message"]
+    )
+    assert run.leftovers == []  # the resource tracker unlinks it when the run ends
+
+
 def test_crashed_test_runner_is_a_crash_and_the_run_goes_on(child_run):
     run = run_cases(
         child_run,

@@ -6,6 +6,7 @@ Used by the harness's own tests; each misbehaves in a way real backends have.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import subprocess
 import sys
 import time
@@ -57,6 +58,17 @@ class LeakingHelper:
         )
 
 
+_HOARD: list[Any] = []
+
+
+class HoardingLocks:
+    """start() allocates a lock it never frees (a backend caching semaphores per process)."""
+
+    def start(self) -> None:
+        super().start()  # type: ignore[misc]
+        _HOARD.append(multiprocessing.get_context(self._start_method).Lock())
+
+
 class CrashingParent:
     """is_alive() crashes the calling interpreter: the test runner itself dies."""
 
@@ -68,4 +80,5 @@ class CrashingParent:
 hang = mutant("hang", HangingJoin, globals(), "join ignores its timeout; children never exit")
 child_segfault = mutant("child-segfault", SegfaultingChild, globals(), "children segfault")
 leak = mutant("leak", LeakingHelper, globals(), "start() leaks a helper process")
+semaphore_leak = mutant("semaphore-leak", HoardingLocks, globals(), "start() leaks a Lock")
 parent_segfault = mutant("parent-segfault", CrashingParent, globals(), "is_alive() segfaults")
