@@ -1,0 +1,68 @@
+"""Measures the suite's wall time and stability: N consecutive ``mpconform run`` invocations.
+
+Speed is a feature of a conformance suite, but a timed test would flake on a loaded machine;
+this script reports the figures instead. It also counts runs whose verdict was not a clean
+pass, which is how "stdlib passes N consecutive runs" is measured.
+
+    python benchmarks/wall_time.py --runs 10 --backend stdlib -- --jobs auto
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--backend", default="stdlib")
+    parser.add_argument("--profile", default="ci")
+    parser.add_argument("extra", nargs="*", help="after --: more `mpconform run` arguments")
+    args = parser.parse_args()
+
+    walls: list[float] = []
+    per_method: dict[str, list[float]] = defaultdict(list)
+    unclean = 0
+    for i in range(args.runs):
+        with tempfile.TemporaryDirectory() as report:
+            cmd = [
+                sys.executable,
+                "-m",
+                "mpconform.cli",
+                "run",
+                "--backend",
+                args.backend,
+                "--profile",
+                args.profile,
+                "--report",
+                report,
+                *args.extra,
+            ]
+            t0 = time.monotonic()
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            wall = time.monotonic() - t0
+            doc = json.loads((Path(report) / "results.json").read_text())
+        statuses = Counter(r["status"] for r in doc["results"])
+        for result in doc["results"]:
+            per_method[result["start_method"]].append(result["duration"])
+        walls.append(wall)
+        if proc.returncode != 0:
+            unclean += 1
+        print(f"run {i + 1}: exit {proc.returncode}, {wall:.1f} s, {dict(statuses)}", flush=True)
+    print(f"\n{args.runs} runs, {unclean} not exit 0")
+    print(f"wall time: median {statistics.median(walls):.1f} s, max {max(walls):.1f} s")
+    for method, durations in sorted(per_method.items()):
+        print(f"  test time under {method}: {sum(durations) / args.runs:.1f} s per run")
+    return 1 if unclean else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
