@@ -145,7 +145,7 @@ class Adapter:
         label = name or module.__name__.split(".")[0]
         if get_ctx is None:
             raise ConfigError(
-                f"{module.__name__} has no get_context(); point --backend at an Adapter instead"
+                f"{module.__name__} has no get_context(); name an Adapter as the backend instead"
             )
         all_methods = getattr(module, "get_all_start_methods", None)
         if all_methods is not None:

@@ -10,6 +10,7 @@ returns to the interpreter.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -32,8 +33,14 @@ def deadline(seconds: float, on_expiry: Callable[[], str]) -> Iterator[None]:
         yield
         return
     fired = []
+    owner = os.getpid()
 
     def _handler(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != owner:
+            # A fork child inherited this handler: SIGALRM there means what it always means.
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGALRM)
+            return
         fired.append(True)
         what = on_expiry()
         suffix = f"; {what}" if what else ""

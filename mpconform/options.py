@@ -154,6 +154,6 @@ def check_writable_dir(path: str) -> str:
         raise ConfigError(f"report directory {path!r} cannot be created: {exc.strerror}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise ConfigError(
-            f"report directory {path!r} is not writable; choose another with --report"
+            f"report directory {path!r} is not writable; choose another report directory"
         )
     return path

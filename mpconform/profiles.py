@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from .errors import ConfigError
 
@@ -84,6 +84,10 @@ def budget(cost: str) -> settings:
     kwargs: dict = {}
     if not profile.use_database:
         kwargs["database"] = None
+    if cost != "cheap":
+        # The explain phase replays a failing example a hundred times or more to say which
+        # parts matter; at a process start per replay that is minutes per known difference.
+        kwargs["phases"] = [p for p in Phase if p is not Phase.explain]
     return settings(
         max_examples=profile.examples[cost],
         deadline=None,

@@ -42,7 +42,7 @@ def resolve(spec: str) -> Adapter:
     """Load the adapter named by ``spec``; raises ConfigError with a fix on bad input."""
     spec = spec.strip()
     if not spec:
-        raise ConfigError("empty backend name; use e.g. --backend stdlib")
+        raise ConfigError("empty backend name; use e.g. stdlib")
     builtin = _builtin()
     if spec in builtin:
         module = importlib.import_module(builtin[spec])

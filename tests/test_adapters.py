@@ -8,10 +8,10 @@ import sys
 import textwrap
 
 import pytest
-from mpconform.adapters._thirdparty import load_mirror
 
 from mpconform import registry
 from mpconform.adapter import KNOWN_CAPABILITIES, Adapter
+from mpconform.adapters._thirdparty import load_mirror
 from mpconform.errors import BackendNotInstalled, ConfigError
 from mpconform.outcomes import Unsupported
 from mpconform.target import Target

@@ -16,11 +16,11 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from mpconform.reports import html, markdown, palette, wording
-from mpconform.reports.matrix import build
 
 from mpconform import reports
 from mpconform.errors import ConfigError
+from mpconform.reports import html, markdown, palette, wording
+from mpconform.reports.matrix import build
 from mpconform.status import Status
 
 LIFECYCLE = "Process lifecycle"
