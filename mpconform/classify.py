@@ -18,11 +18,15 @@ def _short(text: str, limit: int = MAX_MESSAGE) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# Hypothesis has worded this note differently across versions.
+_EXAMPLE_PREFIXES = ("Falsifying example", "Falsifying explicit example", "Failing test case")
+
+
 def falsifying_example(exc: BaseException) -> str | None:
     """The 'Falsifying example: ...' note Hypothesis attaches to the failure, if any."""
     notes = getattr(exc, "__notes__", None) or []
     for note in notes:
-        if isinstance(note, str) and note.startswith("Falsifying example"):
+        if isinstance(note, str) and note.startswith(_EXAMPLE_PREFIXES):
             return note
     return None
 

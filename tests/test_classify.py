@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from childrun import suite_args
 
 from mpconform.classify import combine, falsifying_example, phase_status
 from mpconform.outcomes import ChildCrashed, LeakDetected, TestTimeout, Unsupported
@@ -67,3 +68,23 @@ def test_falsifying_example_is_taken_from_hypothesis_notes():
     exc.__notes__ = ["something else", "Falsifying example: test(\n    n=3,\n)"]
     assert falsifying_example(exc) == "Falsifying example: test(\n    n=3,\n)"
     assert falsifying_example(AssertionError()) is None
+    newer = AssertionError("x")
+    newer.__notes__ = ["Failing test case: test(\n    n=5,\n)"]
+    assert falsifying_example(newer) == "Failing test case: test(\n    n=5,\n)"
+
+
+def test_falsifying_example_reaches_the_results_file(child_run):
+    """End to end: the example Hypothesis found is in results.json next to the FAIL."""
+    run = child_run(
+        *suite_args(
+            "--pyargs",
+            "mpconform.conformance",
+            "--mp-backend",
+            "dummy",
+            "-k",
+            "test_sys_exit_code_is_exitcode",
+        )
+    )
+    result = run.result("test_sys_exit_code_is_exitcode[dummy-thread]")
+    assert result["status"] == "FAIL"
+    assert "code=" in (result["falsifying_example"] or ""), result
