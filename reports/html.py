@@ -55,19 +55,7 @@ def _head() -> str:
 
 
 def _overview(matrix: Matrix) -> str:
-    backends = ", ".join(
-        f"{b.name} {b.version or '(version unknown)'}"
-        + (f" on {b.python}" if matrix.multi_python else "")
-        for b in matrix.backends
-    )
-    facts = [
-        ("backends", backends or "none"),
-        ("python", wording.python_versions(matrix)),
-        ("hypothesis profile", wording.profiles(matrix)),
-        ("date", wording.dates(matrix)),
-        ("runs merged", str(len(matrix.sources))),
-    ]
-    return _facts(facts, "overview")
+    return _facts(((k.lower(), v) for k, v in wording.overview_facts(matrix)), "overview")
 
 
 def _facts(facts: Iterable[tuple[str, str]], css: str = "") -> str:

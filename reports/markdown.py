@@ -65,18 +65,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def _overview(matrix: Matrix) -> str:
-    backends = ", ".join(
-        f"{b.name} {b.version or '(version unknown)'}"
-        + (f" on {b.python}" if matrix.multi_python else "")
-        for b in matrix.backends
-    )
-    facts = [
-        ("Backends", backends or "none"),
-        ("Python", wording.python_versions(matrix)),
-        ("Hypothesis profile", wording.profiles(matrix)),
-        ("Date", wording.dates(matrix)),
-        ("Runs merged", str(len(matrix.sources))),
-    ]
+    facts = wording.overview_facts(matrix)
     return "\n".join(f"- **{label}:** {_text(value)}" for label, value in facts)
 
 

@@ -52,6 +52,22 @@ STATUS_MEANINGS: Mapping[Status, str] = {
 STATUSES: tuple[Status, ...] = SEVERITY_ORDER
 
 
+def overview_facts(matrix: Matrix) -> list[tuple[str, str]]:
+    """The few facts both reports open with, labelled once so the two never disagree."""
+    backends = ", ".join(
+        f"{b.name} {b.version or '(version unknown)'}"
+        + (f" on {b.python}" if matrix.multi_python else "")
+        for b in matrix.backends
+    )
+    return [
+        ("Backends", backends or "none"),
+        ("Python", python_versions(matrix)),
+        ("Hypothesis profile", profiles(matrix)),
+        ("Date", dates(matrix)),
+        ("Runs merged", str(len(matrix.sources))),
+    ]
+
+
 def score(summary: ColumnSummary) -> str:
     if summary.score is None:
         return "n/a"
