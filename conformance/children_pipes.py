@@ -1,0 +1,194 @@
+"""The long-lived child the Pipes and connections properties talk to.
+
+Spawn and forkserver children import this module by name, so it imports only the stdlib and
+does nothing at import time. One child serves a whole test: starting a process per example
+would make the properties measure start-up instead of connections. The backend is never
+imported here; what the child needs of it (``Client``, ``AuthenticationError``) arrives as
+arguments, because under billiard or multiprocess the stdlib's classes are the wrong ones.
+
+Every wait here is bounded by :data:`LIVENESS`, so a test that died without stopping its
+child cannot leave it behind for long.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+import time
+from typing import Any, Callable
+
+LIVENESS = 60.0
+STOP = ("stop",)
+
+
+class Timeout(Exception):
+    """Nothing arrived within LIVENESS: the parent is gone or out of step."""
+
+
+def receive(conn: Any) -> Any:
+    if not conn.poll(LIVENESS):
+        raise Timeout(f"nothing received within {LIVENESS:g} s")
+    return conn.recv()
+
+
+# -- describing payloads -----------------------------------------------------------------------
+
+
+def describe(value: Any) -> Any:
+    """An exact, comparable account of ``value``: types kept, no pickling, no hash order.
+
+    Both sides compute it, so a payload damaged on the way is caught even if the damage is
+    symmetric. Floats go by hex (nan, -0.0 and the last bit compare as text); bytes by digest,
+    so that a few MiB cost a hash rather than a repr; set elements are sorted because string
+    hashes, and thus set order, differ between processes.
+    """
+    kind = type(value)
+    if kind is float:
+        return ("float", value.hex())
+    if kind is complex:
+        return ("complex", value.real.hex(), value.imag.hex())
+    if kind is int:
+        return ("int", hex(value))
+    if kind in (bytes, bytearray):
+        return (kind.__name__, len(value), hashlib.sha256(value).hexdigest())
+    if kind in (tuple, list):
+        return (kind.__name__, tuple(describe(v) for v in value))
+    if kind is dict:
+        return ("dict", tuple((describe(k), describe(v)) for k, v in value.items()))
+    if kind in (set, frozenset):
+        return (kind.__name__, tuple(sorted((describe(v) for v in value), key=repr)))
+    return (kind.__name__, repr(value))
+
+
+def pattern(tag: Any, index: int, size: int) -> bytes:
+    """Bytes that only message ``index`` of example ``tag`` carries, so a mix-up shows.
+
+    Random rather than repeating: a repeating block would hide a shift by its period.
+    """
+    return random.Random(f"{tag!r}/{index}").randbytes(size)
+
+
+# -- two-way traffic ---------------------------------------------------------------------------
+
+
+def _drain(conn: Any, tag: Any, count: int, seen: list) -> None:
+    """Receive ``count`` traffic messages and record, for each, whether it arrived intact."""
+    try:
+        for _ in range(count):
+            got_tag, index, data = receive(conn)
+            seen.append((got_tag == tag, index, len(data), data == pattern(tag, index, len(data))))
+    except BaseException as exc:  # reported, not raised: the parent judges
+        seen.append(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def traffic(inbound: Any, outbound: Any, tag: Any, sizes: list, incoming: int) -> list:
+    """Send messages of ``sizes`` while a thread receives ``incoming`` messages.
+
+    This is the mirror of the parent's schedule, and the thread is what makes any schedule
+    deadlock-free: this side always drains what the parent sends, so the parent's sends
+    finish whatever their size, and this side's sends only wait for the parent's receives,
+    which come in order. Without the thread, both sides sending MiB at once could fill both
+    pipe buffers and block forever, however correct the implementation.
+    """
+    seen: list = []
+    reader = threading.Thread(target=_drain, args=(inbound, tag, incoming, seen), daemon=True)
+    reader.start()
+    for index, size in enumerate(sizes):
+        outbound.send((tag, index, pattern(tag, index, size)))
+    reader.join(LIVENESS)
+    if reader.is_alive():
+        seen.append(("error", "the receiving thread is still waiting"))
+    return seen
+
+
+# -- Listener and Client -----------------------------------------------------------------------
+
+
+def connect(
+    client: Callable[..., Any],
+    auth_error: type | None,
+    address: Any,
+    family: str,
+    authkey: bytes,
+    message: Any,
+) -> tuple:
+    """Connect with ``authkey``, send ``message``, return what came back or what was raised."""
+    try:
+        conn = client(address, family=family, authkey=authkey)
+    except BaseException as exc:
+        is_auth = auth_error is not None and isinstance(exc, auth_error)
+        return ("raised", type(exc).__name__, is_auth)
+    try:
+        conn.send(message)
+        return ("ok", receive(conn))
+    except BaseException as exc:
+        return ("failed after connecting", f"{type(exc).__name__}: {exc}")
+    finally:
+        conn.close()
+
+
+# -- the server loop ---------------------------------------------------------------------------
+
+
+def serve(
+    control: Any,
+    down: Any,
+    up: Any,
+    client: Callable[..., Any] | None,
+    auth_error: type | None,
+) -> None:
+    """Answer the parent's commands on ``control`` until told to stop.
+
+    ``down`` and ``up`` are the child's ends of two one-way pipes (parent to child, child to
+    parent), used when the parent asks for traffic over simplex connections.
+    """
+    while True:
+        command = receive(control)
+        kind = command[0]
+        if kind == "stop":
+            return
+        if kind == "echo":
+            _, tag, payload = command
+            control.send(("echo", tag, describe(payload), payload))
+        elif kind == "sync":
+            control.send(command)
+        elif kind == "later":
+            _, tag, delay = command
+            time.sleep(delay)
+            control.send(("later", tag))
+        elif kind == "traffic":
+            _, tag, duplex, sizes, incoming = command
+            inbound, outbound = (control, control) if duplex else (down, up)
+            control.send(("traffic", tag, traffic(inbound, outbound, tag, sizes, incoming)))
+        elif kind == "connect":
+            _, tag, *args = command
+            if client is None:
+                control.send(("connect", tag, ("raised", "no Client", False)))
+            else:
+                control.send(("connect", tag, connect(client, auth_error, *args)))
+        else:
+            control.send(("unknown command", command))
+
+
+# -- short-lived children ----------------------------------------------------------------------
+
+READY = "ready"
+RELEASE = "release"
+
+
+def hold(conn: Any) -> None:
+    """Report that the target runs, then block until released (or LIVENESS passed).
+
+    Waits for a release message rather than end-of-file: under fork, siblings inherit copies
+    of the pipe ends, so end-of-file may never come.
+    """
+    conn.send(READY)
+    if conn.poll(LIVENESS):
+        conn.recv()
+
+
+def send_all(conn: Any, messages: list) -> None:
+    """Send ``messages`` and end, leaving end-of-file to the process exit."""
+    for message in messages:
+        conn.send(message)
