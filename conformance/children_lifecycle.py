@@ -20,6 +20,8 @@ import signal
 import sys
 from typing import Any, Callable
 
+from mpconform.conformance.children_common import describe
+
 LIVENESS = 60.0
 READY = "ready"
 RELEASE = "release"
@@ -87,26 +89,6 @@ def hold_with_default_signal(conn: Any, signum: int) -> None:
 
 
 # -- reporting what the child sees -------------------------------------------------------------
-
-
-def describe(value: Any) -> Any:
-    """An exact, comparable account of ``value``: types kept, no pickling, no hash order.
-
-    Floats are written in hex so that nan, -0.0 and every last bit compare as text; set
-    elements are sorted because string hashes, and thus set order, differ between processes.
-    """
-    kind = type(value)
-    if kind is float:
-        return ("float", value.hex())
-    if kind is int:
-        return ("int", hex(value))
-    if kind in (tuple, list):
-        return (kind.__name__, tuple(describe(v) for v in value))
-    if kind is dict:
-        return ("dict", tuple((describe(k), describe(v)) for k, v in value.items()))
-    if kind in (set, frozenset):
-        return (kind.__name__, tuple(sorted((describe(v) for v in value), key=repr)))
-    return (kind.__name__, repr(value))
 
 
 def echo_arguments(conn: Any, /, *args: Any, **kwargs: Any) -> None:
