@@ -1,0 +1,608 @@
+"""Queues: Queue, SimpleQueue and JoinableQueue carry values intact, in order, exactly once.
+
+What is checked is what the documentation promises, and no more: ``multiprocessing.Queue`` is
+FIFO per producer, not in real time across producers (a feeder thread writes each process's
+buffer to the pipe later), ``get(block=False)`` may raise Empty while items are still buffered,
+and ``qsize()``/``empty()`` are only exact in quiescent states. SimpleQueue writes
+synchronously, so completed puts are FIFO in real time. Every wait is bounded, and items are
+always drained before the children that put them are joined.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mpconform.agents import Agent, receive, running
+from mpconform.checkers import FifoQueue as FifoModel
+from mpconform.checkers import History, Op, RelaxedQueue, check, screen_queue
+from mpconform.conformance import children_queues as kids
+from mpconform.outcomes import TestTimeout, Unsupported
+from mpconform.profiles import budget
+from mpconform.target import Target
+from mpconform.waiting import LIVENESS, finish
+
+pytestmark = pytest.mark.mp_area("Queues")
+
+POLL_SLICE = 0.05
+CLOCK_SLACK = 0.001  # a poll timeout rounded to whole milliseconds may return this early
+LINEARIZABILITY_LIMIT = 40  # ops per history; the search is exponential beyond that
+LINEARIZABILITY_STEPS = 200_000
+
+# -- strategies --------------------------------------------------------------------------------
+
+# Hashable scalars for set elements and dict keys; nan is left out because nan != nan makes
+# membership depend on object identity, which pickling does not keep.
+KEY_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**300), max_value=2**300),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.binary(max_size=8),
+)
+KEYS = st.recursive(
+    KEY_SCALARS,
+    lambda inner: st.lists(inner, max_size=3).map(tuple) | st.frozensets(inner, max_size=3),
+    max_leaves=5,
+)
+SCALARS = st.one_of(
+    KEY_SCALARS,
+    st.sampled_from([math.inf, -math.inf, -0.0, math.nan]),
+    st.floats(),
+    st.text(),
+    st.builds(kids.Parcel, st.text(max_size=5), st.integers() | st.text(max_size=5)),
+)
+PAYLOAD = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(KEYS, inner, max_size=3),
+        st.sets(KEYS, max_size=3),
+        st.frozensets(KEYS, max_size=3),
+    ),
+    max_leaves=12,
+)
+# Big blobs are rare (two draws in sixteen) and shrink away: the size matters to the pipe
+# (several writes per message), not to Hypothesis, so the test builds them from a small spec,
+# which also keeps megabytes out of the falsifying example Hypothesis prints.
+BIG_SIZES = (2 * 1024 * 1024, 64 * 1024 + 1)
+BIG_BLOB_SPEC = st.tuples(st.integers(0, 15), st.binary(min_size=1, max_size=8))
+
+
+def big_blob(spec: tuple[int, bytes]) -> bytes | None:
+    choice, pattern = spec
+    if choice < 14:
+        return None
+    size = BIG_SIZES[choice - 14]
+    return (pattern * (size // len(pattern) + 1))[:size]
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal and of the same type all the way down; nan equals nan and -0.0 is not 0.0."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        if math.isnan(a):
+            return math.isnan(b)
+        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return len(a) == len(b) and all(same(ka, kb) and same(a[ka], b[kb]) for ka, kb in zip(a, b))
+    if isinstance(a, (set, frozenset)):
+        found = {y: y for y in b}
+        return len(a) == len(b) and all(x in found and same(x, found[x]) for x in a)
+    return bool(a == b)
+
+
+def short(value: Any, limit: int = 300) -> str:
+    """repr() cut to ``limit`` characters: a failure message must not carry a 2 MiB blob."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def is_timed(q: Any) -> bool:
+    """Whether get() takes a timeout: SimpleQueue's does not."""
+    return hasattr(q, "put_nowait")
+
+
+def getter(q: Any) -> Any:
+    """A ``get(slice)`` for :func:`mpconform.agents.receive`, for any queue kind."""
+    timed = is_timed(q)
+    return lambda seconds: kids.take(q, timed, seconds)
+
+
+def take(q: Any, agent: Agent | None = None, what: str = "an item") -> Any:
+    return receive(getter(q), agent, kids.NOTHING, what)
+
+
+def release(q: Any, clean: bool) -> None:
+    """Free a queue's resources. Only a clean ending may wait for the feeder: after a failure
+    its buffer may hold items nobody will read, and join_thread() would wait forever."""
+    if not clean and hasattr(q, "cancel_join_thread"):
+        q.cancel_join_thread()
+    if hasattr(q, "close"):
+        q.close()
+    if clean and hasattr(q, "join_thread"):
+        q.join_thread()
+
+
+@contextlib.contextmanager
+def queues(mp: Target, kind: str, count: int = 1, *args: Any) -> Iterator[list[Any]]:
+    """``count`` new queues of ``kind``, released however the body ends."""
+    made = [getattr(mp, kind)(*args) for _ in range(count)]
+    clean = False
+    try:
+        yield made
+        clean = True
+    finally:
+        for q in made:
+            release(q, clean)
+
+
+def require_method(obj: Any, name: str) -> None:
+    if not callable(getattr(obj, name, None)):
+        raise Unsupported(f"{type(obj).__name__} has no {name}()")
+
+
+def exact_qsize(q: Any) -> int:
+    try:
+        return q.qsize()
+    except NotImplementedError:
+        raise Unsupported("qsize() is not implemented on this platform") from None
+
+
+def start(mp: Target, target: Any, *args: Any) -> Any:
+    proc = mp.Process(target=target, args=args)
+    proc.start()
+    return proc
+
+
+@contextlib.contextmanager
+def sending(q: Any, items: list, agent: Agent, drain: Any) -> Iterator[None]:
+    """Put ``items`` from a thread while the body reads the answers.
+
+    A SimpleQueue put of a big item blocks until the agent reads it, so putting everything
+    before reading would deadlock on a 2 MiB item, and would hang for good if the agent died.
+    When the agent is gone, closing the queue makes the blocked write fail instead; when the
+    body failed with the agent alive, ``drain`` reads what the agent echoes so it reads on.
+    """
+    failed: list[str] = []  # a repr, not the exception: its traceback would pin the queue
+
+    def send() -> None:
+        try:
+            for item in items:
+                q.put(item)
+        except Exception as exc:
+            failed.append(repr(exc))
+
+    thread = threading.Thread(target=send, name="mpconform-sender", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        end = time.monotonic() + LIVENESS
+        while thread.is_alive() and time.monotonic() < end:
+            drain()
+            thread.join(POLL_SLICE)
+            if thread.is_alive() and not agent.proc.is_alive() and hasattr(q, "close"):
+                q.close()
+        if thread.is_alive():
+            raise TestTimeout(f"putting {len(items)} items still blocked after {LIVENESS:g} s")
+    if failed:
+        raise AssertionError(f"put() raised {failed[0]}")
+
+
+# -- payload integrity -------------------------------------------------------------------------
+
+
+def _echo_round_trip(mp: Target, kind: str) -> None:
+    """One echo agent for the whole property; every example sends its batch through it.
+
+    Items are tagged (example, sequence): an item left over from an earlier example, or one
+    the agent skipped, shows up as a tag mismatch instead of passing by coincidence. Items of
+    an example that failed may still be on their way when the next one starts (Hypothesis
+    goes on to shrink); those are skipped, or every later example would fail the same way.
+    """
+    with queues(mp, kind, 2) as (inbox, outbox):
+        timed = is_timed(inbox)
+        joinable = kind == "JoinableQueue"
+
+        def stop() -> None:
+            inbox.put(kids.STOP)
+
+        def drain() -> None:
+            getter(outbox)(0)
+
+        args = (inbox, outbox, timed, joinable)
+        with running(mp, kids.echo, args, stop=stop, drain=drain, name="echo") as agent:
+            examples = iter(range(1 << 30))
+            spoiled: set[int] = set()
+
+            def answer(what: str) -> Any:
+                while True:
+                    got = take(outbox, agent, what)
+                    if joinable:
+                        outbox.task_done()
+                    if not (type(got) is tuple and len(got) == 3 and got[0] in spoiled):
+                        return got
+
+            @budget("cheap")
+            @given(batch=st.lists(PAYLOAD, max_size=4), blob_spec=BIG_BLOB_SPEC)
+            def round_trip(batch: list, blob_spec: tuple[int, bytes]) -> None:
+                number = next(examples)
+                blob = big_blob(blob_spec)
+                items = batch if blob is None else [*batch, blob]
+                tagged = [(number, seq, p) for seq, p in enumerate(items)]
+                try:
+                    with sending(inbox, tagged, agent, drain):
+                        for seq, payload in enumerate(items):
+                            got = answer(f"item {seq} of example {number}")
+                            assert type(got) is tuple, f"not a tagged item: {short(got)}"
+                            tag = got[:2]
+                            assert tag == (number, seq), f"expected {(number, seq)}, got {tag}"
+                            assert same(got[2], payload), (
+                                f"sent {short(payload)}, got back {short(got[2])}"
+                            )
+                except BaseException:
+                    spoiled.add(number)
+                    raise
+
+            round_trip()
+
+
+def test_queue_payloads_arrive_intact(mp):
+    """Values put on a Queue come out equal and of the same type, nested ones included"""
+    _echo_round_trip(mp, "Queue")
+
+
+def test_simple_queue_payloads_arrive_intact(mp):
+    """Values put on a SimpleQueue come out equal and of the same type, nested ones included"""
+    _echo_round_trip(mp, "SimpleQueue")
+
+
+def test_joinable_queue_payloads_arrive_intact(mp):
+    """Values put on a JoinableQueue come out equal and of the same type, nested ones included"""
+    _echo_round_trip(mp, "JoinableQueue")
+
+
+# -- ordering with several producers and consumers ---------------------------------------------
+
+SCENARIOS = st.tuples(
+    st.lists(st.lists(st.integers(-5, 5), max_size=4), min_size=1, max_size=3),
+    st.integers(1, 2),
+)
+
+
+def _expect(conn: Any, proc: Any, what: str) -> Any:
+    """The next message from a child's pipe, failing at once when the child ended silently."""
+    nothing = kids.NOTHING
+    child = Agent(proc, lambda: None)
+    return receive(lambda s: conn.recv() if conn.poll(s) else nothing, child, nothing, what)
+
+
+def _run_scenario(mp: Target, kind: str, per_producer: list[list[int]], consumers: int) -> History:
+    """Producers put tagged values and a marker each; consumers get until told to quit.
+
+    The test tells consumers to quit (one QUIT each) only after every marker was dequeued,
+    which by per-producer FIFO means every item was; producers are joined only after that.
+    """
+    flush = kind != "SimpleQueue"
+    # (ours, proc, theirs): the child's end stays referenced here until the children are
+    # joined, so garbage collection never closes it while start() may still be passing it on.
+    markers = frozenset(("end", p, -1) for p in range(len(per_producer)))
+    go = mp.Event()
+    procs: list[Any] = []
+    clean = False
+    with queues(mp, kind) as (q,):
+        timed = is_timed(q)
+        try:
+            cons = []
+            for c in range(consumers):
+                ours, theirs = mp.Pipe()
+                procs.append(start(mp, kids.consume, q, theirs, f"C{c}", timed, markers))
+                cons.append((ours, procs[-1], theirs))
+            prods = []
+            for p, seq in enumerate(per_producer):
+                values = [("item", p, i * 100 + v) for i, v in enumerate(seq)]
+                ours, theirs = mp.Pipe()
+                args = (q, theirs, f"P{p}", values, go, ("end", p, -1), flush)
+                procs.append(start(mp, kids.produce, *args))
+                prods.append((ours, procs[-1], theirs))
+            for conn, proc, _ in prods:
+                assert _expect(conn, proc, "ready") == kids.READY
+            go.set()
+            seen: set = set()
+            end = time.monotonic() + LIVENESS
+            while len(seen) < len(markers):
+                for conn, proc, _ in cons:
+                    if conn.poll(0.01):
+                        tag, marker = conn.recv()
+                        assert tag == "marker", f"unexpected message {tag!r}"
+                        assert marker not in seen, f"marker {marker!r} dequeued twice"
+                        seen.add(marker)
+                    elif not proc.is_alive() and not conn.poll(0):
+                        raise AssertionError(f"{proc.name} ended before all markers arrived")
+                if time.monotonic() > end:
+                    raise TestTimeout(f"markers {sorted(markers - seen)} not dequeued in time")
+            for _ in range(consumers):
+                q.put(kids.QUIT)
+            rows: list = []
+            for conn, proc, _ in cons:
+                tag, ops = _expect(conn, proc, "its history")
+                assert tag == "history", f"unexpected message {tag!r}"
+                rows.extend(ops)
+            for conn, proc, _ in prods:
+                rows.extend(_expect(conn, proc, "its history"))
+            for proc in procs:
+                assert finish(proc) == 0
+            clean = True
+        finally:
+            if not clean:
+                go.set()
+                for _ in range(consumers):
+                    with contextlib.suppress(Exception):
+                        q.put(kids.QUIT)
+                for proc in procs:
+                    with contextlib.suppress(Exception):
+                        finish(proc)
+    return History(tuple(Op(*row) for row in rows))
+
+
+def _check_history(history: History, model: Any, cross_producer: bool) -> None:
+    violations = screen_queue(history, drained=True, cross_producer=cross_producer)
+    assert not violations, "\n".join(v.message for v in violations)
+    if len(history) <= LINEARIZABILITY_LIMIT:
+        result = check(history, model, max_steps=LINEARIZABILITY_STEPS)
+        assert not result.violation, result.explain()
+
+
+@budget("heavy")
+@given(scenario=SCENARIOS)
+def test_queue_keeps_per_producer_order(mp, scenario):
+    """Queue delivers every item exactly once, nothing invented, each producer's items in order
+
+    Not real-time FIFO across producers: put() returns once the item is in the producer's
+    buffer. The relaxed model also checks that items flushed by close() + join_thread() are
+    read before items put after the flush.
+    """
+    per_producer, consumers = scenario
+    history = _run_scenario(mp, "Queue", per_producer, consumers)
+    _check_history(history, RelaxedQueue(), cross_producer=False)
+
+
+@budget("heavy")
+@given(scenario=SCENARIOS)
+def test_simple_queue_is_fifo_in_real_time(mp, scenario):
+    """SimpleQueue delivers every item exactly once, in the real-time order the puts completed
+
+    put() writes to the pipe before it returns, so a put that returned before another began
+    is dequeued first, whichever processes made them.
+    """
+    per_producer, consumers = scenario
+    history = _run_scenario(mp, "SimpleQueue", per_producer, consumers)
+    _check_history(history, FifoModel(), cross_producer=True)
+
+
+# -- Queue API ---------------------------------------------------------------------------------
+
+
+@budget("process")
+@given(maxsize=st.integers(1, 4), timeout=st.floats(0.0, 0.05))
+def test_full_queue_refuses_put(mp, maxsize, timeout):
+    """A full Queue(maxsize) reports full() and put_nowait() / put(timeout=t) raise queue.Full
+
+    put(timeout=t) gives up only after at least t seconds; the items already in come out in
+    order afterwards.
+    """
+    with queues(mp, "Queue", 1, maxsize) as (q,):
+        for i in range(maxsize):
+            q.put(i, timeout=LIVENESS)
+        assert q.full()
+        with pytest.raises(queue.Full):
+            q.put_nowait("extra")
+        t0 = time.monotonic()
+        with pytest.raises(queue.Full):
+            q.put("extra", timeout=timeout)
+        elapsed = time.monotonic() - t0
+        assert elapsed >= timeout - CLOCK_SLACK, f"put(timeout={timeout}) gave up after {elapsed}"
+        assert [take(q) for _ in range(maxsize)] == list(range(maxsize))
+        assert not q.full()
+
+
+@budget("process")
+@given(timeouts=st.lists(st.floats(0.0, 0.05), min_size=1, max_size=3))
+def test_get_on_empty_queue_raises_empty(mp, timeouts):
+    """get(block=False) and get(timeout=t) on an empty Queue raise queue.Empty, after t at least"""
+    with queues(mp, "Queue") as (q,):
+        with pytest.raises(queue.Empty):
+            q.get(block=False)
+        with pytest.raises(queue.Empty):
+            q.get_nowait()
+        for timeout in timeouts:
+            t0 = time.monotonic()
+            with pytest.raises(queue.Empty):
+                q.get(timeout=timeout)
+            elapsed = time.monotonic() - t0
+            assert elapsed >= timeout - CLOCK_SLACK, (
+                f"get(timeout={timeout}) gave up after {elapsed}"
+            )
+
+
+@budget("process")
+@given(count=st.integers(0, 6))
+def test_qsize_and_empty_are_exact_when_quiescent(mp, count):
+    """With the producer joined, qsize() counts the items left and empty() says whether any are
+
+    The producer puts a few small items, so its exit cannot block on a full pipe and joining
+    it first is safe.
+    """
+    with queues(mp, "Queue") as (q,):
+        assert finish(start(mp, kids.put_all, q, list(range(count)))) == 0
+        for left in range(count, 0, -1):
+            assert exact_qsize(q) == left
+            assert not q.empty()
+            assert q.get(block=False) == count - left
+        assert exact_qsize(q) == 0
+        assert q.empty()
+        with pytest.raises(queue.Empty):
+            q.get(block=False)
+
+
+def outcome(call: Any) -> tuple[type, str] | None:
+    """The type and message of the exception ``call()`` raised, or None.
+
+    The exception itself is not kept: a traceback through the backend's frames would keep the
+    queue alive after a failure, and under spawn its named semaphores with it (a LEAK).
+    """
+    try:
+        call()
+    except Exception as exc:
+        return type(exc), str(exc)
+    return None
+
+
+def closed_and_used(q: Any, operation: str) -> tuple[type, str] | None:
+    q.close()
+    calls = {
+        "put": lambda: q.put("late"),
+        "get": lambda: q.get(timeout=0.01) if is_timed(q) else q.get(),
+        "empty": q.empty,
+    }
+    return outcome(calls[operation])
+
+
+@pytest.mark.parametrize("operation", ["put", "get"])
+def test_closed_queue_raises_value_error(mp, operation):
+    """After close(), put() and get() on that Queue raise ValueError (since Python 3.8)"""
+    q = mp.Queue()
+    require_method(q, "close")
+    raised = closed_and_used(q, operation)
+    q.join_thread()
+    del q
+    assert raised is not None, f"{operation}() after close() raised nothing"
+    assert issubclass(raised[0], ValueError), f"{operation}() after close() raised {raised}"
+
+
+@budget("process")
+@given(sizes=st.lists(st.sampled_from([0, 1, 100, 64 * 1024, 1024 * 1024]), max_size=6))
+def test_items_put_by_exiting_child_are_not_lost(mp, sizes):
+    """A child that puts items and exits normally loses none of them (drained before joining)"""
+    values = [bytes([i % 256]) * size for i, size in enumerate(sizes)]
+    with queues(mp, "Queue") as (q,):
+        proc = start(mp, kids.put_all, q, values)
+        agent = Agent(proc, lambda: None)
+        try:
+            got = [take(q, agent, f"item {i}") for i in range(len(values))]
+        finally:
+            finish(proc)
+        assert agent.proc.exitcode == 0
+        assert [len(g) for g in got] == sizes
+        wrong = [i for i, (g, v) in enumerate(zip(got, values)) if g != v]
+        assert not wrong, f"items {wrong} arrived with the right sizes but different contents"
+
+
+# -- JoinableQueue -----------------------------------------------------------------------------
+
+
+@budget("process")
+@given(count=st.integers(1, 4), pause=st.floats(0.0, 0.02))
+def test_joinable_queue_join_waits_for_every_task(mp, count, pause):
+    """JoinableQueue.join() returns only after task_done() was called for every item put"""
+    with queues(mp, "JoinableQueue") as (q,):
+        held, go_on = mp.Event(), mp.Event()
+        ours, theirs = mp.Pipe()
+        for i in range(count):
+            q.put(i)
+        proc = start(mp, kids.work_but_hold_last, q, count, theirs, held, go_on)
+        returned: list[int] = []
+        joiner = threading.Thread(target=lambda: (q.join(), returned.append(time.monotonic_ns())))
+        joiner.daemon = True
+        try:
+            assert held.wait(LIVENESS), "the worker never took its tasks"
+            joiner.start()
+            joiner.join(pause)
+            assert not returned, f"join() returned with task {count - 1} still open"
+            go_on.set()
+            t_last = _expect(ours, proc, "the time of its last task_done()")
+            joiner.join(LIVENESS)
+            if joiner.is_alive():
+                raise TestTimeout("join() still blocked after every task was done")
+        finally:
+            go_on.set()
+            finish(proc)
+        assert proc.exitcode == 0
+        assert returned[0] >= t_last, "join() returned before the last task_done() was called"
+
+
+@budget("process")
+@given(count=st.integers(0, 4))
+def test_task_done_too_often_raises_value_error(mp, count):
+    """task_done() called more times than items were put raises ValueError"""
+    with queues(mp, "JoinableQueue") as (q,):
+        for i in range(count):
+            q.put(i)
+        for _ in range(count):
+            take(q)
+            q.task_done()
+        with pytest.raises(ValueError):
+            q.task_done()
+
+
+# -- SimpleQueue -------------------------------------------------------------------------------
+
+
+@budget("process")
+@given(values=st.lists(st.integers(), max_size=6))
+def test_simple_queue_empty_put_get(mp, values):
+    """SimpleQueue: empty() is True until a put, get() returns items in order, then empty again
+
+    The items come from a child that has set an event after its last put returned: SimpleQueue
+    writes synchronously, so by then every item is in the pipe.
+    """
+    with queues(mp, "SimpleQueue") as (q,):
+        assert q.empty()
+        done = mp.Event()
+        proc = start(mp, kids.put_all_then_signal, q, values, done)
+        try:
+            assert done.wait(LIVENESS), "the producer never finished its puts"
+            assert q.empty() == (not values)
+            got = []
+            for _ in values:
+                assert not q.empty()
+                got.append(q.get())
+            assert q.empty()
+        finally:
+            finish(proc)
+        wrong = [i for i, (g, v) in enumerate(zip(got, values)) if g != v]
+        assert not wrong, f"items {wrong} arrived with the right sizes but different contents"
+
+
+@pytest.mark.mp_basis("cpython")
+@pytest.mark.parametrize("operation", ["put", "get", "empty"])
+def test_closed_simple_queue_raises_os_error(mp, operation):
+    """After SimpleQueue.close(), put(), get() and empty() raise OSError
+
+    The documentation only says they must no longer be called; CPython closes both pipe ends.
+    """
+    q = mp.SimpleQueue()
+    require_method(q, "close")
+    raised = closed_and_used(q, operation)
+    del q
+    assert raised is not None, f"{operation}() after close() raised nothing"
+    assert issubclass(raised[0], OSError), f"{operation}() after close() raised {raised}"
