@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mpconform.conformance import children_pipes as kids
+from mpconform.conformance.strategies import payloads
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
@@ -53,36 +54,7 @@ SIZES = st.one_of(
 )
 BIG_BYTES = st.builds(kids.pattern, st.just("payload"), st.integers(0, 9), SIZES)
 
-# Keys and set elements must hash the same way after unpickling: no nan (nan != nan).
-HASHABLE_SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.integers(min_value=-(2**2000), max_value=2**2000),
-    st.floats(allow_nan=False),
-    st.text(max_size=10),
-    st.binary(max_size=10),
-)
-HASHABLE = st.recursive(
-    HASHABLE_SCALARS,
-    lambda inner: st.lists(inner, max_size=3).map(tuple) | st.frozensets(inner, max_size=3),
-    max_leaves=6,
-)
-NESTED = st.recursive(
-    HASHABLE_SCALARS
-    | st.floats()
-    | st.complex_numbers()
-    | st.text(max_size=200)
-    | st.binary(max_size=300).map(bytearray),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.lists(inner, max_size=4).map(tuple),
-        st.dictionaries(HASHABLE, inner, max_size=4),
-        st.sets(HASHABLE, max_size=4),
-        st.frozensets(HASHABLE, max_size=4),
-    ),
-    max_leaves=12,
-)
+NESTED = payloads()
 # At most one big blob per example keeps an example in milliseconds.
 PAYLOADS = NESTED | st.tuples(NESTED, BIG_BYTES | BIG_BYTES.map(bytearray))
 

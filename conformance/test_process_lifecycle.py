@@ -21,6 +21,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from mpconform.conformance import children_lifecycle as kids
+from mpconform.conformance.strategies import payloads
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.processes import is_gone
 from mpconform.profiles import budget
@@ -47,31 +48,7 @@ EXCEPTION_TYPES = st.sampled_from(
     [ValueError, RuntimeError, KeyError, ZeroDivisionError, kids.ChildError, KeyboardInterrupt]
 )
 
-# Scalars that can be hashed and compared: nan is left out because nan != nan would make a set
-# or dict key depend on object identity, which pickling does not keep.
-HASHABLE_SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.integers(min_value=-(2**200), max_value=2**200),
-    st.floats(allow_nan=False),
-    st.text(max_size=8),
-    st.binary(max_size=8),
-)
-HASHABLE = st.recursive(
-    HASHABLE_SCALARS,
-    lambda inner: st.lists(inner, max_size=3).map(tuple) | st.frozensets(inner, max_size=3),
-    max_leaves=6,
-)
-PAYLOAD = st.recursive(
-    HASHABLE_SCALARS | st.floats() | st.frozensets(HASHABLE, max_size=3),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3),
-        st.lists(inner, max_size=3).map(tuple),
-        st.dictionaries(HASHABLE, inner, max_size=3),
-    ),
-    max_leaves=10,
-)
+PAYLOAD = payloads(max_leaves=10)
 
 # Signals whose default action terminates the process without a core dump.
 TERMINATING_SIGNALS = st.sampled_from(
