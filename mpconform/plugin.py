@@ -27,6 +27,7 @@ SETTINGS = pytest.StashKey[Settings]()
 _BASELINE = pytest.StashKey[frozenset]()
 _SEMS = pytest.StashKey[frozenset]()
 _SESSION_BASELINE = pytest.StashKey[frozenset]()
+_CALL_FAILED = pytest.StashKey[bool]()
 LEAK_GRACE = 1.0  # seconds a just-stopped child may take to disappear before it counts
 
 
@@ -146,7 +147,11 @@ def _collect_leaks(item: pytest.Item, target: Target) -> list[str]:
     with contextlib.suppress(Exception):
         target.ctx.active_children()  # lets the backend reap what it started
     processes.reap_orphans()
-    found += [f"semaphore /dev/shm/{name}" for name in semaphores.leaked_since(item.stash[_SEMS])]
+    if not item.stash.get(_CALL_FAILED, False):
+        # A failed test's exceptions (kept by Hypothesis, and AttributeError.obj) hold on to
+        # the objects it made, semaphores included: that is not the backend leaking.
+        leaked = semaphores.leaked_since(item.stash[_SEMS])
+        found += [f"semaphore /dev/shm/{name}" for name in leaked]
     return found
 
 
@@ -156,6 +161,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     target = target_of(item)
     if target is None:
         return report
+    if call.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
     longrepr = str(report.longrepr) if report.longrepr is not None else ""
     wasxfail = hasattr(report, "wasxfail")
     status = phase_status(call.when, report.outcome, call.excinfo, wasxfail, longrepr)
