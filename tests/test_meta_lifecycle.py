@@ -8,47 +8,23 @@ subprocess takes seconds.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from childrun import suite_args
+from meta import assert_all_pass, assert_caught, run_selection
 
 from mpconform.mutants.lifecycle import CAUGHT_BY
 
-
-def statuses(run) -> dict[str, str]:
-    """Feature name -> status, from the run's results.json (one start method per run)."""
-    assert run.doc["results"], f"no results\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
-    return {r["feature"]: r["status"] for r in run.doc["results"]}
-
-
-def run_lifecycle(child_run, backend: str, tests: tuple[str, ...]):
-    return child_run(
-        *suite_args(
-            "--pyargs",
-            "mpconform.conformance",
-            "-k",
-            " or ".join(tests),
-            "--mp-backend",
-            backend,
-            "--mp-start-method",
-            "fork",
-            "--mp-profile",
-            "ci",
-        )
-    )
+MODULES = ("mpconform.conformance.test_process_lifecycle",)
 
 
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
-def test_mutant_fails_its_properties(child_run, mutant):
+def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
-    run = run_lifecycle(child_run, f"mpconform.mutants.lifecycle:{mutant}", tests)
-    found = statuses(run)
-    assert {t: found.get(t) for t in tests} == dict.fromkeys(tests, "FAIL"), run.stdout[-4000:]
+    run = run_selection(child_run, MODULES, f"mpconform.mutants.lifecycle:{mutant}", tests)
+    assert_caught(run, tests)
 
 
-def test_same_properties_pass_on_stdlib(child_run):
+def test_same_properties_pass_on_stdlib(child_run: Any) -> None:
     tests = tuple(sorted({t for selected in CAUGHT_BY.values() for t in selected}))
-    run = run_lifecycle(child_run, "stdlib", tests)
-    found = statuses(run)
-    assert {t: found.get(t) for t in tests} == dict.fromkeys(tests, "PASS"), run.stdout[-4000:]
-    assert run.returncode == 0
-    assert run.leftovers == []
+    assert_all_pass(run_selection(child_run, MODULES, "stdlib", tests), tests)

@@ -1,0 +1,286 @@
+"""Message-passing mutants: stdlib pipes, queues and connections with one realistic bug each.
+
+Each module attribute below is an Adapter (use it as ``--mp-backend
+mpconform.mutants.messaging:<name>``); ``CAUGHT_BY`` names the Pipes and Queues properties that
+must FAIL against it. A property that lets one of these through would also miss the same bug in
+a real backend, so the meta-tests hold the properties to catching every one.
+
+Only the factories a mutant overrides change (``Pipe``, ``Queue``...); the rest of the stdlib
+context passes through, so a mutant's bug cannot leak into the helpers the suite itself uses.
+Mutated classes are module-level so that spawn and forkserver children can unpickle them by
+name, although the meta-tests only use fork.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.queues
+import multiprocessing.reduction
+import os
+import platform
+import time
+from types import ModuleType
+from typing import Any, Callable
+
+from mpconform.adapter import Adapter
+
+Connection = multiprocessing.connection.Connection
+POLL = 0.01
+
+
+class MessagingContext:
+    """A stdlib context whose message-passing factories are swapped; everything else passes."""
+
+    def __init__(self, base: Any, factories: dict[str, Callable[..., Any]]) -> None:
+        self._base = base
+        for name, factory in factories.items():
+            setattr(self, name, functools.partial(factory, base))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._base, name)
+
+
+# -- connections -------------------------------------------------------------------------------
+
+
+class OffsetIgnored(Connection):
+    """send_bytes(buf, offset, size) sends the first size bytes: the offset never reaches the
+    write, as in a binding that slices with ``buf[:size]`` after computing the size."""
+
+    def send_bytes(self, buf: Any, offset: int = 0, size: int | None = None) -> None:
+        if size is None:
+            size = memoryview(buf).nbytes - offset
+        super().send_bytes(buf, 0, size)
+
+
+class MaxlengthIgnored(Connection):
+    """recv_bytes(maxlength) accepts the argument and never enforces it, so an oversized
+    message is returned instead of refused."""
+
+    def recv_bytes(self, maxlength: int | None = None) -> bytes:
+        if maxlength is not None and maxlength < 0:
+            raise ValueError("negative maxlength")
+        return super().recv_bytes()
+
+
+class PollNoWait(Connection):
+    """poll(timeout) only looks once, as a poll built on a non-blocking check would: it never
+    waits for data that is still on its way."""
+
+    def poll(self, timeout: float | None = 0.0) -> bool:
+        return super().poll(0.0)
+
+
+# Pickling looks reducers up by exact type: without these, a mutated end sent to a spawn child
+# would be pickled as a bare file descriptor number. The child gets a plain Connection.
+for _cls in (OffsetIgnored, MaxlengthIgnored, PollNoWait):
+    multiprocessing.reduction.register(_cls, multiprocessing.connection.reduce_connection)
+
+
+def pipe_of(cls: type) -> Callable[..., tuple[Any, Any]]:
+    """A ``Pipe(duplex)`` factory whose two ends are stdlib Connections re-wrapped as ``cls``.
+
+    Each end's descriptor is duplicated into the new object and the stdlib one closed, so the
+    pipe's end-of-file behaviour is unchanged.
+    """
+
+    def make(base: Any, duplex: bool = True) -> tuple[Any, Any]:
+        first, second = (rewrap(cls, end) for end in multiprocessing.connection.Pipe(duplex))
+        return first, second
+
+    return make
+
+
+def rewrap(cls: type, end: Any) -> Any:
+    wrapped = cls(os.dup(end.fileno()), readable=end.readable, writable=end.writable)
+    end.close()
+    return wrapped
+
+
+class AuthkeyDroppedListener(multiprocessing.connection.Listener):
+    """Takes an authkey and forgets it, as a wrapper that forwards only address and family
+    does: with no key, stdlib skips the challenge and accepts anyone."""
+
+    def __init__(
+        self, address: Any = None, family: Any = None, backlog: int = 1, authkey: Any = None
+    ) -> None:
+        super().__init__(address, family, backlog)
+
+
+def authkey_dropped_client(address: Any, family: Any = None, authkey: Any = None) -> Any:
+    """The Client half of the same bug: the key is accepted and never used."""
+    return multiprocessing.connection.Client(address, family)
+
+
+def connection_module(name: str, **overrides: Any) -> ModuleType:
+    """stdlib ``multiprocessing.connection`` with some names replaced, as the Adapter expects
+    a module; the real one is left untouched so the suite's own helpers stay correct."""
+    module = ModuleType(f"{__name__}.{name}")
+    module.__dict__.update(
+        (key, value)
+        for key, value in vars(multiprocessing.connection).items()
+        if not key.startswith("__")
+    )
+    module.__dict__.update(overrides)
+    return module
+
+
+# -- queues ------------------------------------------------------------------------------------
+
+_NOTHING_HELD = object()
+
+
+class LastPutHeldBack(multiprocessing.queues.Queue):
+    """put() hands an item to the feeder only when the next put comes (a one-item batch), and
+    nothing flushes the held item at exit: the last item a process puts is lost."""
+
+    def __init__(self, maxsize: int = 0, *, ctx: Any) -> None:
+        super().__init__(maxsize, ctx=ctx)
+        self._held: Any = _NOTHING_HELD
+
+    def __setstate__(self, state: Any) -> None:
+        super().__setstate__(state)
+        self._held = _NOTHING_HELD
+
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        held, self._held = self._held, obj
+        if held is not _NOTHING_HELD:
+            super().put(held, block, timeout)
+
+
+class GetGivesUpAtOnce(multiprocessing.queues.Queue):
+    """get(timeout=t) on an empty queue raises Empty at once instead of waiting up to t, as if
+    a timed get were get_nowait()."""
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        if block and timeout is not None:
+            return super().get(False)
+        return super().get(block, timeout)
+
+
+class JoinWhenEmpty(multiprocessing.queues.JoinableQueue):
+    """join() waits until the queue is empty, not until every task is done: a worker still busy
+    with the last item it took is not waited for."""
+
+    def join(self) -> None:
+        while not self.empty():
+            time.sleep(POLL)
+
+
+class BatchReversed(multiprocessing.queues.SimpleQueue):
+    """get() reads every message already in the pipe into a local buffer and hands them out
+    from its end, so each batch of waiting items comes out last in, first out."""
+
+    def __init__(self, *, ctx: Any) -> None:
+        super().__init__(ctx=ctx)
+        self._batch: list[bytes] = []
+
+    def __setstate__(self, state: Any) -> None:
+        super().__setstate__(state)
+        self._batch = []
+
+    def empty(self) -> bool:
+        return not self._batch and super().empty()
+
+    def get(self) -> Any:
+        if not self._batch:
+            with self._rlock:
+                self._batch.append(self._reader.recv_bytes())
+                while self._reader.poll():
+                    self._batch.append(self._reader.recv_bytes())
+        return multiprocessing.reduction.ForkingPickler.loads(self._batch.pop())
+
+
+def queue_of(cls: type) -> Callable[..., Any]:
+    """A ``Queue(...)`` factory building ``cls`` over the stdlib context it is bound to."""
+
+    def make(base: Any, *args: Any, **kwargs: Any) -> Any:
+        return cls(*args, ctx=base, **kwargs)
+
+    return make
+
+
+# -- adapters ----------------------------------------------------------------------------------
+
+
+def messaging_mutant(
+    name: str,
+    description: str,
+    connection: ModuleType = multiprocessing.connection,
+    **factories: Callable[..., Any],
+) -> Adapter:
+    """An adapter named ``name``: stdlib with ``factories`` swapped into every context."""
+
+    def get_context(method: str) -> MessagingContext:
+        return MessagingContext(multiprocessing.get_context(method), factories)
+
+    return Adapter(
+        name=name,
+        get_context=get_context,
+        start_methods=tuple(multiprocessing.get_all_start_methods()),
+        version=platform.python_version(),
+        connection=connection,
+        description=description,
+    )
+
+
+send_bytes_offset_ignored = messaging_mutant(
+    "send-bytes-offset-ignored",
+    "send_bytes(buf, offset, size) sends buf[:size]",
+    Pipe=pipe_of(OffsetIgnored),
+)
+recv_bytes_maxlength_ignored = messaging_mutant(
+    "recv-bytes-maxlength-ignored",
+    "recv_bytes(maxlength) returns messages longer than maxlength",
+    Pipe=pipe_of(MaxlengthIgnored),
+)
+poll_never_waits = messaging_mutant(
+    "poll-never-waits", "poll(timeout) returns at once", Pipe=pipe_of(PollNoWait)
+)
+authkey_ignored = messaging_mutant(
+    "authkey-ignored",
+    "Listener and Client drop the authkey, so anyone connects",
+    connection=connection_module(
+        "authkey_ignored", Listener=AuthkeyDroppedListener, Client=authkey_dropped_client
+    ),
+)
+last_put_lost = messaging_mutant(
+    "last-put-lost",
+    "Queue.put() holds each item until the next put; the last one is lost at exit",
+    Queue=queue_of(LastPutHeldBack),
+)
+get_timeout_ignored = messaging_mutant(
+    "get-timeout-ignored",
+    "Queue.get(timeout=t) raises Empty at once",
+    Queue=queue_of(GetGivesUpAtOnce),
+)
+join_when_empty = messaging_mutant(
+    "join-when-empty",
+    "JoinableQueue.join() returns once the queue is empty, tasks still open",
+    JoinableQueue=queue_of(JoinWhenEmpty),
+)
+simple_queue_lifo = messaging_mutant(
+    "simple-queue-lifo",
+    "SimpleQueue.get() hands out each batch of waiting items in reverse",
+    SimpleQueue=queue_of(BatchReversed),
+)
+
+# Mutant attribute -> the message-passing properties that must FAIL against it (under fork).
+CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "send_bytes_offset_ignored": ("test_send_bytes_sends_the_slice",),
+    "recv_bytes_maxlength_ignored": ("test_recv_bytes_maxlength",),
+    "poll_never_waits": (
+        "test_poll_timeout_without_data_returns_false",
+        "test_poll_returns_true_once_data_arrives",
+    ),
+    "authkey_ignored": ("test_wrong_authkey_is_rejected_on_both_sides",),
+    "last_put_lost": (
+        "test_items_put_by_exiting_child_are_not_lost",
+        "test_qsize_and_empty_are_exact_when_quiescent",
+    ),
+    "get_timeout_ignored": ("test_get_on_empty_queue_raises_empty",),
+    "join_when_empty": ("test_joinable_queue_join_waits_for_every_task",),
+    "simple_queue_lifo": ("test_simple_queue_empty_put_get",),
+}
