@@ -132,6 +132,12 @@ def put_all(q: Any, values: list) -> None:
         q.put(value)
 
 
+def put_all_then_cancel(q: Any, values: list) -> None:
+    """Put every value, then give up on flushing: the exit must not wait for a reader."""
+    put_all(q, values)
+    q.cancel_join_thread()
+
+
 def put_all_then_signal(q: Any, values: list, done: Any) -> None:
     """Put every value, then set ``done``: after it is set, the puts have all returned."""
     put_all(q, values)

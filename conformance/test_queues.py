@@ -490,6 +490,40 @@ def test_items_put_by_exiting_child_are_not_lost(mp, sizes):
         assert not wrong, f"items {wrong} arrived with the right sizes but different contents"
 
 
+# More than any pipe buffer holds, so the feeder cannot finish writing without a reader.
+BEYOND_PIPE = 4 * 1024 * 1024
+
+
+@budget("process")
+@given(wait=st.floats(0.01, 0.2))
+def test_exiting_child_waits_until_its_items_are_read(mp, wait):
+    """A child that put more than the pipe holds does not end before the items are read"""
+    if mp.memory_model == "shared":
+        raise Unsupported("threads share the queue: there is no feeder for an exit to wait on")
+    value = b"q" * BEYOND_PIPE
+    with queues(mp, "Queue") as (q,):
+        proc = start(mp, kids.put_all, q, [value])
+        try:
+            proc.join(wait)
+            still_running = proc.is_alive()
+            got = take(q, Agent(proc, lambda: None), "the big item")
+        finally:
+            finish(proc)
+        assert still_running, f"the child ended within {wait:.3f} s with its item unread"
+        assert got == value
+        assert proc.exitcode == 0
+
+
+@budget("process")
+@given(count=st.integers(1, 3))
+def test_cancel_join_thread_lets_a_child_exit_with_items_unread(mp, count):
+    """After cancel_join_thread() a child ends without waiting for its items to be read"""
+    with queues(mp, "Queue") as (q,):
+        require_method(q, "cancel_join_thread")
+        proc = start(mp, kids.put_all_then_cancel, q, [b"c" * BEYOND_PIPE] * count)
+        assert finish(proc, what="a child that cancelled its feeder join") == 0
+
+
 # -- JoinableQueue -----------------------------------------------------------------------------
 
 
