@@ -26,14 +26,13 @@ from mpconform.conformance.strategies import payloads
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
-from mpconform.waiting import LIVENESS, finish, join
+from mpconform.waiting import LIVENESS, finish, join, receive
 
 pytestmark = pytest.mark.mp_area("Pipes and connections")
 
 # Timeouts are lower bounds; a backend that rounds its timeout to whole milliseconds may
 # return up to 1 ms "early", which is clock granularity, not a conformance failure.
 CLOCK_SLACK = 0.001
-POLL_SLICE = 0.05
 MIB = 1024 * 1024
 # A simplex pipe buffers 64 KiB on Linux; in-process messages stay well below, since a send
 # that fills the buffer would block with nobody reading.
@@ -69,19 +68,6 @@ def schedules(draw: Any) -> tuple[list[int], list[int], list[str]]:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def receive(conn: Any, proc: Any, what: str = "a reply") -> Any:
-    """The next message from ``proc``; fails at once if the child ended without sending it."""
-    end = time.monotonic() + LIVENESS
-    while time.monotonic() < end:
-        if conn.poll(POLL_SLICE):
-            return conn.recv()
-        if not proc.is_alive():
-            if conn.poll(0):
-                return conn.recv()
-            raise AssertionError(f"{proc.name} ended (exitcode {proc.exitcode}) before {what}")
-    raise TestTimeout(f"{proc.name} sent nothing within {LIVENESS:g} s")
 
 
 def optional(mp: Target, name: str) -> Any:

@@ -26,14 +26,13 @@ from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.processes import is_gone
 from mpconform.profiles import budget
 from mpconform.target import Target
-from mpconform.waiting import LIVENESS, finish, join
+from mpconform.waiting import LIVENESS, finish, join, receive
 
 pytestmark = pytest.mark.mp_area("Process lifecycle")
 
 # Timeouts are lower bounds, but a backend that rounds its poll timeout to whole milliseconds
 # would return up to 1 ms "early"; that is clock granularity, not a conformance failure.
 CLOCK_SLACK = 0.001
-POLL_SLICE = 0.05
 # How long a daemonic child may take to die once its parent exited. CPython terminates and
 # joins daemonic children before the parent exits, so they are gone already; the grace only
 # leaves room for a backend that signals them without waiting. Not LIVENESS: a backend that
@@ -78,21 +77,6 @@ ENDINGS = st.sampled_from(
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def receive(conn: Any, proc: Any, what: str = "its report") -> Any:
-    """The next message from ``proc``; fails at once if the child ended without sending it."""
-    end = time.monotonic() + LIVENESS
-    while time.monotonic() < end:
-        if conn.poll(POLL_SLICE):
-            return conn.recv()
-        if not proc.is_alive():
-            if conn.poll(0):
-                return conn.recv()
-            raise AssertionError(
-                f"{proc.name} ended with exitcode {proc.exitcode} before sending {what}"
-            )
-    raise TestTimeout(f"{proc.name} sent nothing within {LIVENESS:g} s")
 
 
 class Held:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import time
 from typing import Any
 
 import psutil
@@ -50,3 +51,22 @@ def finish(proc: Any, timeout: float = LIVENESS, what: str | None = None) -> Any
             "although the test never signalled it"
         )
     return code
+
+
+POLL_SLICE = 0.05
+
+
+def receive(conn: Any, proc: Any, what: str = "its report") -> Any:
+    """The next message on ``conn`` from child ``proc``, bounded twice over: it fails at once
+    when the child ended without sending it, and ends as TIMEOUT after LIVENESS."""
+    end = time.monotonic() + LIVENESS
+    while time.monotonic() < end:
+        if conn.poll(POLL_SLICE):
+            return conn.recv()
+        if not proc.is_alive():
+            if conn.poll(0):  # it may have written its last words just before ending
+                return conn.recv()
+            raise AssertionError(
+                f"{proc.name} ended with exitcode {proc.exitcode} before sending {what}"
+            )
+    raise TestTimeout(f"{proc.name} sent nothing within {LIVENESS:g} s")
