@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 
+import psutil
 import pytest
 from childrun import CASES, REPO, TAG, tagged_processes
 
@@ -139,6 +140,25 @@ def test_report_merges_runs(tmp_path):
     assert "stdlib-spawn" in html and "dummy-thread" in html
 
 
+def _markers(path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+def _states(tag: str) -> str:
+    """Where each process of a stuck run is, for the failure message."""
+    lines = []
+    for p in tagged_processes(tag):
+        try:
+            wchan = open(f"/proc/{p.pid}/wchan").read()  # noqa: SIM115
+            lines.append(
+                f"{p.pid} {p.status()} threads={p.num_threads()} wchan={wchan} "
+                f"{' '.join(p.cmdline())[-120:]}"
+            )
+        except (OSError, psutil.Error) as exc:
+            lines.append(f"{p.pid}: {exc}")
+    return "\n".join(lines)
+
+
 def test_ctrl_c_stops_the_run_writes_a_partial_report_and_leaves_nothing(tmp_path):
     tag = uuid.uuid4().hex
     report = tmp_path / "report"
@@ -173,13 +193,14 @@ def test_ctrl_c_stops_the_run_writes_a_partial_report_and_leaves_nothing(tmp_pat
     try:
         # The stdlib case writes the marker, then the hang case blocks: interrupt it there.
         deadline = time.monotonic() + 120
-        while not started.exists() and time.monotonic() < deadline:
+        while _markers(started) != ["ran", "blocking"] and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert started.exists(), "the first case never ran"
-        while len(tagged_processes(tag)) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)  # cli + pytest + the hanging child
+        assert _markers(started) == ["ran", "blocking"], "the cases never got that far"
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
-        stdout, stderr = proc.communicate(timeout=60)
+        try:
+            stdout, stderr = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("still running 60 s after Ctrl-C:\n" + _states(tag)) from None
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import os
 import subprocess
 import sys
 import time
@@ -22,6 +23,10 @@ def return_normally() -> None:
 
 
 def block_forever() -> None:
+    marker = os.environ.get("CASE_STARTED_FILE")
+    if marker:  # lets a harness test act once the child really blocks
+        with open(marker, "a") as fh:
+            fh.write("blocking\n")
     time.sleep(ORPHAN_SECONDS)
 
 
