@@ -133,7 +133,14 @@ def _run(args: argparse.Namespace) -> int:
 
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
-    proc = subprocess.Popen(pytest_command(args, report_dir), env=env)
+    # pytest must react to SIGINT even when we were started with it ignored (a background job
+    # of a non-interactive shell, as CI runners start commands): an ignored disposition is
+    # inherited, and Python installs no KeyboardInterrupt handler over it.
+    previous_int = signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        proc = subprocess.Popen(pytest_command(args, report_dir), env=env)
+    finally:
+        signal.signal(signal.SIGINT, previous_int)
     # Ctrl-C reaches pytest too (same process group): let it stop and write what it verified.
     # A SIGTERM aimed at us alone (a CI job being cancelled) is passed on as an interrupt.
     previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -159,7 +159,16 @@ def _states(tag: str) -> str:
     return "\n".join(lines)
 
 
-def test_ctrl_c_stops_the_run_writes_a_partial_report_and_leaves_nothing(tmp_path):
+def _ctrl_c(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+
+
+def _cancel(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)  # what a CI runner cancelling the job does: the CLI only
+
+
+@pytest.mark.parametrize("interrupt", [_ctrl_c, _cancel], ids=["ctrl-c", "sigterm"])
+def test_interrupted_run_writes_a_partial_report_and_leaves_nothing(tmp_path, interrupt):
     tag = uuid.uuid4().hex
     report = tmp_path / "report"
     started = tmp_path / "started"
@@ -196,11 +205,12 @@ def test_ctrl_c_stops_the_run_writes_a_partial_report_and_leaves_nothing(tmp_pat
         while _markers(started) != ["ran", "blocking"] and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _markers(started) == ["ran", "blocking"], "the cases never got that far"
-        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        interrupt(proc)
         try:
             stdout, stderr = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
-            raise AssertionError("still running 60 s after Ctrl-C:\n" + _states(tag)) from None
+            stuck = _states(tag)
+            raise AssertionError(f"still running 60 s after the interrupt:\n{stuck}") from None
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
