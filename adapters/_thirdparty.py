@@ -22,5 +22,7 @@ def load_mirror(name: str, requirement: str, description: str) -> Adapter:
         start_methods=adapter.start_methods,
         version=adapter.version,
         connection=adapter.connection,
+        pool=adapter.pool,
+        managers=adapter.managers,
         description=description,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing.dummy
 import multiprocessing.dummy.connection
+import multiprocessing.pool
 import platform
 from types import ModuleType
 
@@ -28,6 +29,7 @@ def load() -> Adapter:
         start_methods=("thread",),
         version=platform.python_version(),
         connection=multiprocessing.dummy.connection,
+        pool=multiprocessing.pool,  # its Pool is already a ThreadPool; no managers module
         unsupported={
             "Process.terminate": _THREADS,
             "Process.kill": _THREADS,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.managers
+import multiprocessing.pool
 import platform
 
 from mpconform.adapter import Adapter
@@ -16,5 +18,7 @@ def load() -> Adapter:
         start_methods=tuple(multiprocessing.get_all_start_methods()),
         version=platform.python_version(),
         connection=multiprocessing.connection,
+        pool=multiprocessing.pool,
+        managers=multiprocessing.managers,
         description="CPython multiprocessing (the reference)",
     )

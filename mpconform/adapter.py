@@ -17,8 +17,9 @@ from typing import Any, Callable
 
 from .errors import ConfigError
 
-# The multiprocessing API surface the suite knows how to test. "connection.X" names are looked
-# up on the adapter's connection module, "A.B" names on attribute B of context attribute A.
+# The multiprocessing API surface the suite knows how to test. "connection.X", "pool.X" and
+# "managers.X" names are looked up on the adapter's submodule of that name, "A.B" names on
+# attribute B of context attribute A.
 KNOWN_CAPABILITIES: tuple[str, ...] = (
     "Process",
     "Process.start",
@@ -56,7 +57,14 @@ KNOWN_CAPABILITIES: tuple[str, ...] = (
     "connection.wait",
     "connection.Listener",
     "connection.Client",
+    "pool.ThreadPool",
+    "managers.BaseManager",
+    "managers.SyncManager",
 )
+
+# Capabilities whose first part names one of the backend's submodules rather than a context
+# attribute: they are looked up on the module the adapter supplies for that name.
+SUBMODULES: tuple[str, ...] = ("connection", "pool", "managers")
 
 # What a child of each known start method sees of its parent's memory. Used by properties
 # that depend on it (a fork child sees module globals mutated before start, a spawn child
@@ -75,6 +83,9 @@ class Adapter:
 
     ``get_context(start_method)`` returns an object exposing the multiprocessing API
     (``Process``, ``Queue``, ``Lock``...), like ``multiprocessing.get_context`` does.
+    ``connection``, ``pool`` and ``managers`` are the backend's submodules of those names
+    (``Listener``, ``ThreadPool`` and ``BaseManager`` live there, not on a context); None means
+    the backend has none, and the properties that need one read UNSUPPORTED.
     ``unsupported`` maps capability names to the reason they cannot work on this backend.
     ``memory_model`` overrides :data:`MEMORY_MODEL` for custom start method names.
     """
@@ -84,6 +95,8 @@ class Adapter:
     start_methods: tuple[str, ...]
     version: str | None = None
     connection: ModuleType | None = None
+    pool: ModuleType | None = None
+    managers: ModuleType | None = None
     unsupported: Mapping[str, str] = field(default_factory=dict)
     memory_model: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
@@ -111,10 +124,11 @@ class Adapter:
         if capability in self.unsupported:
             return self.unsupported[capability]
         head, _, rest = capability.partition(".")
-        if head == "connection":
-            if self.connection is None:
-                return f"{self.name} provides no connection module"
-            obj: Any = self.connection
+        if head in SUBMODULES:
+            module = getattr(self, head)
+            if module is None:
+                return f"{self.name} provides no {head} module"
+            obj: Any = module
             path = rest.split(".")
         else:
             obj = ctx
@@ -152,16 +166,19 @@ class Adapter:
             methods = tuple(all_methods())
         else:
             methods = (get_ctx().get_start_method(),)
-        connection: ModuleType | None
-        try:
-            connection = importlib.import_module(module.__name__ + ".connection")
-        except ImportError:
-            connection = None
+        found = {name: _submodule(module, name) for name in SUBMODULES}
         version = getattr(module, "__version__", None)
         return cls(
             name=label,
             get_context=get_ctx,
             start_methods=methods,
             version=str(version) if version is not None else None,
-            connection=connection,
+            **found,
         )
+
+
+def _submodule(module: ModuleType, name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"{module.__name__}.{name}")
+    except ImportError:
+        return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from .adapter import KNOWN_CAPABILITIES, Adapter
+from .adapter import KNOWN_CAPABILITIES, SUBMODULES, Adapter
 from .outcomes import Unsupported
 
 API_NAMES = frozenset(c.split(".")[0] for c in KNOWN_CAPABILITIES) | {
@@ -51,12 +51,25 @@ class Target:
         return self.adapter.connection
 
     @property
+    def pool(self) -> Any:
+        """The backend's ``pool`` module (``ThreadPool`` lives there, not on the context)."""
+        self.require("pool")
+        return self.adapter.pool
+
+    @property
+    def managers(self) -> Any:
+        """The backend's ``managers`` module, for ``BaseManager`` subclasses."""
+        self.require("managers")
+        return self.adapter.managers
+
+    @property
     def memory_model(self) -> str | None:
         return self.adapter.memory_model_of(self.start_method)
 
     def missing(self, capability: str) -> str | None:
-        if capability == "connection":
-            return None if self.adapter.connection is not None else "no connection module"
+        if capability in SUBMODULES:
+            found = getattr(self.adapter, capability) is not None
+            return None if found else f"{self.adapter.name} provides no {capability} module"
         return self.adapter.missing(self.ctx, capability)
 
     def require(self, *capabilities: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.managers
+import multiprocessing.pool
 import subprocess
 import sys
 import textwrap
@@ -33,6 +35,8 @@ def test_dummy_declares_what_threads_cannot_do_and_probes_the_rest():
     assert caps["SimpleQueue"] == "dummy has no SimpleQueue"
     assert caps["parent_process"] == "dummy has no parent_process"
     assert caps["Queue"] is None and caps["Process.join"] is None
+    assert caps["pool.ThreadPool"] is None
+    assert caps["managers.BaseManager"] == "dummy provides no managers module"
 
 
 @pytest.mark.parametrize("name", ["billiard", "multiprocess"])
@@ -42,6 +46,9 @@ def test_third_party_backends_load_with_their_version(name):
     assert adapter.version == module.__version__
     assert "spawn" in adapter.start_methods
     assert adapter.connection is not None and hasattr(adapter.connection, "wait")
+    # Their own submodules, not the stdlib's: a Pool test must exercise the backend's pool.
+    assert adapter.pool.__name__ == f"{name}.pool"
+    assert adapter.managers.__name__ == f"{name}.managers"
 
 
 def test_missing_backend_names_the_pip_command():
@@ -76,6 +83,8 @@ def test_get_context_of_a_multiprocessing_like_module():
     assert adapter.name == "multiprocessing"
     assert adapter.start_methods == tuple(multiprocessing.get_all_start_methods())
     assert adapter.connection is multiprocessing.connection
+    assert adapter.pool is multiprocessing.pool
+    assert adapter.managers is multiprocessing.managers
 
 
 def test_documented_example_adapter_loads(monkeypatch):
