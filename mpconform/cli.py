@@ -171,7 +171,7 @@ def _verdict(pytest_code: int, results_path: str) -> int:
     summary = ", ".join(f"{counts[s]} {s.value}" for s in SEVERITY_ORDER if counts[s])
     directory = os.path.dirname(results_path)
     print(f"mpconform: {summary or 'no results'}")
-    for name in ("results.json", "report.md", "report.html"):
+    for name in ("results.json", "report.md", "report.html", "junit.xml"):
         print(f"  {os.path.join(directory, name)}")
     if doc["run"].get("interrupted"):
         print("mpconform: interrupted; the report covers what ran", file=sys.stderr)

@@ -189,7 +189,7 @@ class Recorder:
         if self.written:
             terminalreporter.write_line(f"results: {self.written}")
             directory = os.path.dirname(self.written)
-            for name in ("report.md", "report.html"):
+            for name in ("report.md", "report.html", "junit.xml"):
                 terminalreporter.write_line(f"report:  {os.path.join(directory, name)}")
 
 

@@ -1,4 +1,4 @@
-"""Renders results documents into Markdown and HTML compatibility matrices.
+"""Renders results documents into Markdown and HTML compatibility matrices, and JUnit XML.
 
 Imported at the end of every pytest session that writes results, so it stays light: the
 standard library and mpconform's own result format, never pytest.
@@ -11,12 +11,16 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import html, markdown
+from . import html, junit, markdown
 from .matrix import Matrix, build
 
 __all__ = ["Matrix", "build", "render_all"]
 
-REPORTS = (("report.md", markdown.render), ("report.html", html.render))
+REPORTS = (
+    ("report.md", markdown.render),
+    ("report.html", html.render),
+    ("junit.xml", junit.render),
+)
 
 
 def render_all(

@@ -98,7 +98,12 @@ def test_conforming_run_exits_0_and_writes_all_reports(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert "mpconform: 1 PASS" in out.stdout
     report = tmp_path / "report"
-    assert sorted(p.name for p in report.iterdir()) == ["report.html", "report.md", "results.json"]
+    assert sorted(p.name for p in report.iterdir()) == [
+        "junit.xml",
+        "report.html",
+        "report.md",
+        "results.json",
+    ]
     doc = json.loads((report / "results.json").read_text())
     assert doc["run"]["hypothesis"]["profile"] == "ci"
 

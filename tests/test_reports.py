@@ -689,19 +689,19 @@ def test_empty_results_render_a_page_saying_no_tests_ran() -> None:
     assert "No tests ran" in html.render(nothing)
 
 
-def test_render_all_writes_both_reports(tmp_path: Any) -> None:
+def test_render_all_writes_every_report(tmp_path: Any) -> None:
     out = tmp_path / "new" / "dir"
     docs = differences_fixture()
     paths = reports.render_all(docs, str(out))
-    assert paths == [str(out / "report.md"), str(out / "report.html")]
+    assert paths == [str(out / n) for n in ("report.md", "report.html", "junit.xml")]
     assert (out / "report.md").read_text(encoding="utf-8").startswith("# mpconform")
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert sorted(os.listdir(out)) == ["report.html", "report.md"]
+    assert sorted(os.listdir(out)) == ["junit.xml", "report.html", "report.md"]
 
     # A second render replaces the files whole.
     reports.render_all([document([])], str(out))
     assert "No tests ran" in (out / "report.html").read_text(encoding="utf-8")
-    assert sorted(os.listdir(out)) == ["report.html", "report.md"]
+    assert sorted(os.listdir(out)) == ["junit.xml", "report.html", "report.md"]
 
 
 def test_reports_are_readable_by_others(tmp_path: Any) -> None:
@@ -710,7 +710,7 @@ def test_reports_are_readable_by_others(tmp_path: Any) -> None:
         paths = reports.render_all([document([])], str(tmp_path))
     finally:
         os.umask(previous)
-    assert [os.stat(p).st_mode & 0o777 for p in paths] == [0o644, 0o644]
+    assert [os.stat(p).st_mode & 0o777 for p in paths] == [0o644] * 3
 
 
 def test_render_all_writes_nothing_when_the_merge_is_refused(tmp_path: Any) -> None:
