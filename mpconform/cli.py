@@ -5,8 +5,9 @@ one line (exit 2), then runs pytest in a child interpreter: a backend that crash
 interpreter, or a Ctrl-C, still leaves a results file and a report behind.
 
 Exit codes: 0 every test that ran conforms; 1 non-conformance (FAIL, ERROR, TIMEOUT, CRASH,
-LEAK or XPASS); 2 usage or configuration error; 3 internal error (no results written);
-130 interrupted (the partial report is still written).
+LEAK or XPASS), or for ``diff`` a regression or a new failing test; 2 usage or configuration
+error; 3 internal error (no results written); 130 interrupted (the partial report is still
+written).
 """
 
 from __future__ import annotations
@@ -77,13 +78,20 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="render (and merge) existing results files")
     report.add_argument("results", nargs="+", metavar="RESULTS.json")
     report.add_argument("--out", default=DEFAULT_REPORT_DIR, metavar="DIR")
+
+    diff = sub.add_parser(
+        "diff", help="what changed between two results files, regressions first (exit 1 if any)"
+    )
+    diff.add_argument("old", metavar="OLD.json")
+    diff.add_argument("new", metavar="NEW.json")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return {"run": _run, "backends": _backends, "report": _report}[args.command](args)
+        commands = {"run": _run, "backends": _backends, "report": _report, "diff": _diff}
+        return commands[args.command](args)
     except ConfigError as exc:
         print(f"mpconform: error: {exc}", file=sys.stderr)
         return USAGE_EXIT_CODE
@@ -204,6 +212,15 @@ def _report(args: argparse.Namespace) -> int:
     for path in render_all(docs, out, sources=args.results):
         print(path)
     return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from mpconform.reports import changes
+
+    found = changes.compare(results.load(args.old), results.load(args.new))
+    sys.stdout.write(changes.render(found, args.old, args.new))
+    alarming = any(c.kind in changes.ALARMING for c in found)
+    return EXIT_NONCONFORMING if alarming else EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover
