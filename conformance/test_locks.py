@@ -1,0 +1,797 @@
+"""Locks and semaphores: Lock, RLock, Semaphore and BoundedSemaphore shared between processes.
+
+Every property drives the object from more than one process: the test process and long-lived
+holder agents that received the objects at creation (the only way to share them) and act on
+command through a pipe, so one start-up serves a whole Hypothesis run. Commands are answered
+one at a time, so the test always knows which process holds what and can compare every result
+with a sequential model; contention properties instead record the critical sections each
+holder saw, ``(acquire returned, release invoked)``, and check them with sound screens plus an
+in-band owner cell that needs no clock.
+
+Between examples the objects are brought back to their initial state from what they report,
+not from what the model predicted, so a failing example does not poison the next one while
+Hypothesis shrinks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, Callable, NamedTuple
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mpconform.agents import Agent, receive, running
+from mpconform.checkers import History, Op, Section, screen_counter, screen_critical_sections
+from mpconform.conformance import children_locks as kids
+from mpconform.outcomes import TestTimeout, Unsupported
+from mpconform.profiles import budget
+from mpconform.target import Target
+from mpconform.waiting import LIVENESS
+
+pytestmark = pytest.mark.mp_area("Locks and semaphores")
+
+CLOCK_SLACK = 0.001  # a timed wait rounded to whole milliseconds may return this early
+SETTLE_LIMIT = 64  # releases/acquires one reset may need; more means the object is broken
+SHORT = 5.0  # bound for an acquire that must succeed at once: generous, and fails in seconds
+NOTHING = ("mpconform-nothing",)
+PARENT = "the test process"
+
+# -- replies -----------------------------------------------------------------------------------
+
+
+class Reply(NamedTuple):
+    """One call's outcome, wherever it ran: a result, or the names of the exception's classes."""
+
+    raised: bool
+    value: Any  # the result, or the exception's class names (most derived first)
+    message: str
+    t_invoke: int
+    t_return: int
+
+    @classmethod
+    def of(cls, row: tuple) -> Reply:
+        if row[0] == "ok":
+            return cls(False, row[1], "", row[2], row[3])
+        return cls(True, row[1], row[2], row[3], row[4])
+
+    def show(self) -> str:
+        if self.raised:
+            return f"raised {self.value[0]}({self.message!r})"
+        return f"returned {self.value!r}"
+
+    def is_error(self, name: str) -> bool:
+        return self.raised and name in self.value
+
+
+def call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Reply:
+    """Run ``method`` here and describe the outcome exactly as an agent would."""
+    return Reply.of(kids.outcome(method, *args, **kwargs))
+
+
+class Holder:
+    """The test's handle on one agent: send a command, wait (bounded) for its answer."""
+
+    def __init__(self, agent: Agent, conn: Any, name: str) -> None:
+        self.agent = agent
+        self.conn = conn
+        self.name = name
+
+    def poll(self, seconds: float) -> Any:
+        return self.conn.recv() if self.conn.poll(seconds) else NOTHING
+
+    def send(self, op: str, index: int = 0, *args: Any) -> None:
+        self.conn.send((op, index, *args))
+
+    def answer(self, what: str = "an answer") -> Any:
+        return receive(self.poll, self.agent, NOTHING, f"{what} from {self.name}")
+
+    def ask(self, op: str, index: int = 0, *args: Any) -> Reply:
+        self.send(op, index, *args)
+        return Reply.of(self.answer(f"the outcome of {op}{args}"))
+
+
+@contextlib.contextmanager
+def holders(mp: Target, objects: list, cells: list, count: int) -> Iterator[list[Holder]]:
+    """``count`` agents sharing ``objects`` and ``cells``, stopped however the body ends."""
+    with contextlib.ExitStack() as stack:
+        team = []
+        for i in range(count):
+            ours, theirs = mp.Pipe()
+            stack.callback(ours.close)
+            stack.callback(theirs.close)  # after the agent is joined: start() may still need it
+            name = f"holder {i + 1}"
+
+            def stop(conn: Any = ours) -> None:
+                conn.send(kids.STOP)
+
+            def drain(conn: Any = ours) -> None:
+                while conn.poll(0):
+                    conn.recv()
+
+            args = (theirs, objects, cells, i + 1)
+            agent = stack.enter_context(
+                running(mp, kids.serve, args, stop=stop, drain=drain, name=name)
+            )
+            team.append(Holder(agent, ours, name))
+        yield team
+
+
+def value_cell(mp: Target, initial: int = 0) -> Any:
+    """A shared integer with no lock of its own: the tests guard it themselves."""
+    return mp.Value("q", initial, lock=False)
+
+
+def lock_of(mp: Target, kind: str) -> Any:
+    """``kind`` is a factory name, optionally with its argument: ``"Semaphore(0)"``."""
+    name, _, arg = kind.partition("(")
+    factory = getattr(mp, name)
+    return factory(int(arg.rstrip(")"))) if arg else factory()
+
+
+def capacity(kind: str) -> int:
+    """How many acquisitions a fresh object of ``kind`` grants without a release."""
+    _, _, arg = kind.partition("(")
+    return int(arg.rstrip(")")) if arg else 1
+
+
+def require_get_value(sem: Any) -> int:
+    method = getattr(sem, "get_value", None)
+    if not callable(method):
+        raise Unsupported(f"{type(sem).__name__} has no get_value()")
+    try:
+        return int(method())
+    except NotImplementedError:
+        raise Unsupported("get_value() is not implemented on this platform") from None
+
+
+# -- resetting between examples ----------------------------------------------------------------
+
+
+def reset_counting(obj: Any, initial: int) -> None:
+    """Bring a Lock or semaphore back to ``initial`` free slots, whoever holds it.
+
+    Anyone may release these, so: take every free slot, then release ``initial`` of them.
+    """
+    for _ in range(SETTLE_LIMIT):
+        if not obj.acquire(False):
+            break
+    else:
+        raise AssertionError(f"acquire(False) still succeeds after {SETTLE_LIMIT} tries")
+    for _ in range(initial):
+        obj.release()
+
+
+def reset_rlock(obj: Any, team: list[Holder], index: int = 0) -> None:
+    """Free an RLock: only its owner may release, so every process releases until refused."""
+    for _ in range(SETTLE_LIMIT):
+        if call(obj.release).raised:
+            break
+    for holder in team:
+        for _ in range(SETTLE_LIMIT):
+            if holder.ask("release", index).raised:
+                break
+
+
+def reset(kind: str, obj: Any, team: list[Holder], index: int = 0, size: int | None = None) -> None:
+    """Back to the fresh state of a ``kind`` object (``size`` slots, if given)."""
+    if kind == "RLock":
+        reset_rlock(obj, team, index)
+    else:
+        reset_counting(obj, capacity(kind) if size is None else size)
+
+
+# -- sequential models -------------------------------------------------------------------------
+
+
+class Model:
+    """What CPython's object answers to one call, given who makes it; ``state`` is its state.
+
+    ``step`` returns the expected reply as ``(raised, value)``: a result, or an exception name.
+    """
+
+    def __init__(self, kind: str, initial: int) -> None:
+        self.kind = kind
+        self.initial = initial
+        self.free = initial  # Lock and semaphores
+        self.owner: str | None = None  # RLock
+        self.depth = 0
+
+    def step(self, actor: str, op: str) -> tuple[bool, Any]:
+        if self.kind == "RLock":
+            return self._rlock(actor, op)
+        if op == "acquire":
+            if self.free == 0:
+                return False, False
+            self.free -= 1
+            return False, True
+        bounded = self.kind in ("Lock", "BoundedSemaphore")
+        if bounded and self.free >= self.initial:
+            return True, "ValueError"
+        self.free += 1
+        return False, None
+
+    def _rlock(self, actor: str, op: str) -> tuple[bool, Any]:
+        if op == "acquire":
+            if self.owner not in (None, actor):
+                return False, False
+            self.owner, self.depth = actor, self.depth + 1
+            return False, True
+        if self.owner != actor:
+            return True, "AssertionError"
+        self.depth -= 1
+        if self.depth == 0:
+            self.owner = None
+        return False, None
+
+    def state(self) -> str:
+        if self.kind == "RLock":
+            return f"owner {self.owner or 'none'}, depth {self.depth}"
+        return f"{self.free} of {self.initial} free"
+
+
+def _matches(reply: Reply, expected: tuple[bool, Any]) -> bool:
+    raised, value = expected
+    if raised:
+        return reply.is_error(value)
+    return not reply.raised and reply.value is value
+
+
+def _explain(kind: str, actor: str, op: str, reply: Reply, expected: tuple, before: str) -> str:
+    raised, value = expected
+    want = f"raises {value}" if raised else f"returns {value!r}"
+    call_text = "acquire(False)" if op == "acquire" else "release()"
+    return f"{kind}: {call_text} in {actor} {reply.show()} with the object {before}; CPython {want}"
+
+
+# One step: (actor index, op); actor 0 is the test process, 1 and 2 the agents.
+STEPS = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["acquire", "release"])), max_size=12)
+
+
+def _replay(mp: Target, kind: str, sizes: tuple[int, ...]) -> None:
+    """Run generated acquire(False)/release() sequences from three processes against a model.
+
+    One object per size (semaphores need their size at creation, before the agents start);
+    each example picks one.
+    """
+    objects = [lock_of(mp, kind if size is None else f"{kind}({size})") for size in sizes]
+    with holders(mp, objects, [], 2) as team:
+
+        @budget("cheap")
+        @given(which=st.integers(0, len(sizes) - 1), steps=STEPS)
+        def sequence(which: int, steps: list[tuple[int, str]]) -> None:
+            obj = objects[which]
+            initial = sizes[which] or 1
+            model = Model(kind, initial)
+            try:
+                for actor, op in steps:
+                    before = model.state()
+                    expected = model.step(["test", "a", "b"][actor], op)
+                    if actor == 0:
+                        reply = call(obj.acquire, False) if op == "acquire" else call(obj.release)
+                        who = PARENT
+                    else:
+                        args = (False,) if op == "acquire" else ()
+                        reply = team[actor - 1].ask(op, which, *args)
+                        who = team[actor - 1].name
+                    why = _explain(kind, who, op, reply, expected, before)
+                    assert _matches(reply, expected), why
+            finally:
+                reset(kind, obj, team, which, initial)
+
+        sequence()
+
+
+def test_lock_follows_its_sequential_model(mp):
+    """A Lock shared by processes: acquire(False) returns True when free and False while any
+    process holds it; release() works from any process and raises ValueError when unlocked
+
+    Results are compared by identity: True and False, not merely truthy values. Releasing
+    from a process other than the one that acquired is documented as allowed.
+    """
+    _replay(mp, "Lock", (None,))
+
+
+def test_rlock_follows_its_sequential_model(mp):
+    """An RLock shared by processes: only its owner re-acquires it, once per acquire it must
+    release, and release() by any other process or of an unowned RLock raises AssertionError"""
+    _replay(mp, "RLock", (None,))
+
+
+def test_semaphore_follows_its_sequential_model(mp):
+    """A Semaphore(n) shared by processes grants n acquire(False) calls, then returns False
+    until some process releases; release() beyond the initial value is allowed and adds a slot"""
+    _replay(mp, "Semaphore", (1, 2, 3, 4))
+
+
+def test_bounded_semaphore_follows_its_sequential_model(mp):
+    """A BoundedSemaphore(n) shared by processes behaves as a Semaphore(n) whose release()
+    raises ValueError when the value would exceed n"""
+    _replay(mp, "BoundedSemaphore", (1, 2, 3, 4))
+
+
+# -- timed and blocking acquire ----------------------------------------------------------------
+
+KINDS = ["Lock", "RLock", "Semaphore(1)", "BoundedSemaphore(1)"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_acquire_timeout_returns_false_after_the_timeout(mp, kind):
+    """acquire(timeout=t) returns False, after at least t, while another process holds the
+    lock or every slot of the semaphore; acquire(False) returns False at once"""
+    obj = lock_of(mp, kind)
+    with holders(mp, [obj], [], 1) as (agent,):
+
+        @budget("process")
+        @given(timeout=st.floats(0.0, 0.03), agent_holds=st.booleans())
+        def timed(timeout: float, agent_holds: bool) -> None:
+            try:
+                if agent_holds:
+                    taken = agent.ask("acquire", 0, True, SHORT)
+                    assert taken.value is True, f"the agent's acquire() {taken.show()}"
+                    reply = call(obj.acquire, timeout=timeout)
+                    who = PARENT
+                else:
+                    assert obj.acquire(True, SHORT) is True
+                    reply = agent.ask("acquire", 0, True, timeout)
+                    who = agent.name
+                waited = (reply.t_return - reply.t_invoke) / 1e9
+                assert not reply.raised and reply.value is False, (
+                    f"{kind}.acquire(timeout={timeout}) in {who} {reply.show()} while another "
+                    "process held it; CPython returns False"
+                )
+                assert waited >= timeout - CLOCK_SLACK, (
+                    f"{kind}.acquire(timeout={timeout}) returned after {waited:.4f} s; CPython "
+                    "waits at least the timeout"
+                )
+            finally:
+                reset(kind, obj, [agent])
+
+        timed()
+
+
+@pytest.mark.parametrize("kind", [*KINDS, "Semaphore(0)"])
+def test_blocked_acquire_returns_true_once_released(mp, kind):
+    """A blocked acquire() returns True once another process releases, and not before
+
+    The test holds the object (Semaphore(0) starts exhausted) while an agent waits in
+    acquire(); it keeps holding for a generated pause after the agent announced the call,
+    then releases. The acquire must return True, and no earlier than the release was invoked.
+    """
+    obj = lock_of(mp, kind)
+    with holders(mp, [obj], [], 1) as (agent,):
+
+        @budget("process")
+        @given(pause=st.floats(0.0, 0.02))
+        def blocked(pause: float) -> None:
+            if capacity(kind):
+                assert obj.acquire(True, SHORT) is True
+            try:
+                agent.send("announced_acquire", 0, True, LIVENESS)
+                assert agent.answer("notice of the acquire") == kids.INVOKING
+                time.sleep(pause)  # keep holding while the agent waits
+                t_release = time.monotonic_ns()
+                obj.release()
+                got = Reply.of(agent.answer("the outcome of the blocked acquire"))
+                assert not got.raised and got.value is True, (
+                    f"{kind}: the blocked acquire() {got.show()} after the release; CPython "
+                    "returns True"
+                )
+                assert got.t_return >= t_release, (
+                    f"{kind}: the agent's acquire() returned {(t_release - got.t_return) / 1e6:.3f}"
+                    " ms before the test process released the object it held"
+                )
+            finally:
+                reset(kind, obj, [agent])
+
+        blocked()
+
+
+# -- context manager ---------------------------------------------------------------------------
+
+
+class BodyFailed(Exception):
+    """Raised inside a ``with`` block to see the object released on the way out."""
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_with_statement_acquires_and_releases(mp, kind):
+    """Using the object in a with statement holds it for the body and releases it after,
+    also when the body raises"""
+    obj = lock_of(mp, kind)
+    with holders(mp, [obj], [], 1) as (agent,):
+
+        @budget("cheap")
+        @given(raises=st.booleans())
+        def scoped(raises: bool) -> None:
+            try:
+                with contextlib.suppress(BodyFailed), obj:
+                    inside = agent.ask("acquire", 0, False)
+                    if raises:
+                        raise BodyFailed
+                assert not inside.raised and inside.value is False, (
+                    f"{kind}: acquire(False) in another process {inside.show()} inside the with "
+                    "block; CPython returns False (the block holds it)"
+                )
+                after = agent.ask("acquire", 0, False)
+                how = "raised" if raises else "ended"
+                assert not after.raised and after.value is True, (
+                    f"{kind}: acquire(False) in another process {after.show()} after the with "
+                    f"block {how}; CPython returns True (the block released it)"
+                )
+            finally:
+                reset(kind, obj, [agent])
+
+        scoped()
+
+
+# -- RLock recursion ---------------------------------------------------------------------------
+
+
+def test_rlock_needs_as_many_releases_as_acquires(mp):
+    """An RLock acquired d times by one process stays held by it, against every other process,
+    until it was released d times"""
+    obj = mp.RLock()
+    with holders(mp, [obj], [], 1) as (agent,):
+
+        @budget("cheap")
+        @given(depth=st.integers(1, 6), agent_owns=st.booleans())
+        def recursion(depth: int, agent_owns: bool) -> None:
+            owner_acquire = (
+                (lambda: agent.ask("acquire", 0, True, SHORT))
+                if agent_owns
+                else (lambda: call(obj.acquire, True, SHORT))
+            )
+            owner_release = (
+                (lambda: agent.ask("release", 0)) if agent_owns else (lambda: call(obj.release))
+            )
+            other_try = (
+                (lambda: call(obj.acquire, False))
+                if agent_owns
+                else (lambda: agent.ask("acquire", 0, False))
+            )
+            try:
+                for level in range(1, depth + 1):
+                    got = owner_acquire()
+                    assert not got.raised and got.value is True, (
+                        f"re-acquiring an RLock its owner holds (level {level}) {got.show()}; "
+                        "CPython returns True"
+                    )
+                for left in range(depth, 0, -1):
+                    probe = other_try()
+                    assert not probe.raised and probe.value is False, (
+                        f"acquire(False) by another process {probe.show()} while the owner "
+                        f"still held the RLock {left} of {depth} times; CPython returns False"
+                    )
+                    done = owner_release()
+                    assert not done.raised, f"the owner's release() {done.show()}"
+                probe = other_try()
+                assert not probe.raised and probe.value is True, (
+                    f"acquire(False) by another process {probe.show()} after the owner released "
+                    f"all {depth} levels; CPython returns True"
+                )
+            finally:
+                reset_rlock(obj, [agent])
+
+        recursion()
+
+
+# -- counting under a lock ---------------------------------------------------------------------
+
+PLANS = st.lists(st.integers(1, 12), min_size=2, max_size=4)
+
+
+def _check_sections(rows: list, team: list[Holder]) -> None:
+    sections = [
+        Section(holder.name, t_in, t_out)
+        for holder, (secs, _, _) in zip(team, rows)
+        for t_in, t_out in secs
+    ]
+    violations = screen_critical_sections(sections)
+    assert not violations, "mutual exclusion broken: " + "; ".join(v.message for v in violations)
+
+
+def _check_increments(rows: list, team: list[Holder]) -> None:
+    ops = [
+        Op(holder.name, "fetch_inc", (), old, t0, t1)
+        for holder, (_, incs, _) in zip(team, rows)
+        for old, t0, t1 in incs
+    ]
+    violations = screen_counter(History(tuple(ops)))
+    assert not violations, "; ".join(v.message for v in violations)
+
+
+def _count_under(mp: Target, counter: Any, lock: Any, depth: int, what: str) -> None:
+    """Agents increment ``counter`` under ``lock`` (None: ``counter.get_lock()``) at once.
+
+    The test holds the lock while it hands out the work, so every agent starts by contending
+    for it. The final value must be exact, the sections must not overlap, the owner cell must
+    never show two holders, and the old values must form a real fetch-and-increment history.
+    """
+    owner = value_cell(mp)
+    with holders(mp, [lock], [counter, owner], 4) as team:
+
+        @budget("cheap")
+        @given(plan=PLANS)
+        def exact(plan: list[int]) -> None:
+            counter.value = 0  # nobody is inside between examples
+            gate = counter.get_lock() if lock is None else lock
+            assert gate.acquire(True, SHORT) is True
+            try:
+                for holder, increments in zip(team, plan):
+                    holder.send("count", 0, increments, depth, SHORT)
+            finally:
+                gate.release()
+            used = team[: len(plan)]
+            rows = []
+            for holder in used:
+                reply = Reply.of(holder.answer("its increments"))
+                assert not reply.raised, f"{holder.name}'s increments {reply.show()}"
+                rows.append(reply.value)
+            findings = [f for _, _, found in rows for f in found]
+            assert not findings, f"{what}: " + "; ".join(findings[:5])
+            _check_sections(rows, used)
+            _check_increments(rows, used)
+            total = sum(plan)
+            assert counter.value == total, (
+                f"{what}: {len(plan)} processes made {total} increments but the value is "
+                f"{counter.value}; increments were lost"
+            )
+
+        exact()
+
+
+def test_value_get_lock_makes_increments_exact(mp):
+    """`with v.get_lock(): v.value += 1` from several processes loses no increment, and the
+    sections it guards never overlap"""
+    counter = mp.Value("q", 0)
+    if not callable(getattr(counter, "get_lock", None)):
+        raise Unsupported(f"{type(counter).__name__} has no get_lock()")
+    _count_under(mp, counter, None, 1, "Value.get_lock()")
+
+
+def test_lock_makes_raw_value_increments_exact(mp):
+    """A Lock held around `v.value += 1` on a RawValue makes increments from several processes
+    exact, and the sections it guards never overlap"""
+    _count_under(mp, mp.RawValue("q", 0), mp.Lock(), 1, "Lock over a RawValue")
+
+
+def test_lock_makes_unlocked_value_increments_exact(mp):
+    """A Lock held around `v.value += 1` on a Value(lock=False) makes increments from several
+    processes exact, and the sections it guards never overlap"""
+    _count_under(mp, value_cell(mp), mp.Lock(), 1, "Lock over a Value(lock=False)")
+
+
+def test_rlock_makes_increments_exact(mp):
+    """An RLock taken twice around `v.value += 1` excludes the other processes just as a Lock"""
+    _count_under(mp, value_cell(mp), mp.RLock(), 2, "RLock (depth 2)")
+
+
+# -- semaphores --------------------------------------------------------------------------------
+
+SIZES = (1, 2, 3, 4)
+
+
+def most_overlapping(sections: list[tuple[int, int]]) -> tuple[int, int]:
+    """The most sections that certainly overlap at one instant, and that instant.
+
+    Ends sort before starts at the same reading, so sections that merely touch are not
+    counted: a holder may have released at the very nanosecond the next one got in.
+    """
+    events = sorted([(t, 1) for t, _ in sections] + [(t, -1) for _, t in sections])
+    depth = best = at = 0
+    for t, step in events:
+        depth += step
+        if depth > best:
+            best, at = depth, t
+    return best, at
+
+
+@pytest.mark.parametrize("kind", ["Semaphore", "BoundedSemaphore"])
+def test_semaphore_admits_at_most_n_holders(mp, kind):
+    """A Semaphore(n) or BoundedSemaphore(n) never has more than n holders at once, however
+    many processes compete for it
+
+    Counted twice: in-band (a shared count under a separate Lock, checked by each holder on
+    entry) and from the sections each holder recorded.
+    """
+    sems = [lock_of(mp, f"{kind}({n})") for n in SIZES]
+    inside, guard = value_cell(mp), mp.Lock()
+    with holders(mp, sems, [inside, guard], max(SIZES) + 1) as team:
+
+        @budget("cheap")
+        @given(
+            which=st.integers(0, len(SIZES) - 1),
+            extra=st.integers(1, 2),
+            rounds=st.integers(1, 3),
+        )
+        def bounded(which: int, extra: int, rounds: int) -> None:
+            n = SIZES[which]
+            used = team[: min(n + extra, len(team))]
+            inside.value = 0
+            for holder in used:
+                holder.send("cycles", which, rounds, n, 0.001, SHORT)
+            rows = []
+            for holder in used:
+                reply = Reply.of(holder.answer("its cycles"))
+                assert not reply.raised, f"{holder.name}'s cycles {reply.show()}"
+                rows.append(reply.value)
+            findings = [f for _, found in rows for f in found]
+            assert not findings, f"{kind}({n}): " + "; ".join(findings[:5])
+            sections = [s for secs, _ in rows for s in secs]
+            most, _ = most_overlapping(sections)
+            assert most <= n, (
+                f"{kind}({n}): {most} of {len(used)} processes held it at the same instant"
+            )
+
+        bounded()
+
+
+@pytest.mark.parametrize("kind", ["Semaphore", "BoundedSemaphore"])
+def test_semaphore_admits_n_holders_at_once(mp, kind):
+    """n processes can all hold a Semaphore(n) at the same time; then acquire(False) in one
+    more returns False"""
+    sems = [lock_of(mp, f"{kind}({n})") for n in SIZES]
+    with holders(mp, sems, [], max(SIZES)) as team:
+
+        @budget("cheap")
+        @given(which=st.integers(0, len(SIZES) - 1))
+        def all_in(which: int) -> None:
+            n = SIZES[which]
+            try:
+                for count, holder in enumerate(team[:n], start=1):
+                    got = holder.ask("acquire", which, True, SHORT)
+                    assert not got.raised and got.value is True, (
+                        f"{kind}({n}): the acquire of holder {count} {got.show()} with "
+                        f"{count - 1} holders in; CPython admits {n}"
+                    )
+                more = call(sems[which].acquire, False)
+                assert not more.raised and more.value is False, (
+                    f"{kind}({n}): acquire(False) by process {n + 1} {more.show()} with {n} "
+                    "holders in; CPython returns False"
+                )
+            finally:
+                reset_counting(sems[which], n)
+
+        all_in()
+
+
+@pytest.mark.mp_basis("cpython")
+@pytest.mark.parametrize("kind", ["Semaphore", "BoundedSemaphore"])
+def test_semaphore_get_value_counts_free_slots(mp, kind):
+    """get_value() of a semaphore is the number of acquisitions left, as every process sees it
+
+    The documentation does not describe get_value(); CPython returns the semaphore's
+    counter, and raises NotImplementedError where the platform cannot read it (macOS).
+    """
+    sems = [lock_of(mp, f"{kind}({n})") for n in SIZES]
+    require_get_value(sems[0])
+    with holders(mp, sems, [], 1) as (agent,):
+
+        @budget("cheap")
+        @given(which=st.integers(0, len(SIZES) - 1), taken=st.integers(0, 4))
+        def counted(which: int, taken: int) -> None:
+            n = SIZES[which]
+            taken = min(taken, n)
+            try:
+                for _ in range(taken):
+                    assert agent.ask("acquire", which, True, SHORT).value is True
+                here = require_get_value(sems[which])
+                there = agent.ask("get_value", which)
+                assert here == n - taken, (
+                    f"{kind}({n}).get_value() is {here} with {taken} slots taken by another "
+                    f"process; CPython returns {n - taken}"
+                )
+                assert not there.raised and there.value == n - taken, (
+                    f"{kind}({n}).get_value() in the holder {there.show()}; CPython returns "
+                    f"{n - taken}"
+                )
+            finally:
+                reset_counting(sems[which], n)
+
+        counted()
+
+
+@pytest.mark.parametrize("kind", ["Semaphore", "BoundedSemaphore"])
+def test_release_beyond_initial_value(mp, kind):
+    """Semaphore.release() beyond the initial value adds a slot; BoundedSemaphore.release()
+    raises ValueError instead and leaves the value unchanged"""
+    sems = [lock_of(mp, f"{kind}({n})") for n in SIZES]
+    bounded = kind == "BoundedSemaphore"
+    with holders(mp, sems, [], 1) as (agent,):
+
+        @budget("cheap")
+        @given(which=st.integers(0, len(SIZES) - 1), extra=st.integers(1, 3))
+        def over(which: int, extra: int) -> None:
+            n = SIZES[which]
+            try:
+                for k in range(extra):
+                    got = agent.ask("release", which)
+                    if bounded:
+                        assert got.is_error("ValueError"), (
+                            f"BoundedSemaphore({n}).release() at its initial value {got.show()}; "
+                            "CPython raises ValueError"
+                        )
+                    else:
+                        assert not got.raised, (
+                            f"Semaphore({n}).release() beyond the initial value (release "
+                            f"{k + 1}) {got.show()}; CPython allows it"
+                        )
+                slots = n if bounded else n + extra
+                for k in range(slots):
+                    got = call(sems[which].acquire, False)
+                    assert not got.raised and got.value is True, (
+                        f"{kind}({n}) after {extra} extra releases: acquire(False) number "
+                        f"{k + 1} {got.show()}; CPython grants {slots}"
+                    )
+                got = call(sems[which].acquire, False)
+                assert not got.raised and got.value is False, (
+                    f"{kind}({n}) after {extra} extra releases granted more than {slots} "
+                    f"acquisitions; acquire(False) {got.show()}"
+                )
+            finally:
+                reset_counting(sems[which], n)
+
+        over()
+
+
+# -- acquiring in a thread while another process holds -----------------------------------------
+
+
+def _acquire_in_thread(obj: Any, timeout: float) -> tuple[threading.Thread, list]:
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(call(obj.acquire, True, timeout)))
+    thread.daemon = True
+    thread.start()
+    return thread, result
+
+
+@pytest.mark.parametrize("kind", ["Lock", "Semaphore(1)"])
+def test_release_by_another_process_wakes_a_waiter(mp, kind):
+    """A Lock or semaphore acquired by one process may be released by another, which lets a
+    third waiter in
+
+    The documentation says Lock.release() "can be called from any process or thread, not only
+    the process or thread which originally acquired the lock". An agent acquires, the test
+    process waits on it in a thread, and a second agent releases it.
+    """
+    obj = lock_of(mp, kind)
+    with holders(mp, [obj], [], 2) as (first, second):
+
+        @budget("process")
+        @given(pause=st.floats(0.0, 0.02))
+        def handed_over(pause: float) -> None:
+            waiter: threading.Thread | None = None
+            try:
+                got = first.ask("acquire", 0, True, SHORT)
+                assert got.value is True, f"the first holder's acquire() {got.show()}"
+                waiter, result = _acquire_in_thread(obj, LIVENESS)
+                waiter.join(pause)  # keep the first holder in while the waiter waits
+                assert not result, f"{kind}: acquire() returned {result} while another held it"
+                freed = second.ask("release", 0)
+                assert not freed.raised, (
+                    f"{kind}.release() by a process that did not acquire it {freed.show()}; "
+                    "the documentation allows any process to release"
+                )
+                waiter.join(LIVENESS)
+                if waiter.is_alive():
+                    raise TestTimeout(f"{kind}: acquire() still blocked after the release")
+                (waited,) = result
+                assert not waited.raised and waited.value is True, (
+                    f"{kind}: the waiting acquire() {waited.show()} after another process "
+                    "released; CPython returns True"
+                )
+                assert waited.t_return >= freed.t_invoke, (
+                    "the waiting acquire() returned before the release was invoked"
+                )
+            finally:
+                if waiter is not None and waiter.is_alive():
+                    obj.release()  # let the waiter go rather than leave it blocked
+                    waiter.join(SHORT)
+                reset(kind, obj, [first, second])
+
+        handed_over()
