@@ -1,0 +1,278 @@
+"""Targets and registered types for the Managers properties.
+
+Spawn and forkserver children import this module by name, so it imports only the stdlib and
+does nothing at import time beyond defining names. Manager proxies, unlike raw locks and
+queues, can be pickled and sent to processes that are already running: long-lived agents
+(:func:`serve`) receive a job and fresh proxies per Hypothesis example through their pipe.
+
+Every wait is bounded by :data:`LIVENESS`: an agent whose test died gives up and ends.
+
+A custom manager class must be importable by name in a spawn child (``BaseManager.start()``
+pickles ``type(self)._run_server``), yet its base is the backend's ``BaseManager``, which this
+module cannot know at import time. :func:`counter_manager` therefore builds one subclass per
+backend managers module under a name that encodes the module, and the module-level
+``__getattr__`` rebuilds it on demand in a child that unpickles that name. The backend module
+is imported then by the name the parent gave, never at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any, Callable
+
+LIVENESS = 60.0
+POLL = 0.05
+STOP = "stop"
+READY = "ready"
+GO = "go"
+MANAGER_PREFIX = "CounterManager__"
+
+
+# -- registered types --------------------------------------------------------------------------
+
+
+class CounterError(Exception):
+    """A user-defined exception: it must reach the caller as itself, not as RemoteError."""
+
+
+ERRORS: dict[str, type[Exception]] = {
+    "ValueError": ValueError,
+    "KeyError": KeyError,
+    "LookupError": LookupError,
+    "CounterError": CounterError,
+}
+
+
+class Counter:
+    """A user-defined type served by a custom manager."""
+
+    def __init__(self, start: int = 0) -> None:
+        self._count = start
+
+    def increment(self, by: int = 1) -> int:
+        self._count += by
+        return self._count
+
+    def value(self) -> int:
+        return self._count
+
+    def reset(self) -> None:
+        self._count = 0
+
+    def fail(self, kind: str, message: str) -> None:
+        raise ERRORS[kind](message)
+
+
+def manager_pid() -> int:
+    """Registered as a function: the pid of the process serving the manager."""
+    return os.getpid()
+
+
+def _build_manager(module_name: str, name: str) -> type:
+    base = importlib.import_module(module_name).BaseManager
+    cls = type(name, (base,), {"__module__": __name__, "__qualname__": name})
+    cls.register("Counter", Counter)
+    cls.register("RestrictedCounter", Counter, exposed=("increment", "value"))
+    cls.register("manager_pid", manager_pid)
+    globals()[name] = cls
+    return cls
+
+
+def counter_manager(managers: Any) -> type:
+    """The BaseManager subclass of the backend ``managers`` module with Counter registered."""
+    name = MANAGER_PREFIX + managers.__name__.replace(".", "__")
+    return globals().get(name) or _build_manager(managers.__name__, name)
+
+
+def __getattr__(name: str) -> Any:
+    if name.startswith(MANAGER_PREFIX):
+        return _build_manager(name[len(MANAGER_PREFIX) :].replace("__", "."), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# -- agent loop --------------------------------------------------------------------------------
+
+
+def _recv(conn: Any, timeout: float = LIVENESS) -> Any:
+    """The next message, or STOP when none came within ``timeout`` (the test gave up)."""
+    if conn.poll(timeout):
+        return conn.recv()
+    return STOP
+
+
+def serve(conn: Any) -> None:
+    """Run jobs ``(name, args)`` sent by the test until STOP; answer each with its outcome.
+
+    An exception in a job is sent back as ("raised", type name, repr) so that the test fails
+    with the child's reason instead of waiting for an answer that never comes.
+    """
+    while True:
+        try:
+            message = _recv(conn)
+        except Exception as exc:  # e.g. a proxy whose manager is gone cannot be rebuilt
+            conn.send(("raised", type(exc).__name__, repr(exc)))
+            continue
+        if message == STOP:
+            return
+        name, args = message
+        try:
+            result = JOBS[name](conn, *args)
+        except Exception as exc:
+            conn.send(("raised", type(exc).__name__, repr(exc)))
+        else:
+            conn.send(("done", result))
+
+
+def _await_go(conn: Any) -> bool:
+    """Tell the test this job is ready and wait for the common start signal."""
+    conn.send(READY)
+    return _recv(conn) == GO
+
+
+# -- jobs --------------------------------------------------------------------------------------
+
+
+def append_all(conn: Any, proxy: Any, values: list) -> int:
+    if not _await_go(conn):
+        return -1
+    for value in values:
+        proxy.append(value)
+    return len(values)
+
+
+def set_keys(conn: Any, proxy: Any, items: list) -> int:
+    if not _await_go(conn):
+        return -1
+    for key, value in items:
+        proxy[key] = value
+    return len(items)
+
+
+def set_attributes(conn: Any, namespace: Any, items: list) -> int:
+    if not _await_go(conn):
+        return -1
+    for name, value in items:
+        setattr(namespace, name, value)
+    return len(items)
+
+
+def increment_under_lock(conn: Any, lock: Any, value: Any, array: Any, slot: int, n: int) -> int:
+    """Read-modify-write ``value`` and ``array[slot]`` ``n`` times, each under ``lock``."""
+    if not _await_go(conn):
+        return -1
+    for _ in range(n):
+        with lock:
+            value.value = value.value + 1
+            array[slot] = array[slot] + 1
+    return n
+
+
+def mutate_nested(conn: Any, outer: Any, items: list) -> int:
+    """Write through the dict proxy found at ``outer[0]``: a nested proxy."""
+    inner = outer[0]
+    for key, value in items:
+        inner[key] = value
+    return len(items)
+
+
+def put_all(conn: Any, q: Any, values: list) -> int:
+    for value in values:
+        q.put(value)
+    return len(values)
+
+
+def consume_all(conn: Any, q: Any, count: int) -> list:
+    """Get ``count`` items, calling task_done() after each (for JoinableQueue)."""
+    got = []
+    for _ in range(count):
+        got.append(q.get(timeout=LIVENESS))
+        if callable(getattr(q, "task_done", None)):
+            q.task_done()
+    return got
+
+
+def hold(conn: Any, lock: Any) -> bool:
+    """Acquire ``lock``, say so, keep it until the test says GO, then release it."""
+    if not lock.acquire(timeout=LIVENESS):
+        return False
+    try:
+        conn.send("held")
+        return _recv(conn) == GO
+    finally:
+        lock.release()
+
+
+def wait_event(conn: Any, event: Any) -> tuple[bool, bool]:
+    """Report is_set() before waiting, then the result of a bounded wait()."""
+    before = event.is_set()
+    conn.send(("before", before))
+    return before, event.wait(LIVENESS)
+
+
+def wait_condition(conn: Any, condition: Any) -> bool:
+    """Say "waiting" while holding the condition's lock, then wait().
+
+    The test can only take the lock to notify once wait() released it, so the notification
+    cannot be sent before this process waits for it.
+    """
+    with condition:
+        conn.send("waiting")
+        return bool(condition.wait(LIVENESS))
+
+
+def pass_barrier(conn: Any, barrier: Any) -> int:
+    conn.send(READY)
+    return barrier.wait(LIVENESS)
+
+
+def use_counter(conn: Any, counter: Any, steps: list) -> list:
+    """Apply ("increment", n) / ("value",) / ("fail", kind, message) steps; record outcomes."""
+    outcomes: list = []
+    for step in steps:
+        method: Callable[..., Any] = getattr(counter, step[0])
+        try:
+            outcomes.append(("ok", method(*step[1:])))
+        except Exception as exc:
+            outcomes.append(("raised", type(exc).__name__, exc.args))
+    return outcomes
+
+
+_KEPT: dict[str, Any] = {}
+
+
+def keep(conn: Any, key: str, proxy: Any) -> int:
+    """Hold on to a proxy (and its connection to the manager) for later jobs."""
+    _KEPT[key] = proxy
+    return len(proxy)
+
+
+def call_kept(conn: Any, key: str, method: str) -> tuple:
+    """Call a method of a kept proxy, whose manager may be gone; report what happened."""
+    proxy = _KEPT.pop(key)
+    try:
+        result = getattr(proxy, method)()
+    except Exception as exc:
+        return ("raised", type(exc).__name__)
+    return ("returned", repr(result))
+
+
+JOBS: dict[str, Callable[..., Any]] = {
+    f.__name__: f
+    for f in (
+        append_all,
+        set_keys,
+        set_attributes,
+        increment_under_lock,
+        mutate_nested,
+        put_all,
+        consume_all,
+        hold,
+        wait_event,
+        wait_condition,
+        pass_barrier,
+        use_counter,
+        keep,
+        call_kept,
+    )
+}

@@ -1,0 +1,685 @@
+"""Managers: a server process holds shared objects; proxies in other processes use them.
+
+Each call through a proxy runs one method on the manager's object, so concurrent calls from
+several processes never lose or duplicate an operation: the final state must be that of SOME
+interleaving of each process's calls. Exceptions raised inside the manager reach the caller
+with their original type, and the manager stays usable. Proxies, unlike raw locks and queues,
+can be pickled to processes that are already running, so each property starts one manager and
+a few long-lived agents (:func:`children_managers.serve`) and sends them fresh proxies per
+Hypothesis example. A manager whose process ended (shutdown or death) must make proxy calls
+fail with an error, never hang: every such call runs in a thread with a liveness bound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mpconform.agents import Agent, running
+from mpconform.conformance import children_managers as kids
+from mpconform.outcomes import TestTimeout, Unsupported
+from mpconform.profiles import budget
+from mpconform.target import Target
+from mpconform.waiting import LIVENESS, receive
+
+pytestmark = pytest.mark.mp_area("Managers")
+
+CLOCK_SLACK = 0.001  # a timeout rounded to whole milliseconds may return this early
+SHUTDOWN_GRACE = 5.0  # seconds a manager process may take to disappear after shutdown()
+QUIET = 0.02  # how long a blocked party is watched to see that it stays blocked
+
+# -- strategies --------------------------------------------------------------------------------
+
+SMALL = st.integers(-3, 3)  # few distinct values, so remove/index/count find them often
+INDEX = st.integers(-4, 4)  # some in range, some not: IndexError must come back as itself
+BOUND = st.none() | INDEX
+KEY = st.sampled_from(["a", "b", "c", "d"])
+
+LIST_OPS = st.one_of(
+    st.tuples(st.just("append"), SMALL),
+    st.tuples(st.just("extend"), st.lists(SMALL, max_size=3)),
+    st.tuples(st.just("insert"), INDEX, SMALL),
+    st.tuples(st.just("pop")),
+    st.tuples(st.just("pop"), INDEX),
+    st.tuples(st.just("remove"), SMALL),
+    st.tuples(st.just("index"), SMALL),
+    st.tuples(st.just("count"), SMALL),
+    st.tuples(st.just("__getitem__"), INDEX),
+    st.tuples(st.just("__setitem__"), INDEX, SMALL),
+    st.tuples(st.just("__delitem__"), INDEX),
+    st.tuples(st.just("getslice"), BOUND, BOUND),
+    st.tuples(st.just("setslice"), BOUND, BOUND, st.lists(SMALL, max_size=3)),
+    st.tuples(st.just("__len__")),
+    st.tuples(st.just("__contains__"), SMALL),
+    st.tuples(st.just("sort"), st.booleans()),
+    st.tuples(st.just("reverse")),
+)
+
+DICT_OPS = st.one_of(
+    st.tuples(st.just("__setitem__"), KEY, SMALL),
+    st.tuples(st.just("__getitem__"), KEY),
+    st.tuples(st.just("__delitem__"), KEY),
+    st.tuples(st.just("get"), KEY),
+    st.tuples(st.just("get"), KEY, SMALL),
+    st.tuples(st.just("pop"), KEY),
+    st.tuples(st.just("pop"), KEY, SMALL),
+    st.tuples(st.just("popitem")),
+    st.tuples(st.just("setdefault"), KEY, SMALL),
+    st.tuples(st.just("update"), st.dictionaries(KEY, SMALL, max_size=3)),
+    st.tuples(st.just("__contains__"), KEY),
+    st.tuples(st.just("__len__")),
+    st.tuples(st.just("keys")),
+    st.tuples(st.just("values")),
+    st.tuples(st.just("items")),
+    st.tuples(st.just("copy")),
+    st.tuples(st.just("clear")),
+)
+
+# Per-agent workloads for the concurrency properties: long enough that calls really overlap.
+WORKLOADS = st.lists(st.integers(1, 25), min_size=2, max_size=3)
+COUNTER_STEPS = st.lists(
+    st.tuples(st.just("increment"), st.integers(-5, 5))
+    | st.tuples(st.just("value"))
+    | st.tuples(st.just("fail"), st.sampled_from(sorted(kids.ERRORS)), st.text(max_size=5)),
+    max_size=8,
+)
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def bounded(call: Callable[[], Any], what: str, timeout: float = LIVENESS) -> tuple:
+    """``("returned", value)`` or ``("raised", type, text)`` from ``call()`` run in a thread.
+
+    A call that has neither returned nor raised after ``timeout`` ends the test as TIMEOUT:
+    that is the hang the property exists to rule out.
+    """
+    outcome: list[tuple] = []
+
+    def run() -> None:
+        try:
+            outcome.append(("returned", call()))
+        except BaseException as exc:
+            outcome.append(("raised", type(exc), str(exc)[:200]))
+
+    thread = threading.Thread(target=run, name="mpconform-bounded", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TestTimeout(f"{what} neither returned nor raised within {timeout:g} s")
+    return outcome[0]
+
+
+def new_children(mp: Target, before: set) -> list[Any]:
+    """Children started since ``before`` was taken: a manager's process, found by public API."""
+    return [p for p in mp.active_children() if p not in before]
+
+
+def stop_manager(manager: Any, procs: list[Any]) -> None:
+    """Shut ``manager`` down (bounded) and make sure its process is gone, whatever happened."""
+    shutdown = getattr(manager, "shutdown", None)
+    try:
+        if callable(shutdown):
+            bounded(shutdown, "shutdown()")
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+            proc.join(LIVENESS)
+
+
+@contextlib.contextmanager
+def sync_manager(mp: Target) -> Iterator[Any]:
+    """``mp.Manager()`` for the whole property, shut down however the body ends."""
+    before = set(mp.active_children())
+    manager = mp.Manager()
+    procs = new_children(mp, before)
+    try:
+        yield manager
+    finally:
+        stop_manager(manager, procs)
+
+
+@contextlib.contextmanager
+def counter_manager(mp: Target) -> Iterator[Any]:
+    """A started BaseManager subclass of the backend's managers module, Counter registered."""
+    mp.require("managers.BaseManager")
+    cls = kids.counter_manager(mp.managers)
+    manager = cls(ctx=mp.ctx)
+    before = set(mp.active_children())
+    manager.start()
+    procs = new_children(mp, before)
+    try:
+        yield manager
+    finally:
+        stop_manager(manager, procs)
+
+
+class Worker:
+    """One agent process and the test's end of its pipe."""
+
+    def __init__(self, conn: Any, agent: Agent) -> None:
+        self.conn = conn
+        self.agent = agent
+
+    def send(self, job: str, *args: Any) -> None:
+        self.conn.send((job, args))
+
+    def next(self, what: str) -> Any:
+        return receive(self.conn, self.agent.proc, what)
+
+    def result(self, job: str) -> Any:
+        answer = self.next(f"the result of {job}")
+        if answer[0] == "raised":
+            raise AssertionError(f"{job} in {self.agent.name} raised {answer[1]}: {answer[2]}")
+        return answer[1]
+
+    def ask(self, job: str, *args: Any) -> Any:
+        self.send(job, *args)
+        return self.result(job)
+
+
+@contextlib.contextmanager
+def workers(mp: Target, count: int) -> Iterator[list[Worker]]:
+    """``count`` agents running :func:`children_managers.serve`, stopped however it ends."""
+    with contextlib.ExitStack() as stack:
+        made = []
+        for n in range(count):
+            ours, theirs = mp.Pipe()
+            stack.callback(theirs.close)
+
+            def drain(conn: Any = ours) -> None:
+                while conn.poll(0):
+                    conn.recv()
+
+            agent = stack.enter_context(
+                running(
+                    mp,
+                    kids.serve,
+                    (theirs,),
+                    stop=lambda conn=ours: conn.send(kids.STOP),
+                    drain=drain,
+                    name=f"agent-{n}",
+                )
+            )
+            made.append(Worker(ours, agent))
+        yield made
+
+
+def together(jobs: list[tuple[Worker, str, tuple]]) -> list[Any]:
+    """Run jobs that wait for a common start signal, so their calls overlap in time.
+
+    Every worker that got its job is answered and read to the end, even when another failed,
+    so that none is left waiting for a signal that the next example would misread.
+    """
+    for worker, job, args in jobs:
+        worker.send(job, *args)
+    ready = []
+    problems = []
+    for worker, job, _ in jobs:
+        first = worker.next(f"{job} to get ready")
+        if first == kids.READY:
+            ready.append(worker)
+        else:
+            problems.append(f"{job} in {worker.agent.name} answered {first!r} instead of ready")
+    for worker in ready:
+        worker.conn.send(kids.GO)
+    results = []
+    for worker, job, _ in jobs:
+        if worker in ready:
+            try:
+                results.append(worker.result(job))
+            except AssertionError as exc:
+                problems.append(str(exc))
+    assert not problems, "; ".join(problems)
+    return results
+
+
+def apply(target: Any, op: tuple) -> tuple:
+    """Apply one generated operation; its result or the exception's type and args."""
+    name, *args = op
+    try:
+        if name == "getslice":
+            result = target[args[0] : args[1]]
+        elif name == "setslice":
+            target[args[0] : args[1]] = args[2]
+            result = None
+        elif name == "sort":
+            result = target.sort(reverse=args[0])
+        else:
+            result = getattr(target, name)(*args)
+    except Exception as exc:
+        return ("raised", type(exc), exc.args)
+    if name in ("keys", "values", "items"):
+        result = list(result)  # a proxy sends a list; the local model has a view
+    return ("ok", result)
+
+
+def describe_outcome(outcome: tuple) -> str:
+    if outcome[0] == "raised":
+        return f"raised {outcome[1].__name__}{outcome[2]!r}"
+    return f"returned {outcome[1]!r}"
+
+
+def check_against_model(proxy: Any, model: Any, ops: list[tuple], kind: str) -> None:
+    for step, op in enumerate(ops):
+        expected = apply(model, op)
+        got = apply(proxy, op)
+        assert got == expected, (
+            f"step {step}: {kind} proxy {op[0]}{tuple(op[1:])!r} {describe_outcome(got)}; "
+            f"a local {kind} {describe_outcome(expected)}"
+        )
+
+
+def merged_in_order(final: list, sequences: list[list]) -> None:
+    """``final`` holds each sequence's items exactly once and in that sequence's order."""
+    wanted = sorted(x for seq in sequences for x in seq)
+    got = sorted(final)
+    lost = sorted(set(wanted) - set(got))
+    assert not lost, f"{len(lost)} appended items are missing (lost updates), e.g. {lost[:5]}"
+    extra = len(got) - len(wanted)
+    assert got == wanted, f"{extra} items too many: some appends were applied twice"
+    for agent, seq in enumerate(sequences):
+        mine = [x for x in final if x[0] == agent]
+        assert mine == seq, f"agent {agent}'s appends are out of order: {mine}"
+
+
+# -- single-process semantics against a local model --------------------------------------------
+
+
+def test_list_proxy_behaves_like_a_list(mp):
+    """A list proxy returns what a local list returns, exceptions included, for any operations
+
+    Exceptions raised inside the manager (IndexError, ValueError) reach the caller with their
+    original type and arguments, and the manager keeps serving the list afterwards.
+    """
+    with sync_manager(mp) as manager:
+
+        @budget("cheap")
+        @given(initial=st.lists(SMALL, max_size=5), ops=st.lists(LIST_OPS, max_size=12))
+        def behaves(initial: list, ops: list[tuple]) -> None:
+            proxy = manager.list(initial)
+            model = list(initial)
+            check_against_model(proxy, model, ops, "list")
+            assert proxy[:] == model, f"list proxy holds {proxy[:]}, a local list {model}"
+
+        behaves()
+
+
+def test_dict_proxy_behaves_like_a_dict(mp):
+    """A dict proxy returns what a local dict returns, exceptions included, for any operations
+
+    KeyError from a missing key reaches the caller as KeyError with the key; get() and pop()
+    honour their default; popitem() follows insertion order as a dict does.
+    """
+    with sync_manager(mp) as manager:
+
+        @budget("cheap")
+        @given(initial=st.dictionaries(KEY, SMALL, max_size=3), ops=st.lists(DICT_OPS, max_size=12))
+        def behaves(initial: dict, ops: list[tuple]) -> None:
+            proxy = manager.dict(initial)
+            model = dict(initial)
+            check_against_model(proxy, model, ops, "dict")
+            assert proxy.copy() == model, f"dict proxy holds {proxy.copy()}, a local dict {model}"
+
+        behaves()
+
+
+# -- several processes on one object ------------------------------------------------------------
+
+
+def test_list_appends_from_several_processes_interleave(mp):
+    """Appends from several processes to one list proxy are neither lost nor duplicated
+
+    Each append is one call on the manager, so the final list is a merge of every process's
+    appends that keeps each process's order.
+    """
+    with sync_manager(mp) as manager, workers(mp, 3) as agents:
+
+        @budget("process")
+        @given(counts=WORKLOADS)
+        def interleave(counts: list[int]) -> None:
+            shared = manager.list()
+            sequences = [[(a, i) for i in range(n)] for a, n in enumerate(counts)]
+            together([(agents[a], "append_all", (shared, seq)) for a, seq in enumerate(sequences)])
+            merged_in_order(shared[:], sequences)
+
+        interleave()
+
+
+def test_dict_writes_from_several_processes_all_land(mp):
+    """Items set by several processes in one dict proxy are all there afterwards"""
+    with sync_manager(mp) as manager, workers(mp, 3) as agents:
+
+        @budget("process")
+        @given(counts=WORKLOADS, value=SMALL)
+        def all_land(counts: list[int], value: int) -> None:
+            shared = manager.dict()
+            items = [[((a, i), value + i) for i in range(n)] for a, n in enumerate(counts)]
+            together([(agents[a], "set_keys", (shared, its)) for a, its in enumerate(items)])
+            expected = dict(kv for its in items for kv in its)
+            got = shared.copy()
+            missing = sorted(set(expected) - set(got))
+            assert not missing, f"{len(missing)} keys set by children are missing: {missing[:5]}"
+            assert got == expected
+
+        all_land()
+
+
+def test_namespace_attributes_set_by_children_are_seen(mp):
+    """Attributes set on a Namespace proxy by other processes are read back by this one"""
+    with sync_manager(mp) as manager, workers(mp, 3) as agents:
+
+        @budget("process")
+        @given(counts=WORKLOADS, value=st.text(max_size=4))
+        def seen(counts: list[int], value: str) -> None:
+            ns = manager.Namespace()
+            items = [
+                [(f"a{a}_{i}", value + str(i)) for i in range(n)] for a, n in enumerate(counts)
+            ]
+            together([(agents[a], "set_attributes", (ns, its)) for a, its in enumerate(items)])
+            for its in items:
+                for name, expected in its:
+                    got = getattr(ns, name, "<missing>")
+                    assert got == expected, f"ns.{name} reads {got!r}; a child set {expected!r}"
+
+        seen()
+
+
+def test_value_and_array_updates_under_a_lock_proxy_are_not_lost(mp):
+    """Read-modify-write of Value and Array proxies under a Lock proxy loses no update
+
+    Each process increments the shared Value and its own Array slot with the lock held, so
+    the Value ends at the total number of increments and each slot at its process's count.
+    """
+    with sync_manager(mp) as manager, workers(mp, 3) as agents:
+
+        @budget("process")
+        @given(counts=WORKLOADS)
+        def counted(counts: list[int]) -> None:
+            lock = manager.Lock()
+            value = manager.Value("i", 0)
+            array = manager.Array("i", [0] * len(counts))
+            jobs = [
+                (agents[a], "increment_under_lock", (lock, value, array, a, n))
+                for a, n in enumerate(counts)
+            ]
+            together(jobs)
+            assert value.value == sum(counts), (
+                f"Value ends at {value.value} after {sum(counts)} increments under the lock"
+            )
+            assert list(array[:]) == counts, f"Array slots {array[:]}, expected {counts}"
+
+        counted()
+
+
+def test_nested_proxy_writes_are_visible(mp):
+    """A dict proxy stored in a list proxy can be changed through the list, from another process
+
+    Supported since Python 3.6: ``outer[0]`` returns a proxy to the same dict, not a copy.
+    """
+    with sync_manager(mp) as manager, workers(mp, 1) as (agent,):
+
+        @budget("process")
+        @given(items=st.lists(st.tuples(KEY, SMALL), min_size=1, max_size=5), extra=SMALL)
+        def visible(items: list[tuple[str, int]], extra: int) -> None:
+            inner = manager.dict()
+            outer = manager.list([inner])
+            agent.ask("mutate_nested", outer, items)
+            expected = dict(items)
+            assert inner.copy() == expected, (
+                f"the inner dict holds {inner.copy()} after a child wrote {expected} through "
+                "the outer list"
+            )
+            outer[0]["extra"] = extra
+            assert inner.get("extra") == extra, "a write through outer[0] here did not reach it"
+
+        visible()
+
+
+# -- queues and synchronisation primitives --------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["Queue", "JoinableQueue"])
+def test_queue_proxy_is_fifo_across_processes(mp, kind):
+    """Items put on a Queue proxy by one process are got by another in the order they were put
+
+    A proxy's put() returns once the manager's queue holds the item, so unlike
+    ``multiprocessing.Queue`` the order is real-time FIFO. For JoinableQueue, join() returns
+    once the consumer called task_done() for every item.
+    """
+    with sync_manager(mp) as manager, workers(mp, 2) as (producer, consumer):
+
+        @budget("process")
+        @given(values=st.lists(SMALL, min_size=1, max_size=10))
+        def fifo(values: list[int]) -> None:
+            q = getattr(manager, kind)()
+            tagged = list(enumerate(values))
+            producer.ask("put_all", q, tagged)
+            got = consumer.ask("consume_all", q, len(tagged))
+            assert got == tagged, f"put {tagged}, got {got}"
+            if kind == "JoinableQueue":
+                outcome = bounded(q.join, "join() after every task_done()")
+                assert outcome[0] == "returned", f"join() raised {outcome[1].__name__}"
+
+        fifo()
+
+
+LOCKS = {
+    "Lock": lambda m: m.Lock(),
+    "RLock": lambda m: m.RLock(),
+    "Semaphore": lambda m: m.Semaphore(1),
+    "BoundedSemaphore": lambda m: m.BoundedSemaphore(1),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LOCKS))
+def test_lock_proxy_excludes_other_processes(mp, kind):
+    """acquire(False) returns False while another process holds a lock proxy, True once freed
+
+    acquire(timeout=t) also returns False, after t at least.
+    """
+    with sync_manager(mp) as manager, workers(mp, 1) as (holder,):
+
+        @budget("process")
+        @given(timeout=st.floats(0.0, 0.03))
+        def excludes(timeout: float) -> None:
+            lock = LOCKS[kind](manager)
+            holder.send("hold", lock)
+            assert holder.next("the lock to be held") == "held"
+            try:
+                assert lock.acquire(False) is False, "acquire(False) succeeded while held"
+                t0 = time.monotonic()
+                assert lock.acquire(timeout=timeout) is False, "acquire(timeout) succeeded"
+                elapsed = time.monotonic() - t0
+                assert elapsed >= timeout - CLOCK_SLACK, (
+                    f"acquire(timeout={timeout}) gave up after {elapsed:.4f} s"
+                )
+            finally:
+                holder.conn.send(kids.GO)
+                assert holder.result("hold") is True
+            assert lock.acquire(False) is True, "acquire(False) failed after the holder released"
+            lock.release()
+
+        excludes()
+
+
+def test_event_proxy_set_is_seen_by_another_process(mp):
+    """An Event proxy set by one process wakes a process waiting on it; clear() resets it"""
+    with sync_manager(mp) as manager, workers(mp, 1) as (waiter,):
+        for _ in range(3):
+            event = manager.Event()
+            waiter.send("wait_event", event)
+            assert waiter.next("is_set() before waiting") == ("before", False)
+            event.set()
+            _, woke = waiter.result("wait_event")
+            assert woke is True, "wait() in the other process returned False after set()"
+            assert event.is_set()
+            event.clear()
+            assert not event.is_set(), "is_set() is still True after clear()"
+
+
+def test_condition_proxy_notify_wakes_a_waiter(mp):
+    """notify() on a Condition proxy wakes a process waiting on it, and wait() returns True"""
+    with sync_manager(mp) as manager, workers(mp, 1) as (waiter,):
+        for _ in range(3):
+            condition = manager.Condition()
+            waiter.send("wait_condition", condition)
+            assert waiter.next("the waiter to wait") == "waiting"
+            with condition:  # acquired only once the waiter's wait() released the lock
+                condition.notify()
+            assert waiter.result("wait_condition") is True, "wait() timed out: notify was lost"
+
+
+def test_barrier_proxy_releases_all_parties_together(mp):
+    """A Barrier proxy keeps every party waiting until the last arrives, then releases them all
+
+    wait() returns a distinct index in range(parties) to each party.
+    """
+    with sync_manager(mp) as manager, workers(mp, 3) as agents:
+
+        @budget("process")
+        @given(parties=st.integers(2, 4))
+        def releases(parties: int) -> None:
+            barrier = manager.Barrier(parties)
+            others = agents[: parties - 1]
+            for agent in others:
+                agent.send("pass_barrier", barrier)
+            for agent in others:
+                assert agent.next("the party to arrive") == kids.READY
+            early = [a.agent.name for a in others if a.conn.poll(QUIET)]
+            mine = barrier.wait(LIVENESS)
+            indices = sorted([mine] + [a.result("pass_barrier") for a in others])
+            assert not early, f"{early} passed the barrier before the last party arrived"
+            assert indices == list(range(parties)), f"wait() returned indices {indices}"
+
+        releases()
+
+
+# -- custom managers ----------------------------------------------------------------------------
+
+
+def test_registered_type_is_usable_from_a_child(mp):
+    """A type registered on a BaseManager subclass works through a proxy in another process
+
+    Methods return what the object returns; an exception it raises, a user-defined one too,
+    reaches the caller with its type and arguments.
+    """
+    with counter_manager(mp) as manager, workers(mp, 1) as (agent,):
+
+        @budget("cheap")
+        @given(start=st.integers(-3, 3), steps=COUNTER_STEPS)
+        def usable(start: int, steps: list[tuple]) -> None:
+            counter = manager.Counter(start)
+            got = agent.ask("use_counter", counter, steps)
+            local = kids.Counter(start)
+            expected = kids.use_counter(None, local, steps)
+            assert got == expected, f"through a proxy: {got}; on a local Counter: {expected}"
+            assert counter.value() == local.value(), "the manager's Counter ended elsewhere"
+
+        usable()
+
+
+@pytest.mark.mp_basis("cpython")
+def test_unexposed_method_is_refused(mp):
+    """A method left out of exposed= is not on the proxy and the manager refuses to call it
+
+    The documentation says exposed= lists the methods ``_callmethod()`` may call; CPython's
+    proxy has no attribute for another method (AttributeError) and its manager answers
+    ``_callmethod()`` of it with an error (RemoteError) without running it.
+    """
+    with counter_manager(mp) as manager:
+        counter = manager.RestrictedCounter(5)
+        assert counter.increment(2) == 7, "an exposed method did not work"
+        assert not hasattr(counter, "reset"), "the proxy has the unexposed method reset()"
+        outcome = bounded(lambda: counter._callmethod("reset"), "_callmethod('reset')")
+        assert outcome[0] == "raised", "_callmethod('reset') of an unexposed method returned"
+        assert counter.value() == 7, "the unexposed reset() ran on the manager"
+
+
+# -- shutdown and death -------------------------------------------------------------------------
+
+
+def expect_failure(proxy: Any, method: str, *args: Any) -> str:
+    """Call a proxy method that must fail; the exception's name, or a failure message."""
+    outcome = bounded(lambda: getattr(proxy, method)(*args), f"{method}() on a dead manager")
+    assert outcome[0] == "raised", f"{method}() returned {outcome[1]!r} with its manager gone"
+    return outcome[1].__name__
+
+
+def start_for(mp: Target, how: str) -> Any:
+    if how == "with":
+        return mp.Manager()
+    mp.require("managers.SyncManager")
+    manager = mp.managers.SyncManager(ctx=mp.ctx)
+    manager.start()
+    return manager
+
+
+@pytest.mark.parametrize("how", ["with", "shutdown"])
+def test_shutdown_ends_the_manager_process(mp, how):
+    """shutdown(), or the end of a with block, ends the manager's process; proxies then raise"""
+    before = set(mp.active_children())
+    manager = start_for(mp, how)
+    procs = new_children(mp, before)
+    try:
+        if how == "with":
+            if not hasattr(type(manager), "__enter__"):
+                raise AssertionError(
+                    f"Manager() returned {manager!r}, which is not a context manager; CPython "
+                    "returns a started SyncManager"
+                )
+            with manager as entered:
+                shared = entered.list([1])
+                shared.append(2)
+        else:
+            shared = manager.list([1])
+            shared.append(2)
+            bounded(manager.shutdown, "shutdown()")
+        still = []
+        for proc in procs:
+            proc.join(SHUTDOWN_GRACE)
+            if proc.is_alive():
+                still.append(proc.pid)
+        assert not still, f"manager process {still} still runs {SHUTDOWN_GRACE:g} s after shutdown"
+        expect_failure(shared, "append", 3)
+    finally:
+        stop_manager(manager, procs)
+
+
+def test_killed_manager_makes_proxy_calls_fail(mp):
+    """When the manager process dies, proxy calls raise an error instead of hanging
+
+    CPython raises an OSError (BrokenPipeError, ConnectionRefusedError) or EOFError; any
+    exception is accepted, a hang (TIMEOUT) or a returned value is not. shutdown() afterwards
+    returns.
+    """
+    mp.require("Process.kill")
+    before = set(mp.active_children())
+    manager = mp.Manager()
+    procs = new_children(mp, before)
+    try:
+        if len(procs) != 1:
+            raise Unsupported(f"Manager() started {len(procs)} child processes, not one to kill")
+        with workers(mp, 1) as (agent,):
+            used, unused = manager.list([1]), manager.dict()
+            assert used[:] == [1]  # this process now holds an open connection to the manager
+            held = manager.Lock()
+            assert agent.ask("keep", "used", used) == 1  # so does the agent
+            procs[0].kill()
+            procs[0].join(LIVENESS)
+            expect_failure(used, "append", 3)
+            expect_failure(unused, "keys")
+            expect_failure(held, "acquire", False)
+            answer = agent.ask("call_kept", "used", "__len__")
+            assert answer[0] == "raised", f"len() in another process returned {answer[1]}"
+        outcome = bounded(manager.shutdown, "shutdown() after the manager died")
+        assert outcome[0] == "returned", f"shutdown() raised {outcome[1].__name__}"
+    finally:
+        stop_manager(manager, procs)
