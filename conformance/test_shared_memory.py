@@ -1,0 +1,927 @@
+"""Shared memory: Value, Array, RawValue and RawArray read and written across processes.
+
+The documentation promises ctypes objects allocated from shared memory, of a ctypes type or an
+``array`` typecode, optionally wrapped with a lock (``get_lock()``, ``get_obj()``). Everything
+here is checked across a process boundary: one side writes, the other reads.
+
+Shared objects reach a child only as Process arguments at its creation, so each property
+creates its pool of objects first (one per typecode or ctypes type), starts one agent child with
+the whole pool, and then drives it through a pipe for every Hypothesis example
+(:func:`children_shared_memory.serve`). An example costs a few pipe round trips, not a process.
+
+What the documentation leaves open (integers wrap silently, 'f' overflows to infinity, which
+exceptions a wrong type or a bad index raises) is CPython 3.11's behaviour, and those properties
+are marked ``mp_basis("cpython")``. The 'u' typecode is left out on purpose: it is deprecated in
+``array`` (DeprecationWarning from 3.13, removal planned) and its width is the platform's
+wchar_t, so it would test the platform more than the backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import itertools
+import math
+import struct
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mpconform.conformance import children_shared_memory as kids
+from mpconform.outcomes import Unsupported
+from mpconform.profiles import budget
+from mpconform.target import Target
+from mpconform.waiting import LIVENESS, finish, receive
+
+pytestmark = pytest.mark.mp_area("Shared memory: Value and Array")
+
+SIZE = 8  # elements of every pooled array
+CHARS = 16  # bytes of the pooled c_char arrays
+# An access that must wait for a lock held by the agent is given this long to (wrongly)
+# complete; it is how long the held state is kept while it is observed, not a wait for an end.
+HELD_FOR = 0.05
+
+# -- kinds: typecodes and ctypes types with their reference model -----------------------------
+
+TYPECODES: dict[str, Any] = {
+    "b": ctypes.c_byte,
+    "B": ctypes.c_ubyte,
+    "h": ctypes.c_short,
+    "H": ctypes.c_ushort,
+    "i": ctypes.c_int,
+    "I": ctypes.c_uint,
+    "l": ctypes.c_long,
+    "L": ctypes.c_ulong,
+    "q": ctypes.c_longlong,
+    "Q": ctypes.c_ulonglong,
+    "f": ctypes.c_float,
+    "d": ctypes.c_double,
+    "c": ctypes.c_char,
+}
+CTYPE_NAMES = (
+    "c_bool",
+    "c_char",
+    "c_byte",
+    "c_ubyte",
+    "c_short",
+    "c_ushort",
+    "c_int",
+    "c_uint",
+    "c_long",
+    "c_ulong",
+    "c_int8",
+    "c_uint16",
+    "c_int32",
+    "c_uint64",
+    "c_longlong",
+    "c_float",
+    "c_double",
+)
+FLOATS = {ctypes.c_float: "single", ctypes.c_double: "double"}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One ``typecode_or_type`` argument and what CPython stores for it."""
+
+    label: str  # "'q'" or "c_int": how the report and Hypothesis name it
+    spec: Any  # what is passed to Value()/Array()
+    ctype: Any
+
+    def __repr__(self) -> str:
+        return self.label
+
+    @property
+    def family(self) -> str:
+        if self.ctype is ctypes.c_bool:
+            return "bool"
+        if self.ctype is ctypes.c_char:
+            return "char"
+        return FLOATS.get(self.ctype, "int")
+
+    @property
+    def bits(self) -> int:
+        return 8 * ctypes.sizeof(self.ctype)
+
+    @property
+    def signed(self) -> bool:
+        return self.ctype(-1).value == -1
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        if self.signed:
+            return -(1 << (self.bits - 1)), (1 << (self.bits - 1)) - 1
+        return 0, (1 << self.bits) - 1
+
+    @property
+    def zero(self) -> Any:
+        return {"bool": False, "char": b"\0", "single": 0.0, "double": 0.0}.get(self.family, 0)
+
+
+KINDS = tuple(Kind(repr(code), code, ctype) for code, ctype in TYPECODES.items()) + tuple(
+    Kind(name, getattr(ctypes, name), getattr(ctypes, name)) for name in CTYPE_NAMES
+)
+INT_KINDS = tuple(k for k in KINDS if k.family == "int")
+SINGLE_KINDS = tuple(k for k in KINDS if k.family == "single")
+
+
+def wrapped(kind: Kind, value: int) -> int:
+    """What a C integer of the kind's width keeps of ``value`` (two's complement)."""
+    low, _ = kind.bounds
+    return (value - low) % (1 << kind.bits) + low
+
+
+def single(value: float) -> float:
+    """``value`` rounded to a C float, as a store into a c_float does; inf when it overflows."""
+    try:
+        return struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def stored(kind: Kind, value: Any) -> Any:
+    """What reading back a store of the in-range ``value`` gives."""
+    return single(value) if kind.family == "single" else value
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal and of the same type; nan equals nan and -0.0 is not 0.0."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        if math.isnan(a):
+            return math.isnan(b)
+        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return bool(a == b)
+
+
+# -- strategies --------------------------------------------------------------------------------
+
+FLOAT32_MAX = struct.unpack("f", bytes.fromhex("ffff7f7f"))[0]
+
+
+def in_range(kind: Kind) -> st.SearchStrategy:
+    """Values the kind holds without overflow, its bounds drawn often."""
+    family = kind.family
+    if family == "bool":
+        return st.booleans()
+    if family == "char":
+        return st.binary(min_size=1, max_size=1)
+    if family == "double":
+        return st.floats()
+    if family == "single":
+        # Any double up to the largest float: rounding, not overflow (that is CPython-only).
+        return st.floats(width=32) | st.floats(-FLOAT32_MAX, FLOAT32_MAX)
+    low, high = kind.bounds
+    return st.sampled_from([low, high, 0]) | st.integers(low, high)
+
+
+def out_of_range(kind: Kind) -> st.SearchStrategy:
+    """Numbers the kind cannot hold: integers past either bound, floats past float32."""
+    if kind.family == "single":
+        big = st.floats(min_value=2.0**128, allow_infinity=False)
+        return st.tuples(big, st.booleans()).map(lambda p: -p[0] if p[1] else p[0])
+    low, high = kind.bounds
+    return st.one_of(
+        st.integers(high + 1, high + (1 << kind.bits) * 3),
+        st.integers(low - (1 << kind.bits) * 3, low - 1),
+        st.integers(min_value=high + 1),
+        st.integers(max_value=low - 1),
+        st.sampled_from([high + 1, low - 1, 2**200, -(2**200) + 7]),
+    )
+
+
+def wrong_type(kind: Kind) -> st.SearchStrategy:
+    """Values of a type the kind refuses with TypeError in CPython."""
+    common = st.none() | st.text(max_size=3) | st.lists(st.integers(), max_size=2)
+    if kind.family == "char":
+        return common | st.floats() | st.binary().filter(lambda b: len(b) != 1)
+    if kind.family == "int":
+        return common | st.floats() | st.binary(max_size=2) | st.complex_numbers()
+    return common | st.binary(max_size=2) | st.complex_numbers()
+
+
+def per_kind(kinds: tuple[Kind, ...], *parts: Any) -> st.SearchStrategy:
+    """``(kind, part(kind)...)`` for a kind drawn from ``kinds``.
+
+    Built as one_of over strategies made once, not as a flatmap: a flatmap builds new
+    strategies on every draw, which cost more than the pipe round trips of a cheap example.
+    """
+    return st.one_of([st.tuples(st.just(k), *(part(k) for part in parts)) for k in kinds])
+
+
+# -- the pool of shared objects and the agent that sees it ------------------------------------
+
+FACTORIES = ("Value", "RawValue", "Array", "RawArray")
+SIDES = st.sampled_from(["child", "parent"])
+
+
+def other(side: str) -> str:
+    return "parent" if side == "child" else "child"
+
+
+def element(factory: str, index: int = 0) -> tuple:
+    """The path (see children_shared_memory) of one stored value of a pooled object."""
+    if factory.endswith("Value"):
+        return (("attr", "value"),)
+    return (("item", index),)
+
+
+def create(mp: Target, factory: str, kind: Kind, **kwargs: Any) -> Any:
+    """A zeroed object; arrays are built from an initializer of SIZE zeros."""
+    make = getattr(mp, factory)
+    try:
+        if factory.endswith("Value"):
+            return make(kind.spec, **kwargs)
+        return make(kind.spec, [kind.zero] * SIZE, **kwargs)
+    except Exception as exc:
+        raise AssertionError(
+            f"{factory}({kind.label}, ...) raised {type(exc).__name__}: {exc}; CPython accepts "
+            "every array typecode and ctypes type"
+        ) from None
+
+
+def pool_of(mp: Target, factory: str, kinds: tuple[Kind, ...] = KINDS) -> dict[str, Any]:
+    return {kind.label: create(mp, factory, kind) for kind in kinds}
+
+
+class SharedAgent:
+    """One child holding the pool, answering read/write commands for a whole property."""
+
+    def __init__(self, proc: Any, conn: Any, pool: dict[str, Any]) -> None:
+        self.proc = proc
+        self.conn = conn
+        self.pool = pool
+        self._seq = itertools.count()
+
+    def ask(self, command: str, name: str, *args: Any) -> tuple:
+        """The child's outcome: ``("ok", result)`` or ``("raised", type name, message)``."""
+        seq = next(self._seq)
+        self.conn.send((seq, command, name, *args))
+        got_seq, reply = receive(self.conn, self.proc, f"the answer to {command} {name}")
+        assert got_seq == seq, f"answer {got_seq} arrived for request {seq}"
+        return reply
+
+    def must(self, command: str, name: str, *args: Any) -> Any:
+        reply = self.ask(command, name, *args)
+        assert reply[0] == "ok", f"the child's {command} on {name} {args!r} raised {reply[1:]}"
+        return reply[1]
+
+    def read(self, name: str, path: tuple) -> Any:
+        return self.must("read", name, path)
+
+    def write(self, name: str, path: tuple, value: Any) -> None:
+        self.must("write", name, path, value)
+
+
+@contextlib.contextmanager
+def agent_for(mp: Target, pool: dict[str, Any]) -> Iterator[SharedAgent]:
+    """Start the agent with ``pool``; stop and join it however the body ends."""
+    ours, theirs = mp.Pipe()
+    proc = mp.Process(target=kids.serve, args=(theirs, pool), name="shm-agent")
+    proc.daemon = True  # a thread backend's abandoned agent must not block exit
+    proc.start()
+    try:
+        yield SharedAgent(proc, ours, pool)
+    finally:
+        with contextlib.suppress(OSError):
+            ours.send(kids.STOP)
+        try:
+            code = finish(proc, what="the shared memory agent")
+        finally:
+            ours.close()
+            theirs.close()
+    assert code in (0, None), f"the agent ended with exitcode {code}"
+
+
+LOCAL = {"read": kids.read, "write": kids.write, "len": len, "iter": kids.items}
+
+
+def perform(agent: SharedAgent, side: str, command: str, name: str, *args: Any) -> tuple:
+    """Run one access in the child (``side == "child"``) or here, with the same outcome form."""
+    if side == "child":
+        return agent.ask(command, name, *args)
+    return kids.outcome(LOCAL[command], agent.pool[name], *args)
+
+
+def perform_all(agent: SharedAgent, side: str, ops: list[tuple]) -> list[tuple]:
+    """Outcomes of ``(command, name, *args)`` accesses, in order; one round trip in the child."""
+    if side == "child":
+        return agent.must("batch", None, ops)
+    return [kids.outcome(LOCAL[command], agent.pool[name], *args) for command, name, *args in ops]
+
+
+def require_lock_api(obj: Any) -> None:
+    if not callable(getattr(obj, "get_lock", None)):
+        raise Unsupported(f"{type(obj).__name__} has no get_lock()")
+
+
+# -- round trips of every typecode and ctypes type ---------------------------------------------
+
+
+def slot_writes(factory: str) -> st.SearchStrategy:
+    """A few (kind, index, value) writes, in-range values, bounds included."""
+    index = st.just(0) if factory.endswith("Value") else st.integers(0, SIZE - 1)
+    one = per_kind(KINDS, lambda k: index, in_range)
+    return st.lists(one, min_size=1, max_size=4)
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_stores_are_read_back_by_the_other_process(mp, factory):
+    """A value one process stores in a shared object reads back equal in the other, while both
+    run
+
+    Every array typecode except the deprecated 'u' and a range of ctypes types, each integer
+    type's minimum and maximum, floats of every kind ('f' rounds to C float), single bytes for
+    'c'; the type read back matters too (int, float, bytes or bool). The writer is the parent
+    or the agent child, drawn per example; several writes per example, possibly to the same
+    slot: the last one wins, and a write that spilled into a neighbouring slot (a wrong element
+    width) shows up in the other's read.
+    """
+    with agent_for(mp, pool_of(mp, factory)) as agent:
+
+        @budget("cheap")
+        @given(writes=slot_writes(factory), writer=SIDES)
+        def round_trip(writes: list, writer: str) -> None:
+            reader = other(writer)
+            stores = [("write", k.label, element(factory, i), v) for k, i, v in writes]
+            for (kind, _, value), reply in zip(writes, perform_all(agent, writer, stores)):
+                assert reply[0] == "ok", f"{factory}({kind}) refused {value!r}: {reply[1:]}"
+            last = {(kind, index): value for kind, index, value in writes}
+            reads = [("read", k.label, element(factory, i)) for k, i in last]
+            for ((kind, index), value), reply in zip(
+                last.items(), perform_all(agent, reader, reads)
+            ):
+                assert reply[0] == "ok", f"reading {factory}({kind}) raised {reply[1:]}"
+                want = stored(kind, value)
+                assert same(reply[1], want), (
+                    f"{factory}({kind}) slot {index}: the {writer} wrote {value!r}, the {reader} "
+                    f"read {reply[1]!r}; CPython reads {want!r}"
+                )
+
+        round_trip()
+
+
+SYNCHRONIZED = ("Value", "Array")
+
+
+def overflows(factory: str) -> st.SearchStrategy:
+    kinds = INT_KINDS + SINGLE_KINDS
+    one = per_kind(kinds, out_of_range)
+    return st.tuples(one, st.sampled_from(["child", "parent"]))
+
+
+@pytest.mark.mp_basis("cpython")
+@pytest.mark.parametrize("factory", SYNCHRONIZED)
+def test_out_of_range_numbers_wrap_silently(mp, factory):
+    """An integer past the type's range is stored modulo 2**bits, a float past 'f' becomes inf
+
+    The documentation says nothing about overflow; CPython's ctypes raises no error and keeps
+    the low bits of any int (even 2**200), and converts a double too large for a C float to
+    an infinity of the same sign.
+    """
+    kinds = INT_KINDS + SINGLE_KINDS
+    with agent_for(mp, pool_of(mp, factory, kinds)) as agent:
+
+        @budget("cheap")
+        @given(case=overflows(factory))
+        def wraps(case: tuple) -> None:
+            (kind, value), writer = case
+            reader = other(writer)
+            path = element(factory)
+            reply = perform(agent, writer, "write", kind.label, path, value)
+            assert reply[0] == "ok", (
+                f"storing {value!r} in {factory}({kind}) raised {reply[1]}: {reply[2]}; CPython "
+                "stores it without error"
+            )
+            got = perform(agent, reader, "read", kind.label, path)[1]
+            want = single(value) if kind.family == "single" else wrapped(kind, value)
+            assert same(got, want), (
+                f"the {writer} stored {value!r} in {factory}({kind}); the {reader} read "
+                f"{got!r}, CPython reads {want!r}"
+            )
+
+        wraps()
+
+
+def bad_stores() -> st.SearchStrategy:
+    kinds = tuple(k for k in KINDS if k.family != "bool")  # c_bool takes any object's truth
+    one = per_kind(kinds, in_range, wrong_type)
+    return st.tuples(one, st.sampled_from(["child", "parent"]))
+
+
+@pytest.mark.mp_basis("cpython")
+@pytest.mark.parametrize("factory", SYNCHRONIZED)
+def test_wrong_type_raises_type_error_and_keeps_value(mp, factory):
+    """Storing a value of the wrong type raises TypeError and leaves the stored value unchanged
+
+    The documentation does not say; in CPython an integer type refuses floats, text and bytes,
+    a float type refuses text and bytes, and 'c' takes only a single byte (or an int 0-255).
+    """
+    with agent_for(mp, pool_of(mp, factory)) as agent:
+
+        @budget("cheap")
+        @given(case=bad_stores())
+        def refused(case: tuple) -> None:
+            (kind, good, bad), writer = case
+            reader = other(writer)
+            path = element(factory)
+            assert perform(agent, reader, "write", kind.label, path, good)[0] == "ok"
+            reply = perform(agent, writer, "write", kind.label, path, bad)
+            assert reply[0] == "raised", (
+                f"the {writer} stored {bad!r} in {factory}({kind}) without error; CPython raises "
+                "TypeError"
+            )
+            assert reply[1] == "TypeError", (
+                f"storing {bad!r} in {factory}({kind}) raised {reply[1]}; CPython raises TypeError"
+            )
+            got = perform(agent, reader, "read", kind.label, path)[1]
+            want = stored(kind, good)
+            assert same(got, want), (
+                f"after the refused store of {bad!r}, the {reader} read {got!r} instead of {want!r}"
+            )
+
+        refused()
+
+
+# -- arrays as sequences -----------------------------------------------------------------------
+
+ARRAYS = ("Array", "RawArray")
+INT32 = Kind("'i'", "i", ctypes.c_int)
+ITEMS = in_range(INT32)
+SLICE_BOUNDS = st.none() | st.integers(-SIZE - 2, SIZE + 2)
+SLICES = st.builds(
+    slice, SLICE_BOUNDS, SLICE_BOUNDS, st.none() | st.sampled_from([1, 2, 3, -1, -2])
+)
+
+
+@st.composite
+def sequence_ops(draw: Any) -> tuple:
+    """One access: (side, command, path, value to write or None)."""
+    side = draw(SIDES)
+    op = draw(st.sampled_from(["set", "get", "setslice", "getslice", "len", "iter"]))
+    if op in ("set", "get"):
+        path = (("item", draw(st.integers(-SIZE, SIZE - 1))),)
+        return side, op, path, draw(ITEMS) if op == "set" else None
+    if op in ("setslice", "getslice"):
+        chosen = draw(SLICES)
+        path = (("item", chosen),)
+        if op == "getslice":
+            return side, op, path, None
+        count = len(range(*chosen.indices(SIZE)))
+        return side, op, path, draw(st.lists(ITEMS, min_size=count, max_size=count))
+    return side, op, (), None
+
+
+def apply_to_model(model: list, op: str, path: tuple, value: Any) -> Any:
+    """What CPython returns for the access, applying writes to ``model`` (a list)."""
+    if op in ("set", "setslice"):
+        model[path[0][1]] = value
+        return None
+    if op in ("get", "getslice"):
+        return model[path[0][1]]
+    if op == "len":
+        return len(model)
+    return list(model)
+
+
+def run_on_array(agent: SharedAgent, name: str, side: str, op: str, path: tuple, value: Any):
+    command = {"set": "write", "setslice": "write", "get": "read", "getslice": "read"}.get(op, op)
+    args = (path, value) if command == "write" else (path,) if command == "read" else ()
+    return perform(agent, side, command, name, *args)
+
+
+def reset(agent: SharedAgent, name: str, values: list) -> None:
+    """Element by element from the parent: slice assignment is what is under test."""
+    for index, value in enumerate(values):
+        kids.write(agent.pool[name], (("item", index),), value)
+
+
+@pytest.mark.parametrize("factory", ARRAYS)
+def test_array_indexing_and_slicing_behave_like_a_list(mp, factory):
+    """Indexing (negative indices too), slicing, slice assignment, len and iteration of a shared
+    array match a list of the same length, whichever process does them
+
+    The array starts from a drawn content each example; then parent and child take turns at
+    reads and writes, and every answer is compared with what a Python list gives.
+    """
+    name = INT32.label
+    with agent_for(mp, pool_of(mp, factory, (INT32,))) as agent:
+
+        @budget("cheap")
+        @given(start=st.lists(ITEMS, min_size=SIZE, max_size=SIZE), ops=st.lists(sequence_ops()))
+        def like_a_list(start: list, ops: list) -> None:
+            reset(agent, name, start)
+            model = list(start)
+            for side, op, path, value in ops:
+                reply = run_on_array(agent, name, side, op, path, value)
+                step = f"{op} {path[0][1] if path else ''} by the {side}"
+                assert reply[0] == "ok", f"{step} raised {reply[1]}: {reply[2]}"
+                want = apply_to_model(model, op, path, value)
+                assert same(reply[1], want), (
+                    f"{step} gave {reply[1]!r}; a list gives {want!r} (content {model!r})"
+                )
+            final = perform(agent, "child", "iter", name)[1]
+            assert final == model, f"the array holds {final!r}, a list would hold {model!r}"
+
+        like_a_list()
+
+
+@st.composite
+def bad_accesses(draw: Any) -> tuple:
+    """(side, path, value or None, the exception CPython raises)."""
+    side = draw(SIDES)
+    if draw(st.booleans()):
+        index = draw(st.integers(SIZE, SIZE + 5) | st.integers(-SIZE - 5, -SIZE - 1))
+        value = draw(st.none() | ITEMS)
+        return side, (("item", index),), value, "IndexError"
+    chosen = draw(SLICES)
+    count = len(range(*chosen.indices(SIZE)))
+    size = draw(st.integers(0, SIZE + 2).filter(lambda n: n != count))
+    return (
+        side,
+        (("item", chosen),),
+        draw(st.lists(ITEMS, min_size=size, max_size=size)),
+        "ValueError",
+    )
+
+
+@pytest.mark.mp_basis("cpython")
+@pytest.mark.parametrize("factory", ARRAYS)
+def test_array_bad_index_or_slice_length_raises(mp, factory):
+    """An index out of range raises IndexError; assigning a sequence of another length to a
+    slice raises ValueError; the array is left unchanged
+
+    The documentation does not name the exceptions; these are CPython's (ctypes arrays cannot
+    change size, so a slice assignment must match the slice's length).
+    """
+    name = INT32.label
+    with agent_for(mp, pool_of(mp, factory, (INT32,))) as agent:
+
+        @budget("cheap")
+        @given(start=st.lists(ITEMS, min_size=SIZE, max_size=SIZE), access=bad_accesses())
+        def refused(start: list, access: tuple) -> None:
+            side, path, value, error = access
+            reset(agent, name, start)
+            if value is None:
+                reply = perform(agent, side, "read", name, path)
+            else:
+                reply = perform(agent, side, "write", name, path, value)
+            what = f"{'reading' if value is None else 'writing'} [{path[0][1]!r}] in the {side}"
+            assert reply[0] == "raised", f"{what} returned {reply[1]!r}; CPython raises {error}"
+            assert reply[1] == error, f"{what} raised {reply[1]}; CPython raises {error}"
+            final = perform(agent, "child", "iter", name)[1]
+            assert final == start, f"the refused access changed the array to {final!r}"
+
+        refused()
+
+
+# -- c_char arrays: value and raw --------------------------------------------------------------
+
+CHAR = Kind("'c'", "c", ctypes.c_char)
+VALUE, RAW = (("attr", "value"),), (("attr", "raw"),)
+CHAR_DATA = st.binary(min_size=CHARS, max_size=CHARS) | st.lists(
+    st.sampled_from([b"\0", b"a", b"\xff"]), min_size=CHARS, max_size=CHARS
+).map(b"".join)
+
+
+def char_pool(mp: Target, factory: str) -> dict[str, Any]:
+    make = getattr(mp, factory)
+    try:
+        return {"chars": make("c", CHARS)}
+    except Exception as exc:
+        raise AssertionError(
+            f"{factory}('c', {CHARS}) raised {type(exc).__name__}: {exc}; CPython gives a "
+            "c_char array"
+        ) from None
+
+
+def require_char_api(agent: SharedAgent) -> None:
+    obj = agent.pool["chars"]
+    for attribute in ("value", "raw"):
+        if not hasattr(obj, attribute):
+            raise Unsupported(f"{type(obj).__name__} of 'c' has no .{attribute}")
+
+
+@pytest.mark.parametrize("factory", ARRAYS)
+def test_char_array_value_stops_at_nul_and_raw_has_every_byte(mp, factory):
+    """An array of 'c' shows .value up to the first NUL byte and .raw with every byte, in the
+    other process too"""
+    with agent_for(mp, char_pool(mp, factory)) as agent:
+        require_char_api(agent)
+
+        @budget("cheap")
+        @given(data=CHAR_DATA, writer=SIDES)
+        def value_and_raw(data: bytes, writer: str) -> None:
+            reader = other(writer)
+            reply = perform(agent, writer, "write", "chars", RAW, data)
+            assert reply[0] == "ok", f"setting .raw to {data!r} raised {reply[1:]}"
+            raw = perform(agent, reader, "read", "chars", RAW)
+            value = perform(agent, reader, "read", "chars", VALUE)
+            assert raw == ("ok", data), f"the {writer} set .raw = {data!r}, the {reader} read {raw}"
+            want = data.split(b"\0", 1)[0]
+            assert value == ("ok", want), (
+                f".raw is {data!r}; the {reader} read .value {value}, CPython gives {want!r} "
+                "(up to the first NUL)"
+            )
+
+        value_and_raw()
+
+
+@st.composite
+def char_stores(draw: Any) -> tuple:
+    """(side, attribute path, bytes): shorter than, as long as, or longer than the array."""
+    size = draw(st.integers(0, CHARS + 3))
+    return (
+        draw(SIDES),
+        draw(st.sampled_from([VALUE, RAW])),
+        draw(st.binary(min_size=size, max_size=size)),
+    )
+
+
+def store_chars(model: bytearray, path: tuple, data: bytes) -> str | None:
+    """Apply a CPython store to ``model``; the exception name when CPython refuses it."""
+    if len(data) > CHARS:
+        return "ValueError"
+    model[: len(data)] = data
+    if path == VALUE and len(data) < CHARS:
+        model[len(data)] = 0
+    return None
+
+
+@pytest.mark.mp_basis("cpython")
+@pytest.mark.parametrize("factory", ARRAYS)
+def test_char_array_stores_through_value_and_raw(mp, factory):
+    """Setting .value writes the bytes and a NUL after them, .raw only the bytes; longer than
+    the array raises ValueError
+
+    The documentation only names the two attributes; this is what CPython's ctypes does, seen
+    from the other process.
+    """
+    with agent_for(mp, char_pool(mp, factory)) as agent:
+        require_char_api(agent)
+
+        @budget("cheap")
+        @given(start=st.binary(min_size=CHARS, max_size=CHARS), stores=st.lists(char_stores()))
+        def stores_apply(start: bytes, stores: list) -> None:
+            kids.write(agent.pool["chars"], RAW, start)
+            model = bytearray(start)
+            for side, path, data in stores:
+                error = store_chars(model, path, data)
+                reply = perform(agent, side, "write", "chars", path, data)
+                attribute = path[0][1]
+                if error is None:
+                    assert reply[0] == "ok", f".{attribute} = {data!r} raised {reply[1:]}"
+                else:
+                    assert reply[:2] == ("raised", error), (
+                        f".{attribute} = {data!r} ({len(data)} bytes, array of {CHARS}) gave "
+                        f"{reply}; CPython raises {error}"
+                    )
+                reader = other(side)
+                raw = perform(agent, reader, "read", "chars", RAW)
+                assert raw == ("ok", bytes(model)), (
+                    f"after the {side} set .{attribute} = {data!r}, the {reader} read .raw {raw}; "
+                    f"CPython holds {bytes(model)!r}"
+                )
+
+        stores_apply()
+
+
+# -- construction ------------------------------------------------------------------------------
+
+
+@st.composite
+def array_specs(draw: Any) -> tuple:
+    """(kind, size_or_initializer, expected content)."""
+    kind = draw(st.sampled_from(KINDS))
+    if draw(st.booleans()):
+        size = draw(st.integers(0, 12))
+        return kind, size, [kind.zero] * size
+    items = draw(st.lists(in_range(kind), max_size=12))
+    return kind, items, [stored(kind, v) for v in items]
+
+
+def made_as(mp: Target, factory: str, kind: Kind, arg: Any) -> Any:
+    try:
+        return getattr(mp, factory)(kind.spec, arg)
+    except Unsupported:
+        raise
+    except Exception as exc:
+        raise AssertionError(
+            f"{factory}({kind}, {arg!r}) raised {type(exc).__name__}: {exc}; CPython takes a "
+            "size or an initializer"
+        ) from None
+
+
+@pytest.mark.parametrize("factory", ARRAYS)
+@budget("process")
+@given(specs=st.lists(array_specs(), min_size=1, max_size=4))
+def test_array_from_size_or_initializer(mp, factory, specs):
+    """Array(typecode, size) is zero-filled of that length; Array(typecode, sequence) holds a
+    copy of the sequence; a child sees the same content
+
+    The child is started after creation, as it must be (the only way to share them).
+    """
+    mp.require(factory)
+    pool = {f"a{i}": made_as(mp, factory, kind, arg) for i, (kind, arg, _) in enumerate(specs)}
+    for i, (kind, arg, want) in enumerate(specs):
+        got = [x for x in pool[f"a{i}"]]
+        assert same(got, want), f"{factory}({kind}, {arg!r}) holds {got!r}, not {want!r}"
+    ours, theirs = mp.Pipe()
+    reads = [(name, (("call", "__len__"),)) for name in pool] + [
+        (name, (("item", slice(None)),)) for name in pool
+    ]
+    proc = mp.Process(target=kids.report_all, args=(theirs, pool, reads))
+    proc.start()
+    try:
+        answers = receive(ours, proc, "the arrays' contents")
+    finally:
+        finish(proc)
+    count = len(pool)
+    for i, (kind, arg, want) in enumerate(specs):
+        length, content = answers[i], answers[count + i]
+        assert length == ("ok", len(want)), (
+            f"the child saw len {length} of {factory}({kind}, {arg!r})"
+        )
+        items = content[1]
+        if kind.family == "char" and isinstance(items, bytes):  # slicing a c_char array gives bytes
+            items = [bytes([b]) for b in items]
+        assert content[0] == "ok" and same(items, want), (
+            f"the child saw {content} in {factory}({kind}, {arg!r}); CPython holds {want!r}"
+        )
+
+
+def after_join_writes(factories: tuple[str, ...]) -> st.SearchStrategy:
+    one = st.tuples(st.sampled_from(factories), per_kind(KINDS, in_range), st.integers(0, SIZE - 1))
+    return st.lists(one, min_size=1, max_size=5)
+
+
+@budget("process")
+@given(data=st.data())
+def test_writes_of_an_exited_child_are_visible_after_join(mp, data):
+    """What a child stored in Value, RawValue, Array and RawArray objects is there once it has
+    been joined
+
+    Only the factories the backend has are drawn; the round-trip properties report the others.
+    """
+    available = tuple(f for f in FACTORIES if mp.missing(f) is None)
+    if not available:
+        raise Unsupported("none of Value, RawValue, Array, RawArray")
+    writes = data.draw(after_join_writes(available), label="writes")
+    pool: dict[str, Any] = {}
+    plan = []
+    last: dict[tuple, Any] = {}
+    for factory, (kind, value), index in writes:
+        name = f"{factory}:{kind.label}"
+        if name not in pool:
+            pool[name] = create(mp, factory, kind)
+        path = element(factory, index)
+        plan.append((name, path, value))
+        last[name, path] = (kind, value)
+    proc = mp.Process(target=kids.write_all, args=(pool, plan))
+    proc.start()
+    assert finish(proc, what="the writing child") == 0, "the writing child failed"
+    for (name, path), (kind, value) in last.items():
+        got = kids.read(pool[name], path)
+        want = stored(kind, value)
+        assert same(got, want), (
+            f"the child stored {value!r} in {name} {path[0][1]!r} and exited; the parent read "
+            f"{got!r}, CPython reads {want!r}"
+        )
+
+
+# -- locks -------------------------------------------------------------------------------------
+
+LOCK_CHOICES = ("default", "Lock", "RLock")
+
+
+def lock_pool(mp: Target) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Synchronized objects made with each lock choice, and the locks that were passed."""
+    pool: dict[str, Any] = {}
+    given_locks: dict[str, Any] = {}
+    for factory in SYNCHRONIZED:
+        for choice in LOCK_CHOICES:
+            name = f"{factory}(lock={choice})"
+            kwargs = {}
+            if choice != "default":
+                given_locks[name] = kwargs["lock"] = getattr(mp, choice)()
+            pool[name] = create(mp, factory, INT32, **kwargs)
+    return pool, given_locks
+
+
+@contextlib.contextmanager
+def reading_in_thread(obj: Any, path: tuple) -> Iterator[threading.Event]:
+    """Read ``path`` of ``obj`` in a thread; the event tells whether the read has returned.
+
+    The caller keeps the lock held by the agent while it looks, then releases it; the thread
+    is joined on the way out (bounded), so it never outlives the test.
+    """
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (kids.read(obj, path), done.set()), daemon=True)
+    thread.start()
+    try:
+        yield done
+    finally:
+        thread.join(LIVENESS)
+
+
+def test_get_lock_is_the_lock_that_guards_the_object(mp):
+    """get_lock() returns the same lock on every call, the one passed as lock= if any, and a
+    child holding it makes the parent's acquire(False) fail and its accesses wait"""
+    mp.require("Value", "Array")
+    pool, given_locks = lock_pool(mp)
+    for obj in pool.values():
+        require_lock_api(obj)
+    with agent_for(mp, pool) as agent:
+        for name, obj in pool.items():
+            first, second = obj.get_lock(), obj.get_lock()
+            assert first is second, f"{name}.get_lock() returned two different objects"
+            if name in given_locks:
+                assert first is given_locks[name], f"{name}.get_lock() is not the lock passed in"
+            assert agent.must("hold", name), f"the child could not acquire {name}.get_lock()"
+            with reading_in_thread(obj, element(name.split("(")[0], 1)) as done:
+                try:
+                    free = first.acquire(False)
+                    if free:
+                        first.release()
+                    waited = not done.wait(HELD_FOR)
+                finally:
+                    agent.must("release", name)
+            assert not free, f"the parent acquired {name}.get_lock() while a child held it"
+            assert waited, f"reading {name} did not wait for the lock a child held"
+            assert first.acquire(timeout=LIVENESS), f"{name}.get_lock() stayed locked"
+            first.release()
+
+
+@pytest.mark.parametrize("factory", SYNCHRONIZED)
+def test_default_lock_is_recursive(mp, factory):
+    """With lock=True (the default) get_lock() is a recursive lock: the owner may take it twice,
+    and a child cannot take it until the owner released it as often
+
+    Documented for Value ("a new recursive lock object"); CPython uses an RLock for Array too.
+    """
+    mp.require(factory)
+    pool = {"obj": create(mp, factory, INT32)}
+    require_lock_api(pool["obj"])
+    lock = pool["obj"].get_lock()
+    with agent_for(mp, pool) as agent:
+        assert lock.acquire(timeout=LIVENESS)
+        try:
+            again = lock.acquire(False)
+            assert again, f"{factory}().get_lock() could not be acquired twice by its owner"
+            lock.release()
+        finally:
+            lock.release()
+        assert agent.must("hold", "obj"), "the child could not take the lock once it was free"
+        agent.must("release", "obj")
+
+
+@pytest.mark.parametrize("factory", SYNCHRONIZED)
+def test_lock_false_gives_a_raw_shared_object(mp, factory):
+    """With lock=False the object is a raw ctypes object with no get_lock(), still shared: a
+    child's stores are read by the parent"""
+    mp.require(factory)
+    pool = {kind.label: create(mp, factory, kind, lock=False) for kind in (INT32, CHAR)}
+    for name, obj in pool.items():
+        assert not hasattr(obj, "get_lock"), f"{factory}({name}, lock=False) has get_lock()"
+        assert isinstance(obj, (ctypes._SimpleCData, ctypes.Array)), (
+            f"{factory}({name}, lock=False) is a {type(obj).__name__}, not a ctypes object"
+        )
+    with agent_for(mp, pool) as agent:
+        for kind, value in ((INT32, 2**31 - 1), (CHAR, b"z")):
+            agent.write(kind.label, element(factory, 2), value)
+            got = kids.read(pool[kind.label], element(factory, 2))
+            assert got == value, f"the child stored {value!r}, the parent read {got!r}"
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_get_obj_is_the_shared_ctypes_object(mp, factory):
+    """get_obj() of Value and Array returns the wrapped ctypes object, and stores through it are
+    shared; RawValue and RawArray are ctypes objects themselves"""
+    mp.require(factory)
+    obj = create(mp, factory, INT32)
+    raw = factory.startswith("Raw")
+    if not raw and not callable(getattr(obj, "get_obj", None)):
+        raise Unsupported(f"{type(obj).__name__} has no get_obj()")
+    inner = obj if raw else obj.get_obj()
+    assert isinstance(inner, (ctypes._SimpleCData, ctypes.Array)), (
+        f"{factory}{'' if raw else '.get_obj()'} is a {type(inner).__name__}, not a ctypes object"
+    )
+    through = () if raw else (("call", "get_obj"),)
+    path = element(factory, 3)
+    with agent_for(mp, {"obj": obj}) as agent:
+        for writer, value in (("child", 12345), ("parent", -54321)):
+            reader = other(writer)
+            wrote = perform(agent, writer, "write", "obj", through + path, value)
+            assert wrote[0] == "ok", f"the {writer} could not store through get_obj(): {wrote}"
+            got = perform(agent, reader, "read", "obj", path)
+            assert got == ("ok", value), (
+                f"the {writer} stored {value} through get_obj(); the {reader} read {got}"
+            )
