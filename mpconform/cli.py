@@ -20,7 +20,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 
-from . import __version__, profiles, registry, results
+from . import __version__, expectations, profiles, registry, results
 from .errors import USAGE_EXIT_CODE, ConfigError
 from .options import check_writable_dir, choose_start_methods, split_list
 from .status import SEVERITY_ORDER, Status
@@ -71,6 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", help="Hypothesis seed (turns off derandomization)")
     run.add_argument("--timeout", type=float, help="seconds per test before TIMEOUT")
     run.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
+    run.add_argument(
+        "--expectations",
+        metavar="FILE",
+        help="expectation file: known failures and accepted outcomes (see 'expectations')",
+    )
+    run.add_argument(
+        "--run-known-failures",
+        action="store_true",
+        help="run the tests the expectation file marks xfail instead of skipping them",
+    )
     run.add_argument("pytest_args", nargs="*", help="after --: extra arguments for pytest")
 
     sub.add_parser("backends", help="list known backends, installed or not")
@@ -78,6 +88,22 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="render (and merge) existing results files")
     report.add_argument("results", nargs="+", metavar="RESULTS.json")
     report.add_argument("--out", default=DEFAULT_REPORT_DIR, metavar="DIR")
+
+    expectations = sub.add_parser(
+        "expectations", help="expectation files for a backend's CI (see 'expectations update')"
+    )
+    actions = expectations.add_subparsers(dest="action", parser_class=_Parser)
+    actions.required = True
+    update = actions.add_parser(
+        "update", help="write an expectation file listing every test that did not conform"
+    )
+    update.add_argument("results", nargs="+", metavar="RESULTS.json")
+    update.add_argument("--out", "-o", required=True, metavar="FILE")
+    update.add_argument(
+        "--exact",
+        action="store_true",
+        help="accept exactly the observed status (the tests keep running) instead of xfail",
+    )
 
     diff = sub.add_parser(
         "diff", help="what changed between two results files, regressions first (exit 1 if any)"
@@ -90,7 +116,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        commands = {"run": _run, "backends": _backends, "report": _report, "diff": _diff}
+        commands = {
+            "run": _run,
+            "backends": _backends,
+            "report": _report,
+            "diff": _diff,
+            "expectations": _expectations,
+        }
         return commands[args.command](args)
     except ConfigError as exc:
         print(f"mpconform: error: {exc}", file=sys.stderr)
@@ -118,6 +150,10 @@ def pytest_command(args: argparse.Namespace, report_dir: str) -> list[str]:
         cmd += ["--mp-timeout", str(args.timeout)]
     if args.keyword:
         cmd += ["-k", args.keyword]
+    if args.expectations:
+        cmd += ["--mp-expectations", os.path.abspath(args.expectations)]
+    if args.run_known_failures:
+        cmd += ["--mp-run-known-failures"]
     return cmd + list(args.pytest_args)
 
 
@@ -132,6 +168,8 @@ def _run(args: argparse.Namespace) -> int:
         choose_start_methods(adapter, requested, adapters)
     profiles.get(args.profile)
     _validate_jobs(args.jobs)
+    if args.expectations:
+        expectations.load(args.expectations)
     if args.timeout is not None and args.timeout <= 0:
         raise ConfigError("--timeout must be positive")
     report_dir = check_writable_dir(args.report)
@@ -186,7 +224,8 @@ def _verdict(pytest_code: int, results_path: str) -> int:
         return EXIT_INTERRUPTED
     if not doc["results"]:
         raise ConfigError("no tests ran")
-    return EXIT_OK if all(s.conforms for s in counts) else EXIT_NONCONFORMING
+    accepted = all(results.accepted(r) for r in doc["results"])
+    return EXIT_OK if accepted else EXIT_NONCONFORMING
 
 
 def _backends(args: argparse.Namespace) -> int:
@@ -211,6 +250,22 @@ def _report(args: argparse.Namespace) -> int:
     out = check_writable_dir(args.out)
     for path in render_all(docs, out, sources=args.results):
         print(path)
+    return EXIT_OK
+
+
+def _expectations(args: argparse.Namespace) -> int:
+    docs = [results.load(path) for path in args.results]
+    entries = expectations.from_results(docs, exact=args.exact)
+    header = (
+        f"Written by 'mpconform expectations update' from {', '.join(args.results)}.\n"
+        "One test id (or id prefix) per line: ID OUTCOME [if CONDITION...] [# reason].\n"
+        "Replace the generated reasons with your own: links to the issues that track them."
+    )
+    directory = os.path.dirname(os.path.abspath(args.out))
+    check_writable_dir(directory)
+    with open(args.out, "w", encoding="utf-8") as fh:
+        fh.write(expectations.render(entries, header))
+    print(f"{args.out}: {len(entries)} expectation(s)")
     return EXIT_OK
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from . import profiles, registry
+from . import expectations, profiles, registry
 from .adapter import Adapter
 from .errors import ConfigError
+from .expectations import Expectations
 from .target import Target
 
 # (option name, ini/env key, help)
@@ -43,6 +44,11 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
         "mp_timeout",
         "seconds per test before it ends as TIMEOUT (default: set by the profile)",
     ),
+    (
+        "--mp-expectations",
+        "mp_expectations",
+        "expectation file: known failures and accepted outcomes, one test id per line",
+    ),
 )
 
 
@@ -54,6 +60,14 @@ def add_options(parser: pytest.Parser) -> None:
             flag, dest=key, action="append", default=None, help=f"{help_text} [env {env}]"
         )
         parser.addini(key, help=help_text, default=None)
+    group.addoption(
+        "--mp-run-known-failures",
+        dest="mp_run_known_failures",
+        action="store_true",
+        default=False,
+        help="run tests the expectation file marks xfail instead of skipping them; a pass is "
+        "reported as XPASS [env MPCONFORM_RUN_KNOWN_FAILURES=1]",
+    )
 
 
 def _raw(config: pytest.Config, key: str) -> list[str] | None:
@@ -91,6 +105,8 @@ class Settings:
     timeout: float
     report_dir: str | None
     seed: Any | None
+    expectations: Expectations | None = None
+    run_known_failures: bool = False
 
 
 def resolve(config: pytest.Config) -> Settings:
@@ -116,7 +132,14 @@ def resolve(config: pytest.Config) -> Settings:
     report_dir = _single(config, "mp_report_dir")
     if report_dir is not None:
         report_dir = check_writable_dir(report_dir)
-    return Settings(tuple(adapters), tuple(targets), profile, timeout, report_dir, seed)
+    expectations_path = _single(config, "mp_expectations")
+    known = expectations.load(expectations_path) if expectations_path is not None else None
+    run_known = bool(config.getoption("mp_run_known_failures", False)) or os.environ.get(
+        "MPCONFORM_RUN_KNOWN_FAILURES", ""
+    ) not in ("", "0")
+    return Settings(
+        tuple(adapters), tuple(targets), profile, timeout, report_dir, seed, known, run_known
+    )
 
 
 def choose_start_methods(

@@ -17,6 +17,7 @@ from . import processes, semaphores
 from .classify import falsifying_example, phase_message, phase_status
 from .deadline import GRACE_SECONDS, deadline
 from .errors import USAGE_EXIT_CODE, ConfigError
+from .expectations import SKIP, XFAIL, Expectation, facts_of
 from .options import Settings, add_options, resolve
 from .outcomes import LeakDetected
 from .recorder import Recorder
@@ -27,7 +28,9 @@ SETTINGS = pytest.StashKey[Settings]()
 _BASELINE = pytest.StashKey[frozenset]()
 _SEMS = pytest.StashKey[frozenset]()
 _SESSION_BASELINE = pytest.StashKey[frozenset]()
+_UNMATCHED = pytest.StashKey[list]()
 _CALL_FAILED = pytest.StashKey[bool]()
+_EXPECTATION = pytest.StashKey[Expectation]()
 LEAK_GRACE = 1.0  # seconds a just-stopped child may take to disappear before it counts
 
 
@@ -72,10 +75,34 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # pytest-timeout's thread method is the backstop behind our own SIGALRM deadline: it fires
     # only if a test never returns to the interpreter, and it works under xdist.
-    backstop = config.stash[SETTINGS].timeout + 3 * GRACE_SECONDS
+    settings = config.stash[SETTINGS]
+    backstop = settings.timeout + 3 * GRACE_SECONDS
     for item in items:
-        if target_of(item) is not None and item.get_closest_marker("timeout") is None:
+        target = target_of(item)
+        if target is None:
+            continue
+        if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(backstop, method="thread"))
+        if settings.expectations is not None:
+            _apply_expectation(item, target, settings.expectations, settings.run_known_failures)
+    if settings.expectations is not None:
+        config.stash[_UNMATCHED] = settings.expectations.unmatched()
+
+
+def _apply_expectation(item: pytest.Item, target: Target, known: Any, run_known: bool) -> None:
+    entry = known.find(item.nodeid, facts_of(target.adapter.name, target.start_method))
+    if entry is None:
+        return
+    item.stash[_EXPECTATION] = entry
+    if entry.outcome == SKIP:
+        item.add_marker(pytest.mark.skip(reason=f"expectation file says {entry.describe()}"))
+    elif entry.outcome == XFAIL and not run_known:
+        item.add_marker(
+            pytest.mark.skip(
+                reason=f"known failure, not run: {entry.describe()} "
+                "(--mp-run-known-failures runs it)"
+            )
+        )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -188,7 +215,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         "backend": target.adapter.name,
         "start_method": target.start_method,
     }
+    entry = item.stash.get(_EXPECTATION, None)
+    if entry is not None and entry.outcome != SKIP and report.outcome != "skipped":
+        _judge_by_expectation(report, entry, status)
     return report
+
+
+def _judge_by_expectation(report: pytest.TestReport, entry: Expectation, status: Status) -> None:
+    """Let pytest's own outcome follow the expectation; the mpconform status stays measured.
+
+    An accepted failure becomes an xfail for pytest (so its exit code is 0), still recorded as
+    the FAIL or TIMEOUT it was; a pass where the file expected something else is an XPASS,
+    because an expectation that no longer holds must be noticed and removed.
+    """
+    info = report.mpconform
+    info["expected"] = list(entry.allowed)
+    info["expectation"] = entry.describe()
+    if status.value in entry.allowed and not status.conforms:
+        report.outcome = "skipped"
+        report.wasxfail = f"expected {status.value}: {entry.describe()}"
+    elif status is Status.PASS and report.when == "call" and "PASS" not in entry.allowed:
+        info["status"] = Status.XPASS.value
+        info["message"] = f"unexpected pass: the expectation file says {entry.describe()}"
+        report.outcome = "failed"
+        report.longrepr = f"[XPASS] {info['message']}"
 
 
 _DISPLAY = {
@@ -204,6 +254,8 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     if not info:
         return None
     status = Status(info["status"])
+    if hasattr(report, "wasxfail") and status.value in (info.get("expected") or ()):
+        return "xfailed", "x", f"{status.value} (expected)"
     if status in _DISPLAY:
         category, letter = _DISPLAY[status]
         return category, letter, status.value
@@ -218,9 +270,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     leftovers = [str(s) for s in processes.describe(strays)]
     processes.kill_tree(strays)
     processes.reap_orphans()
+    unmatched = config.stash.get(_UNMATCHED, None)
     if hasattr(config, "workeroutput"):
         config.workeroutput["mpconform_leftovers"] = leftovers
+        config.workeroutput["mpconform_unmatched"] = unmatched
     else:
         recorder = config.pluginmanager.get_plugin("mpconform-recorder")
         if recorder is not None:
             recorder.leftovers.extend(leftovers)
+            recorder.note_unmatched(unmatched)

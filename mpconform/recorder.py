@@ -38,6 +38,7 @@ class Recorder:
         self.t0 = time.monotonic()
         self.written: str | None = None
         self.targets = {t.id: t for t in settings.targets}
+        self.unmatched: list[str] | None = None
 
     # -- collecting ------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -84,6 +85,12 @@ class Recorder:
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         output = getattr(node, "workeroutput", None) or {}
         self.leftovers.extend(output.get("mpconform_leftovers", []))
+        self.note_unmatched(output.get("mpconform_unmatched"))
+
+    def note_unmatched(self, unmatched: list[str] | None) -> None:
+        """Every worker collects the same tests, so any one worker's list is the answer."""
+        if unmatched is not None and self.unmatched is None:
+            self.unmatched = list(unmatched)
 
     # -- results ---------------------------------------------------------------------------
     def test_results(self) -> list[results.TestResult]:
@@ -115,6 +122,8 @@ class Recorder:
                     message=message[:MAX_MESSAGE],
                     falsifying_example=static.get("falsifying_example"),
                     details=self.details.get(nodeid, "") if status is not Status.PASS else "",
+                    expected=static.get("expected"),
+                    expectation=static.get("expectation", ""),
                 )
             )
         return out
@@ -160,7 +169,18 @@ class Recorder:
             interrupted=exitstatus == pytest.ExitCode.INTERRUPTED,
             exitstatus=int(exitstatus),
             leftovers=list(self.leftovers),
+            expectations=self._expectations_info(),
         )
+
+    def _expectations_info(self) -> dict[str, Any] | None:
+        known = self.settings.expectations
+        if known is None:
+            return None
+        return {
+            "file": known.path,
+            "run_known_failures": self.settings.run_known_failures,
+            "unmatched": list(self.unmatched or []),
+        }
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -182,6 +202,16 @@ class Recorder:
         parts = [f"{counts[s]} {s.value}" for s in SEVERITY_ORDER if counts[s]]
         terminalreporter.write_sep("=", "mpconform verdicts")
         terminalreporter.write_line(", ".join(parts))
+        expected = sum(
+            1
+            for nodeid, p in self.phases.items()
+            if not combine(p)[0].conforms
+            and combine(p)[0].value in (self.static[nodeid].get("expected") or ())
+        )
+        if expected:
+            terminalreporter.write_line(f"{expected} of these as the expectation file allows")
+        for entry in self.unmatched or []:
+            terminalreporter.write_line(f"expectation matched no test: {entry}")
         if self.leftovers:
             terminalreporter.write_line(
                 "left behind at session end (killed): " + "; ".join(self.leftovers)

@@ -45,6 +45,9 @@ class TestResult:
     message: str = ""
     falsifying_example: str | None = None
     details: str = ""
+    # From an expectation file: the statuses it accepts for this test, and its line and reason.
+    expected: list[str] | None = None
+    expectation: str = ""
 
 
 @dataclass
@@ -62,6 +65,13 @@ class RunInfo:
     interrupted: bool = False
     exitstatus: int = 0
     leftovers: list[str] = field(default_factory=list)
+    expectations: dict[str, Any] | None = None
+
+
+def accepted(result: Mapping[str, Any]) -> bool:
+    """Whether a result lets the run pass: it conforms, or an expectation file accepts it."""
+    status = Status(result["status"])
+    return status.conforms or status.value in (result.get("expected") or ())
 
 
 def now() -> str:
@@ -148,3 +158,8 @@ def validate(doc: Any, origin: str = "<results>") -> None:
             raise ConfigError(f"{origin} is corrupt: results[{i}] lacks {', '.join(missing)}")
         if item["status"] not in _STATUSES:
             raise ConfigError(f"{origin} is corrupt: results[{i}] has status {item['status']!r}")
+        expected = item.get("expected")
+        if expected is not None and not (
+            isinstance(expected, list) and all(e in _STATUSES for e in expected)
+        ):
+            raise ConfigError(f"{origin} is corrupt: results[{i}] has expected {expected!r}")

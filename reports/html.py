@@ -130,14 +130,20 @@ def _tooltip(cell: Cell) -> str:
     if cell.status is Status.PASS or not cell.message:
         return f"{cell.status.value} in {cell.duration:.3f}s"
     text = f"{cell.status.value}: {' '.join(cell.message.split())}"
+    if cell.expected:
+        text = f"(expected) {text}"
     return text if len(text) <= _TOOLTIP_LIMIT else text[: _TOOLTIP_LIMIT - 3] + "..."
 
 
 def _cell(cell: Cell) -> str:
     return (
         f'<td class="cell {palette.css_class(cell.status)}">'
-        f'<a href="#{cell.anchor}" title="{_e(_tooltip(cell))}">{_e(cell.status.value)}</a></td>'
+        f'<a href="#{cell.anchor}" title="{_e(_tooltip(cell))}">{_e(cell.status.value)}</a>'
+        f"{_EXPECTED_MARK if cell.expected else ''}</td>"
     )
+
+
+_EXPECTED_MARK = ' <span class="expected" title="accepted by the expectation file">(exp)</span>'
 
 
 def _not_run() -> str:
@@ -213,6 +219,9 @@ def _evidence_item(cell: Cell) -> str:
         ("nodeid", cell.nodeid),
         ("source", cell.source),
     ]
+    if cell.expectation:
+        accepted = "accepted" if cell.expected else "applied"
+        facts.append(("expectation", f"{accepted}: {cell.expectation}"))
     if cell.row.cpython_basis:
         facts.append(("basis", f"{wording.BASIS_MARKER} {wording.BASIS_MEANING}"))
     parts = [

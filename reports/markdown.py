@@ -169,6 +169,9 @@ def _detail(cell: Cell) -> str:
         ("Duration", f"{cell.duration:.3f}s"),
         ("Source", _text(cell.source)),
     ]
+    if cell.expectation:
+        accepted = "accepted" if cell.expected else "applied"
+        facts.append(("Expectation", f"{accepted}: {_text(cell.expectation)}"))
     if cell.row.cpython_basis:
         facts.append(("Basis", f"{wording.BASIS_MARKER} {_text(wording.BASIS_MEANING)}"))
     parts = [

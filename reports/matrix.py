@@ -96,6 +96,16 @@ class Cell:
     def duration(self) -> float:
         return float(self.result.get("duration") or 0.0)
 
+    @property
+    def expectation(self) -> str:
+        """The expectation file line that applied to this test, if any, with its reason."""
+        return str(self.result.get("expectation") or "")
+
+    @property
+    def expected(self) -> bool:
+        """A non-conforming result that the expectation file accepts."""
+        return not self.status.conforms and self.status.value in (self.result.get("expected") or ())
+
 
 @dataclass(frozen=True)
 class ColumnSummary:
