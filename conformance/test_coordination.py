@@ -1,0 +1,641 @@
+"""Conditions, events and barriers: who waits, who wakes, and when, across processes.
+
+Each property drives a small crew of agent processes, started once per test and reused by every
+Hypothesis example; the Conditions, Events and Barriers they share are made before the crew
+starts, since such objects reach a child only as Process arguments. Barriers of every size the
+strategies draw (1 to 4 parties) are made up front for the same reason.
+
+Nothing here needs to see inside an implementation. "This process is inside wait()" is known
+from the lock: a waiter announces itself while holding the Condition's lock, and wait()
+releases that lock only after registering as a sleeper, so once the notifier holds the lock
+every announced waiter is asleep. Timing is used for lower bounds (a timed wait lasts at least
+its timeout) and for real-time order of monotonic_ns() readings, which are system-wide on
+Linux: a barrier party that returned before the last party was on its way passed too early.
+A wait that timed out although it was woken a second or more before its deadline is a lost
+wake-up; that bound is the only upper one, and it is generous.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mpconform.agents import Agent, receive, running
+from mpconform.checkers import History, Op, Register, check
+from mpconform.conformance import children_coordination as kids
+from mpconform.outcomes import TestTimeout
+from mpconform.profiles import budget
+from mpconform.target import Target
+from mpconform.waiting import LIVENESS
+
+pytestmark = pytest.mark.mp_area("Conditions, events and barriers")
+
+CLOCK_SLACK = 0.001  # a timeout rounded to whole milliseconds may return this early
+NS = 1_000_000_000
+POLL = 0.001
+# A woken waiter that still reports a timeout lost its wake-up only if the wake-up came well
+# before its deadline: waiters that should be woken wait this long, and a verdict needs the
+# wake-up to have come at least MARGIN before the deadline.
+WAKE_BOUND = 2.0
+MARGIN = 1.0
+# How long to watch for a waiter that should still be asleep. Seeing nothing proves nothing,
+# so this only gives a bug the chance to show; a correct backend passes whatever it is.
+WATCH = 0.02
+MAX_PARTIES = 4
+NOTHING = ("mpconform-nothing",)
+
+TIMEOUTS = st.floats(0.0, 0.03)
+
+# -- the crew ----------------------------------------------------------------------------------
+
+
+class Crew:
+    """Agents sharing ``things``, driven by tagged commands; see children_coordination.
+
+    ``unstick`` wakes whatever an agent may still be blocked in (notify_all, abort, set...);
+    after a failed example :meth:`settle` calls it until every agent finished its command, so
+    the next example starts with idle agents and a stale message is recognised by its tag.
+    """
+
+    def __init__(self, agents: list[Agent], conns: list[Any], unstick: Callable[[], None]):
+        self.agents = agents
+        self.conns = conns
+        self.unstick = unstick
+        self.tag = 0
+        self.busy: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self.agents)
+
+    @contextlib.contextmanager
+    def example(self) -> Iterator[None]:
+        """One Hypothesis example: a fresh tag, and idle agents afterwards however it ends."""
+        self.tag += 1
+        try:
+            yield
+        except BaseException:
+            self.settle()
+            raise
+        self.settle()
+
+    def order(self, i: int, command: str, *args: Any) -> None:
+        self.conns[i].send((self.tag, command, args))
+        self.busy.add(i)
+
+    def let_go(self, i: int) -> None:
+        self.conns[i].send(kids.LET_GO)
+
+    def _poll(self, i: int, seconds: float) -> Any:
+        """The next message of this example from agent ``i`` within ``seconds``, or NOTHING."""
+        conn = self.conns[i]
+        end = time.monotonic() + seconds
+        while True:
+            try:
+                if not conn.poll(max(0.0, end - time.monotonic())):
+                    return NOTHING
+                tag, kind, payload = conn.recv()
+            except (EOFError, OSError):
+                return NOTHING  # the agent ended: the callers' liveness checks say so
+            if tag != self.tag:
+                continue
+            if kind in ("done", "raised"):
+                self.busy.discard(i)
+            return kind, payload
+
+    def message(self, i: int, what: str) -> tuple[str, Any]:
+        return receive(lambda s: self._poll(i, s), self.agents[i], NOTHING, what)
+
+    def expect(self, i: int, kind: str, what: str) -> Any:
+        """The payload of the next message from agent ``i``, which must be of ``kind``."""
+        got, payload = self.message(i, what)
+        if got == "raised":
+            raise AssertionError(f"{what}: raised {payload[0]}: {payload[1]}")
+        assert got == kind, f"{what}: expected {kind!r}, got {got!r} {payload!r}"
+        return payload
+
+    def result(self, i: int, what: str) -> Any:
+        return self.expect(i, "done", what)
+
+    def next_result(self, among: set[int], seconds: float, what: str) -> tuple[int, Any] | None:
+        """The first result any agent in ``among`` sends within ``seconds``, or None."""
+        end = time.monotonic() + seconds
+        while True:
+            for i in sorted(among):
+                got = self._poll(i, 0)
+                if got is NOTHING:
+                    continue
+                kind, payload = got
+                if kind == "raised":
+                    raise AssertionError(f"{what}: raised {payload[0]}: {payload[1]}")
+                assert kind == "done", f"{what}: unexpected {kind!r} {payload!r}"
+                return i, payload
+            if time.monotonic() >= end:
+                return None
+            for i in among:
+                self.agents[i].check_alive(what)
+            time.sleep(POLL)
+
+    def results(self, among: set[int], what: str) -> dict[int, Any]:
+        """Every result of ``among``, in any order (bounded by LIVENESS)."""
+        got: dict[int, Any] = {}
+        end = time.monotonic() + LIVENESS
+        while len(got) < len(among):
+            left = among - set(got)
+            found = self.next_result(left, max(0.0, end - time.monotonic()), what)
+            if found is None:
+                raise TestTimeout(f"agents {sorted(left)} sent no {what} within {LIVENESS:g} s")
+            got[found[0]] = found[1]
+        return got
+
+    def settle(self) -> None:
+        end = time.monotonic() + LIVENESS
+        while self.busy:
+            if time.monotonic() > end:
+                raise TestTimeout(f"agents {sorted(self.busy)} still busy after {LIVENESS:g} s")
+            with contextlib.suppress(Exception):
+                self.unstick()
+            for i in sorted(self.busy):
+                self.let_go(i)
+                while self._poll(i, 0.01) is not NOTHING:
+                    pass
+                if not self.agents[i].proc.is_alive():
+                    self.busy.discard(i)
+
+
+@contextlib.contextmanager
+def crew(mp: Target, size: int, things: dict, unstick: Callable[[], None]) -> Iterator[Crew]:
+    """``size`` agents sharing ``things``; stopped, after any waits were undone, at the end."""
+    with contextlib.ExitStack() as stack:
+        agents, conns = [], []
+        for i in range(size):
+            ours, theirs = mp.Pipe()
+            stack.callback(ours.close)
+
+            def stop(conn: Any = ours) -> None:
+                conn.send(kids.STOP)
+
+            def drain(conn: Any = ours) -> None:
+                with contextlib.suppress(EOFError, OSError):
+                    while conn.poll(0):
+                        conn.recv()
+
+            args = (theirs, things)
+            agent = stack.enter_context(
+                running(mp, kids.agent, args, stop=stop, drain=drain, name=f"agent-{i}")
+            )
+            agents.append(agent)
+            conns.append(ours)
+            stack.callback(theirs.close)
+        team = Crew(agents, conns, unstick)
+        try:
+            yield team
+        finally:
+            team.settle()
+
+
+@contextlib.contextmanager
+def locked(lock: Any, what: str = "the lock") -> Iterator[None]:
+    if not lock.acquire(timeout=LIVENESS):
+        raise TestTimeout(f"could not acquire {what} within {LIVENESS:g} s")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def notify_all_of(*conditions: Any) -> Callable[[], None]:
+    def unstick() -> None:
+        for cond in conditions:
+            with locked(cond):
+                cond.notify_all()
+
+    return unstick
+
+
+def seconds(ns: int) -> float:
+    return ns / NS
+
+
+def check_timed_out(what: str, result: Any, t_invoke: int, t_return: int, timeout: float) -> None:
+    """A timed wait that nobody ended returns False, and not before its timeout."""
+    assert result is False, f"{what} returned {result!r} on timeout; CPython returns False"
+    elapsed = seconds(t_return - t_invoke)
+    assert elapsed >= timeout - CLOCK_SLACK, (
+        f"{what} returned after {elapsed:.4f} s; CPython waits at least the timeout"
+    )
+
+
+def check_woken(what: str, result: Any, t_invoke: int, t_wake: int) -> None:
+    """A waiter woken at ``t_wake`` (well within its WAKE_BOUND) returns True."""
+    if result is True:
+        return
+    early = seconds(t_invoke) + WAKE_BOUND - seconds(t_wake)
+    if result is False and early < MARGIN:
+        return  # woken so close to its deadline that timing out first is legitimate
+    raise AssertionError(
+        f"{what} returned {result!r} although it was woken {early:.2f} s before its timeout; "
+        "CPython returns True"
+    )
+
+
+# -- Condition ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def condition_crew(mp: Target, size: int = MAX_PARTIES) -> Iterator[tuple[Crew, Any]]:
+    """``size`` agents sharing one default Condition (on an RLock), named "cond"."""
+    cond = mp.Condition()
+    with crew(mp, size, {"cond": cond}, notify_all_of(cond)) as team:
+        yield team, cond
+
+
+def put_to_sleep(team: Crew, waiters: int, timeout: float, times: int = 1) -> None:
+    """Agents 0..waiters-1 wait on "cond"; on return every one of them is inside wait()."""
+    for i in range(waiters):
+        team.order(i, "cond_wait", "cond", timeout, times)
+    for i in range(waiters):
+        team.expect(i, "waiting", f"agent {i} about to wait")
+
+
+def test_condition_notify_wakes_exactly_n(mp):
+    """notify(n) wakes exactly n of the waiting processes (notify(): one); the rest sleep on
+
+    Every waiter is asleep before the notify (see the module docstring), so CPython wakes
+    min(n, waiting). That the others slept on is checked by their wake-up times: each records
+    when its wait() returned, and none of them may have returned before the notifier took the
+    lock again for the notify_all() that ends the example.
+    """
+    with condition_crew(mp) as (team, cond):
+
+        @budget("cheap")
+        @given(waiters=st.integers(1, MAX_PARTIES), n=st.none() | st.integers(0, MAX_PARTIES + 1))
+        def example(waiters: int, n: int | None) -> None:
+            with team.example():
+                notify_some(team, cond, waiters, n)
+
+        example()
+
+
+def notify_some(team: Crew, cond: Any, waiters: int, n: int | None) -> None:
+    if n is None:
+        wanted, call = 1, "notify()"
+    else:
+        wanted, call = min(n, waiters), f"notify({n})"
+    put_to_sleep(team, waiters, WAKE_BOUND)
+    with locked(cond):
+        t_notify = time.monotonic_ns()
+        cond.notify() if n is None else cond.notify(n)
+    everyone = set(range(waiters))
+    first: dict[int, Any] = {}
+    while len(first) < wanted:
+        found = team.next_result(everyone - set(first), LIVENESS, "a wait() result")
+        if found is None:
+            raise TestTimeout(f"{call} woke {len(first)} waiters within {LIVENESS:g} s")
+        first[found[0]] = found[1]
+        check_woken(f"wait() after {call}", found[1][0], found[1][1], t_notify)
+    if waiters > wanted:
+        extra = team.next_result(everyone - set(first), WATCH, "a wait() result")
+        assert extra is None, f"{call} with {waiters} processes waiting woke more than {wanted}"
+    with locked(cond):
+        t_all = time.monotonic_ns()
+        cond.notify_all()
+    rest = team.results(everyone - set(first), "a wait() result")
+    for woke, t_invoke, t_return in rest.values():
+        check_woken("wait() after notify_all()", woke, t_invoke, t_all)
+        assert t_return > t_all, (
+            f"{call} with {waiters} processes waiting woke more than {wanted}: "
+            f"{len(first) + 1} had returned before the next notify"
+        )
+
+
+def test_condition_notify_all_wakes_every_waiter(mp):
+    """notify_all() wakes every waiting process, and each one's wait() returns True"""
+    with condition_crew(mp) as (team, cond):
+
+        @budget("cheap")
+        @given(waiters=st.integers(1, MAX_PARTIES))
+        def example(waiters: int) -> None:
+            with team.example():
+                put_to_sleep(team, waiters, WAKE_BOUND)
+                with locked(cond):
+                    t_all = time.monotonic_ns()
+                    cond.notify_all()
+                woken = team.results(set(range(waiters)), "a wait() result")
+            for i, (woke, t_invoke, t_return) in woken.items():
+                check_woken(f"wait() in agent {i} after notify_all()", woke, t_invoke, t_all)
+                assert t_return >= t_all
+
+        example()
+
+
+def test_condition_wait_timeout(mp):
+    """Condition.wait(timeout) returns False after the timeout, True when notified in time"""
+    with condition_crew(mp, 1) as (team, cond):
+
+        @budget("process")
+        @given(timeout=TIMEOUTS, notified=st.booleans())
+        def example(timeout: float, notified: bool) -> None:
+            with team.example():
+                put_to_sleep(team, 1, WAKE_BOUND if notified else timeout)
+                t_notify = 0
+                if notified:
+                    with locked(cond):
+                        t_notify = time.monotonic_ns()
+                        cond.notify()
+                woke, t_invoke, t_return = team.result(0, "the wait() result")
+            if notified:
+                check_woken("wait() after notify()", woke, t_invoke, t_notify)
+            else:
+                check_timed_out(f"wait({timeout})", woke, t_invoke, t_return, timeout)
+
+        example()
+
+
+def test_condition_wait_for_returns_predicate_value(mp):
+    """wait_for(predicate, timeout) returns the predicate's last value, as is
+
+    A truthy value is returned as soon as the predicate gives it (at once when it already
+    does); a falsy one only after the timeout.
+    """
+    cond = mp.Condition()
+    cell = mp.Value("i", 0)
+    with crew(mp, 1, {"cond": cond, "cell": cell}, notify_all_of(cond)) as team:
+
+        @budget("process")
+        @given(start=st.integers(0, 3), later=st.integers(-2, 3), timeout=TIMEOUTS)
+        def example(start: int, later: int, timeout: float) -> None:
+            expected = start or later
+            with team.example():
+                cell.value = start
+                team.order(0, "cond_wait_for", "cond", "cell", WAKE_BOUND if expected else timeout)
+                team.expect(0, "waiting", "the waiter about to wait")
+                if not start:
+                    with locked(cond):
+                        cell.value = later
+                        cond.notify_all()
+                result, t_invoke, t_return = team.result(0, "the wait_for() result")
+            assert type(result) is int and result == expected, (
+                f"wait_for() returned {result!r}; CPython returns the predicate's value "
+                f"{expected!r}"
+            )
+            if not expected:
+                elapsed = seconds(t_return - t_invoke)
+                assert elapsed >= timeout - CLOCK_SLACK, (
+                    f"wait_for(predicate, {timeout}) gave up after {elapsed:.4f} s with the "
+                    "predicate false; CPython waits at least the timeout"
+                )
+
+        example()
+
+
+REFUSALS = (AssertionError, RuntimeError)
+
+
+@pytest.mark.mp_basis("cpython")
+@pytest.mark.parametrize("method", ["wait", "notify", "notify_all"])
+@pytest.mark.parametrize("holder", ["nobody", "another process"])
+def test_condition_needs_its_lock(mp, method, holder):
+    """wait(), notify() and notify_all() without holding the Condition's lock raise
+
+    Also when another process holds it. The documentation calls Condition a clone of
+    threading.Condition, which raises RuntimeError; CPython's multiprocessing raises
+    AssertionError (an assert statement). Either is accepted; carrying on is not.
+    """
+    calls = {
+        "wait": lambda c: c.wait(0.01),
+        "notify": lambda c: c.notify(),
+        "notify_all": lambda c: c.notify_all(),
+    }
+    raised: tuple[type, str] | None = None
+    with condition_crew(mp, 1) as (team, cond), team.example():
+        if holder != "nobody":
+            team.order(0, "hold", "cond", 1)
+            team.expect(0, "held", "the holder")
+        try:
+            calls[method](cond)
+        except Exception as exc:
+            raised = (type(exc), str(exc))
+        if holder != "nobody":
+            team.let_go(0)
+            assert team.result(0, "the holder letting go") == "released"
+    assert raised is not None, f"{method}() without the lock ({holder} held it) raised nothing"
+    assert issubclass(raised[0], REFUSALS), (
+        f"{method}() without the lock raised {raised[0].__name__}: {raised[1]}; CPython "
+        "raises AssertionError (threading.Condition: RuntimeError)"
+    )
+
+
+@pytest.mark.parametrize("kind", ["Lock", "RLock"])
+def test_condition_uses_the_given_lock(mp, kind):
+    """A Condition made with a Lock or RLock uses that lock: holding one is holding the other
+
+    Checked across processes both ways, and through wait(): while a process waits, another
+    takes the lock itself, and notify() under that lock wakes the waiter.
+    """
+    lock = getattr(mp, kind)()
+    cond = mp.Condition(lock)
+    with crew(mp, 2, {"lock": lock, "cond": cond}, notify_all_of(cond)) as team:
+
+        @budget("process")
+        @given(held_as=st.sampled_from(["lock", "cond"]), wait_too=st.booleans())
+        def example(held_as: str, wait_too: bool) -> None:
+            with team.example():
+                given_lock_is_shared(team, lock, cond, kind, held_as, wait_too)
+
+        example()
+
+
+def given_lock_is_shared(
+    team: Crew, lock: Any, cond: Any, kind: str, held_as: str, wait_too: bool
+) -> None:
+    other = {"lock": "cond", "cond": "lock"}[held_as]
+    team.order(0, "hold", held_as, 1)
+    team.expect(0, "held", f"the holder of the {held_as}")
+    team.order(1, "try_acquire", other)
+    got = team.result(1, f"acquire(False) on the {other}")
+    team.let_go(0)
+    assert team.result(0, "the holder letting go") == "released"
+    held = "the Condition" if held_as == "cond" else f"the {kind} it was made with"
+    assert got is False, f"the {other} could be acquired while another process held {held}"
+    if wait_too:
+        put_to_sleep(team, 1, WAKE_BOUND)
+        with locked(lock, f"the {kind} while the Condition's waiter sleeps"):
+            t_notify = time.monotonic_ns()
+            cond.notify()
+        woke, t_invoke, _ = team.result(0, "the wait() result")
+        check_woken("wait() after notify() under the given lock", woke, t_invoke, t_notify)
+
+
+def test_condition_wait_releases_every_rlock_level(mp):
+    """wait() releases a Condition's RLock however many times it is held, then restores it
+
+    Another process can acquire the Condition while the waiter sleeps; after waking, the
+    waiter releases as many times as it had acquired without error.
+    """
+    with condition_crew(mp, 1) as (team, cond):
+
+        @budget("process")
+        @given(times=st.integers(1, 3))
+        def example(times: int) -> None:
+            with team.example():
+                put_to_sleep(team, 1, WAKE_BOUND, times)
+                free = cond.acquire(timeout=MARGIN)
+                t_notify = time.monotonic_ns()
+                if free:
+                    cond.notify()
+                    cond.release()
+                # else the waiter keeps the lock until its wait times out
+                woke, t_invoke, _ = team.result(0, f"the waiter releasing {times} levels")
+            assert free, (
+                f"the Condition stayed held for {MARGIN:g} s while a process that had acquired "
+                f"it {times} times waited in wait(); CPython releases every level"
+            )
+            check_woken("wait() after notify()", woke, t_invoke, t_notify)
+
+        example()
+
+
+# -- Event -------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def event_crew(mp: Target, size: int) -> Iterator[tuple[Crew, Any]]:
+    """``size`` agents sharing one Event, named "event". A failed example is undone by set(),
+    so every example starts with clear()."""
+    event = mp.Event()
+    with crew(mp, size, {"event": event}, event.set) as team:
+        yield team, event
+
+
+def test_event_wait_timeout(mp):
+    """Event.wait(timeout) returns False after the timeout while unset, True at once when set"""
+    with event_crew(mp, 1) as (team, event):
+
+        @budget("process")
+        @given(timeout=TIMEOUTS, preset=st.booleans())
+        def example(timeout: float, preset: bool) -> None:
+            with team.example():
+                event.clear()
+                if preset:
+                    event.set()
+                team.order(0, "event_wait", "event", timeout)
+                team.expect(0, "waiting", "the waiter about to wait")
+                result, t_invoke, t_return = team.result(0, "the wait() result")
+            if preset:
+                assert result is True, f"wait({timeout}) on a set Event returned {result!r}"
+            else:
+                check_timed_out(f"Event.wait({timeout})", result, t_invoke, t_return, timeout)
+
+        example()
+
+
+def test_event_set_wakes_every_waiter(mp):
+    """set() in one process wakes every process waiting on the Event; their wait() returns True"""
+    with event_crew(mp, MAX_PARTIES) as (team, event):
+
+        @budget("cheap")
+        @given(waiters=st.integers(1, MAX_PARTIES - 1), by_agent=st.booleans())
+        def example(waiters: int, by_agent: bool) -> None:
+            with team.example():
+                event.clear()
+                for i in range(waiters):
+                    team.order(i, "event_wait", "event", WAKE_BOUND)
+                for i in range(waiters):
+                    team.expect(i, "waiting", f"agent {i} about to wait")
+                t_set = time.monotonic_ns()
+                if by_agent:
+                    team.order(waiters, "call", "event", "set")
+                    team.result(waiters, "set()")
+                else:
+                    event.set()
+                woken = team.results(set(range(waiters)), "a wait() result")
+            for i, (result, t_invoke, t_return) in woken.items():
+                check_woken(f"Event.wait() in agent {i} after set()", result, t_invoke, t_set)
+                assert t_return >= t_set, "Event.wait() returned True before set() was called"
+
+        example()
+
+
+ACTORS = st.sampled_from(["test", 0, 1])
+
+
+def test_event_clear_clears(mp):
+    """After set() then clear(), in any processes, is_set() is False and wait(timeout) times out"""
+    with event_crew(mp, 3) as (team, event):
+
+        def act(who: Any, method: str) -> Any:
+            if who == "test":
+                return getattr(event, method)()
+            team.order(who, "call", "event", method)
+            return team.result(who, f"{method}()")
+
+        @budget("process")
+        @given(setter=ACTORS, clearer=ACTORS, timeout=TIMEOUTS)
+        def example(setter: Any, clearer: Any, timeout: float) -> None:
+            with team.example():
+                act(setter, "set")
+                assert act(clearer, "is_set") is True
+                act(clearer, "clear")
+                seen = {who: act(who, "is_set") for who in ("test", 0, 1)}
+                team.order(2, "event_wait", "event", timeout)
+                team.expect(2, "waiting", "the waiter about to wait")
+                result, t_invoke, t_return = team.result(2, "the wait() result")
+            wrong = {who: v for who, v in seen.items() if v is not False}
+            assert not wrong, f"after clear(), is_set() returned {wrong} (by process)"
+            what = f"Event.wait({timeout}) after clear()"
+            check_timed_out(what, result, t_invoke, t_return, timeout)
+
+        example()
+
+
+EVENT_OPS = st.lists(st.sampled_from(["set", "clear", "is_set"]), max_size=4)
+ROUNDS = st.lists(st.lists(EVENT_OPS, min_size=3, max_size=3), min_size=1, max_size=3)
+
+
+def event_op(process: Any, row: tuple) -> Op:
+    """An Event call as a register operation: set/clear write, is_set reads."""
+    name, result, t_invoke, t_return = row
+    if name == "is_set":
+        assert type(result) is bool, f"is_set() returned {result!r}, not a bool"
+        return Op(process, "read", (), result, t_invoke, t_return)
+    return Op(process, "write", (name == "set",), None, t_invoke, t_return)
+
+
+def test_event_is_a_shared_flag(mp):
+    """set(), clear() and is_set() from several processes act on one flag, atomically
+
+    The history of calls must be linearizable against a boolean register (set writes True,
+    clear writes False, is_set reads); in particular is_set() after all calls returned gives
+    the last write.
+    """
+    with event_crew(mp, 3) as (team, event):
+
+        @budget("cheap")
+        @given(rounds=ROUNDS)
+        def example(rounds: list[list[list[str]]]) -> None:
+            ops: list[Op] = []
+
+            def test_does(name: str) -> None:
+                t_invoke = time.monotonic_ns()
+                result = getattr(event, name)()
+                ops.append(event_op("test", (name, result, t_invoke, time.monotonic_ns())))
+
+            with team.example():
+                test_does("clear")
+                for per_agent in rounds:
+                    busy = {i for i, seq in enumerate(per_agent) if seq}
+                    for i in busy:
+                        team.order(i, "event_ops", "event", per_agent[i])
+                    for i, rows in team.results(busy, "a history").items():
+                        ops.extend(event_op(f"agent-{i}", row) for row in rows)
+                    test_does("is_set")
+            result = check(History(tuple(ops)), Register(False))
+            assert not result.violation, result.explain()
+
+        example()
