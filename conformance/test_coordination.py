@@ -18,6 +18,7 @@ wake-up; that bound is the only upper one, and it is generous.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -141,8 +142,14 @@ class Crew:
                 self.agents[i].check_alive(what)
             time.sleep(POLL)
 
-    def results(self, among: set[int], what: str) -> dict[int, Any]:
-        """Every result of ``among``, in any order (bounded by LIVENESS)."""
+    def results(
+        self, among: set[int], what: str, judge: Callable[[int, Any], None] | None = None
+    ) -> dict[int, Any]:
+        """Every result of ``among``, in any order (bounded by LIVENESS).
+
+        ``judge(agent, result)`` sees each result as it arrives, so a wrong early result fails
+        the test at once instead of after a wait that the bug may have made endless.
+        """
         got: dict[int, Any] = {}
         end = time.monotonic() + LIVENESS
         while len(got) < len(among):
@@ -151,6 +158,8 @@ class Crew:
             if found is None:
                 raise TestTimeout(f"agents {sorted(left)} sent no {what} within {LIVENESS:g} s")
             got[found[0]] = found[1]
+            if judge is not None:
+                judge(*found)
         return got
 
     def settle(self) -> None:
@@ -639,3 +648,296 @@ def test_event_is_a_shared_flag(mp):
             assert not result.violation, result.explain()
 
         example()
+
+
+# -- Barrier -----------------------------------------------------------------------------------
+
+PARTIES = st.integers(1, MAX_PARTIES)
+
+
+class Barriers:
+    """One Barrier per size 1..MAX_PARTIES, each with an action that counts its runs.
+
+    The action is ``record_action`` bound to a shared array: ``cells[2 * (p - 1)]`` counts
+    the runs of barrier ``p``'s action, the next cell holds when the latest run began.
+    """
+
+    def __init__(self, mp: Target) -> None:
+        self.lock = mp.Lock()
+        self.cells = mp.Array("q", [0] * (2 * MAX_PARTIES), lock=False)
+        self.of = {
+            p: mp.Barrier(p, functools.partial(kids.record_action, self.lock, self.cells, p - 1))
+            for p in range(1, MAX_PARTIES + 1)
+        }
+
+    def action_runs(self, parties: int) -> tuple[int, int]:
+        """(runs so far, start of the latest run) of barrier ``parties``'s action."""
+        with locked(self.lock, "the action log's lock"):
+            return self.cells[2 * (parties - 1)], self.cells[2 * (parties - 1) + 1]
+
+    def abort_all(self) -> None:
+        for barrier in self.of.values():
+            barrier.abort()
+
+    def reset_all(self) -> None:
+        for barrier in self.of.values():
+            barrier.reset()
+
+
+@contextlib.contextmanager
+def barrier_crew(mp: Target) -> Iterator[tuple[Crew, Barriers]]:
+    """MAX_PARTIES agents sharing the barriers. A failed example is undone by abort(), so every
+    example starts with reset()."""
+    barriers = Barriers(mp)
+    with crew(mp, MAX_PARTIES, dict(barriers.of), barriers.abort_all) as team:
+        yield team, barriers
+
+
+def arrive(team: Crew, agents: list[int], parties: int, timeout: float = LIVENESS) -> int:
+    """Send ``agents`` to barrier ``parties``; returns the latest of their invoke times."""
+    for i in agents:
+        team.order(i, "barrier_wait", parties, timeout)
+    return max((team.expect(i, "arriving", f"agent {i} arriving") for i in agents), default=0)
+
+
+def passed(what: str, result: tuple) -> tuple[int, int, int]:
+    """(index, t_invoke, t_return) of a wait() that must have passed the barrier."""
+    status, index, t_invoke, t_return = result
+    assert status == "passed", f"{what} raised BrokenBarrierError on a barrier nobody broke"
+    return index, t_invoke, t_return
+
+
+def full_cycle(team: Crew, parties: int) -> dict[int, tuple[int, int, int]]:
+    """Agents 0..parties-1 all wait on barrier ``parties``; their (index, invoke, return)."""
+    agents = list(range(parties))
+    arrive(team, agents, parties)
+    got = team.results(set(agents), "a Barrier.wait() result")
+    return {i: passed(f"wait() in agent {i}", r) for i, r in got.items()}
+
+
+def test_barrier_releases_nobody_before_all_arrive(mp):
+    """Barrier(n).wait() returns in no party before the n-th party has called wait()
+
+    The last party is sent only once the others are on their way (and, to give an early
+    release the chance to show, a little later); every return time must be no earlier than
+    every party's invoke time.
+    """
+    with barrier_crew(mp) as (team, barriers):
+
+        @budget("process")
+        @given(parties=PARTIES, order=st.permutations(range(MAX_PARTIES)))
+        def example(parties: int, order: list[int]) -> None:
+            with team.example():
+                barriers.reset_all()
+                *early, last = order[:parties]
+                arrive(team, early, parties)
+                if early:
+                    gone = team.next_result(set(early), WATCH, "a Barrier.wait() result")
+                    assert gone is None, (
+                        f"Barrier({parties}).wait() returned in agent {gone[0]} with only "
+                        f"{len(early)} parties arrived: {gone[1]}"
+                    )
+                t_last = arrive(team, [last], parties)
+
+                def judge(i: int, result: tuple) -> None:
+                    _, _, t_return = passed(f"wait() in agent {i}", result)
+                    assert t_return >= t_last, (
+                        f"Barrier({parties}).wait() returned in agent {i} "
+                        f"{seconds(t_last - t_return):.4f} s before the last party arrived"
+                    )
+
+                team.results({*early, last}, "a Barrier.wait() result", judge)
+
+        example()
+
+
+def test_barrier_wait_returns_distinct_indices(mp):
+    """The n parties of one Barrier cycle get the indices 0..n-1 from wait(), each once"""
+    with barrier_crew(mp) as (team, barriers):
+
+        @budget("cheap")
+        @given(parties=PARTIES, cycles=st.integers(1, 3))
+        def example(parties: int, cycles: int) -> None:
+            with team.example():
+                barriers.reset_all()
+                for cycle in range(cycles):
+                    got = full_cycle(team, parties)
+                    indices = sorted(index for index, _, _ in got.values())
+                    assert indices == list(range(parties)), (
+                        f"cycle {cycle} of Barrier({parties}) returned indices {indices}; "
+                        f"CPython returns each of 0..{parties - 1} once"
+                    )
+
+        example()
+
+
+def test_barrier_action_runs_once_per_cycle(mp):
+    """A Barrier's action runs exactly once per cycle, after the last party arrives and before
+    any party is released"""
+    with barrier_crew(mp) as (team, barriers):
+
+        @budget("cheap")
+        @given(parties=PARTIES, cycles=st.integers(1, 3))
+        def example(parties: int, cycles: int) -> None:
+            with team.example():
+                barriers.reset_all()
+                for cycle in range(cycles):
+                    runs_before, _ = barriers.action_runs(parties)
+                    got = full_cycle(team, parties)
+                    runs, t_action = barriers.action_runs(parties)
+                    assert runs - runs_before == 1, (
+                        f"the action of Barrier({parties}) ran {runs - runs_before} times in "
+                        f"cycle {cycle}; CPython runs it once"
+                    )
+                    t_last = max(t_invoke for _, t_invoke, _ in got.values())
+                    assert t_action >= t_last, "the action ran before every party arrived"
+                    first_out = min(t_return for _, _, t_return in got.values())
+                    assert first_out >= t_action, "a party left the barrier before the action ran"
+
+        example()
+
+
+def break_and_check(team: Crew, barriers: Barriers, parties: int, waiting: int, how: str) -> None:
+    """``waiting`` agents wait, agent parties-1 (idle) or the test calls ``how``; every waiter
+    must raise BrokenBarrierError."""
+    barrier = barriers.of[parties]
+    arrive(team, list(range(waiting)), parties)
+    if how == "reset":  # a party not yet inside wait() would just wait in the new cycle
+        wait_for_n_waiting(barrier, waiting)
+    team.order(parties - 1, "call", parties, how)
+    team.result(parties - 1, f"{how}()")
+    got = team.results(set(range(waiting)), "a Barrier.wait() result")
+    for i, (status, index, _, _) in got.items():
+        assert status == "broken", (
+            f"wait() in agent {i} returned {index} although {how}() was called while it "
+            "waited; CPython raises threading.BrokenBarrierError"
+        )
+
+
+def wait_for_n_waiting(barrier: Any, expected: int) -> None:
+    """Poll ``barrier.n_waiting`` until it reaches ``expected`` (every party is inside wait())."""
+    end = time.monotonic() + LIVENESS
+    while (seen := barrier.n_waiting) != expected:
+        assert seen < expected, f"n_waiting is {seen} with {expected} parties waiting"
+        assert time.monotonic() < end, (
+            f"n_waiting stayed at {seen} for {LIVENESS:g} s with {expected} parties waiting"
+        )
+        time.sleep(POLL)
+
+
+def state_seen_by(team: Crew, i: int, parties: int) -> tuple[int, int, bool]:
+    team.order(i, "barrier_state", parties)
+    return tuple(team.result(i, "(parties, n_waiting, broken)"))
+
+
+BREAKS = st.integers(2, MAX_PARTIES).flatmap(lambda p: st.tuples(st.just(p), st.integers(1, p - 1)))
+
+
+def test_barrier_abort_breaks_it_until_reset(mp):
+    """abort() makes every waiting party raise BrokenBarrierError, and later waits too, until
+    reset(); broken says so in every process"""
+    with barrier_crew(mp) as (team, barriers):
+
+        @budget("cheap")
+        @given(sizes=BREAKS)
+        def example(sizes: tuple[int, int]) -> None:
+            parties, waiting = sizes
+            with team.example():
+                barriers.reset_all()
+                break_and_check(team, barriers, parties, waiting, "abort")
+                assert barriers.of[parties].broken is True, "broken is not True after abort()"
+                late = waiting - 1
+                team.order(late, "barrier_wait", parties, LIVENESS)
+                team.expect(late, "arriving", "a party arriving after abort()")
+                status, *_ = team.result(late, "the late wait() result")
+                assert status == "broken", "wait() on an aborted Barrier passed"
+                _, _, broken = state_seen_by(team, parties - 1, parties)
+                assert broken is True, "broken is not True in another process after abort()"
+                barriers.of[parties].reset()
+                _, _, broken = state_seen_by(team, parties - 1, parties)
+                assert broken is False, "broken is still True in another process after reset()"
+                full_cycle(team, parties)
+
+        example()
+
+
+def test_barrier_reset_breaks_current_waiters(mp):
+    """reset() makes the parties waiting raise BrokenBarrierError and leaves the Barrier usable"""
+    with barrier_crew(mp) as (team, barriers):
+
+        @budget("cheap")
+        @given(sizes=BREAKS)
+        def example(sizes: tuple[int, int]) -> None:
+            parties, waiting = sizes
+            with team.example():
+                barriers.reset_all()
+                break_and_check(team, barriers, parties, waiting, "reset")
+                _, _, broken = state_seen_by(team, 0, parties)
+                assert broken is False, "broken is True after reset()"
+                got = full_cycle(team, parties)
+                assert sorted(i for i, _, _ in got.values()) == list(range(parties))
+
+        example()
+
+
+def test_barrier_wait_timeout_breaks_it(mp):
+    """wait(timeout) raises BrokenBarrierError after the timeout and breaks the Barrier for
+    every party"""
+    with barrier_crew(mp) as (team, barriers):
+
+        @budget("process")
+        @given(sizes=BREAKS, timeout=TIMEOUTS)
+        def example(sizes: tuple[int, int], timeout: float) -> None:
+            parties, waiting = sizes
+            with team.example():
+                barriers.reset_all()
+                arrive(team, [0], parties, timeout)
+                arrive(team, list(range(1, waiting)), parties)
+                got = team.results(set(range(waiting)), "a Barrier.wait() result")
+                _, _, broken = state_seen_by(team, parties - 1, parties)
+            status, index, t_invoke, t_return = got[0]
+            assert status == "broken", f"wait({timeout}) returned {index} with too few parties"
+            elapsed = seconds(t_return - t_invoke)
+            assert elapsed >= timeout - CLOCK_SLACK, (
+                f"wait({timeout}) raised after {elapsed:.4f} s; CPython waits at least the timeout"
+            )
+            others = {i: r[0] for i, r in got.items() if r[0] != "broken"}
+            assert not others, f"parties {sorted(others)} passed a barrier broken by a timeout"
+            assert broken is True, "broken is not True in another process after a timeout"
+
+        example()
+
+
+def test_barrier_attributes_across_processes(mp):
+    """parties, n_waiting and broken read the same in every process, n_waiting counting the
+    parties inside wait()"""
+    with barrier_crew(mp) as (team, barriers):
+
+        @budget("cheap")
+        @given(sizes=PARTIES.flatmap(lambda p: st.tuples(st.just(p), st.integers(0, p - 1))))
+        def example(sizes: tuple[int, int]) -> None:
+            parties, waiting = sizes
+            with team.example():
+                barriers.reset_all()
+                idle = state_seen_by(team, parties - 1, parties)
+                assert idle == (parties, 0, False), f"(parties, n_waiting, broken) = {idle}"
+                arrive(team, list(range(waiting)), parties)
+                wait_for_n_waiting(barriers.of[parties], waiting)
+                seen = state_seen_by(team, parties - 1, parties)
+                assert seen == (parties, waiting, False), (
+                    f"another process sees (parties, n_waiting, broken) = {seen} with "
+                    f"{waiting} of {parties} parties waiting"
+                )
+                full_cycle_rest(team, parties, waiting)
+                after = state_seen_by(team, parties - 1, parties)
+                assert after == (parties, 0, False), f"after the cycle: {after}"
+
+        example()
+
+
+def full_cycle_rest(team: Crew, parties: int, waiting: int) -> None:
+    """Agents waiting..parties-1 join the ``waiting`` already inside wait(); all must pass."""
+    arrive(team, list(range(waiting, parties)), parties)
+    got = team.results(set(range(parties)), "a Barrier.wait() result")
+    for i, r in got.items():
+        passed(f"wait() in agent {i}", r)
