@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from . import __version__, expectations, profiles, registry, results
 from .errors import USAGE_EXIT_CODE, ConfigError
-from .options import check_writable_dir, choose_start_methods, split_list
+from .options import check_writable_dir, choose_start_methods, parse_shard, split_list
 from .status import SEVERITY_ORDER, Status
 
 DEFAULT_REPORT_DIR = os.path.join("reports", "out")
@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", help="Hypothesis seed (turns off derandomization)")
     run.add_argument("--timeout", type=float, help="seconds per test before TIMEOUT")
     run.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
+    run.add_argument("--shard", metavar="K/N", help="run only the K-th of N slices of the tests")
     run.add_argument(
         "--expectations",
         metavar="FILE",
@@ -150,6 +151,8 @@ def pytest_command(args: argparse.Namespace, report_dir: str) -> list[str]:
         cmd += ["--mp-timeout", str(args.timeout)]
     if args.keyword:
         cmd += ["-k", args.keyword]
+    if args.shard:
+        cmd += ["--mp-shard", args.shard]
     if args.expectations:
         cmd += ["--mp-expectations", os.path.abspath(args.expectations)]
     if args.run_known_failures:
@@ -170,6 +173,7 @@ def _run(args: argparse.Namespace) -> int:
     _validate_jobs(args.jobs)
     if args.expectations:
         expectations.load(args.expectations)
+    parse_shard(args.shard)
     if args.timeout is not None and args.timeout <= 0:
         raise ConfigError("--timeout must be positive")
     report_dir = check_writable_dir(args.report)

@@ -45,6 +45,12 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
         "seconds per test before it ends as TIMEOUT (default: set by the profile)",
     ),
     (
+        "--mp-shard",
+        "mp_shard",
+        "K/N: run only the K-th of N equal slices of the tests (CI sharding; merge the "
+        "shards' results.json with 'mpconform report')",
+    ),
+    (
         "--mp-expectations",
         "mp_expectations",
         "expectation file: known failures and accepted outcomes, one test id per line",
@@ -107,6 +113,7 @@ class Settings:
     seed: Any | None
     expectations: Expectations | None = None
     run_known_failures: bool = False
+    shard: tuple[int, int] | None = None
 
 
 def resolve(config: pytest.Config) -> Settings:
@@ -137,9 +144,19 @@ def resolve(config: pytest.Config) -> Settings:
     run_known = bool(config.getoption("mp_run_known_failures", False)) or os.environ.get(
         "MPCONFORM_RUN_KNOWN_FAILURES", ""
     ) not in ("", "0")
+    shard = parse_shard(_single(config, "mp_shard"))
     return Settings(
-        tuple(adapters), tuple(targets), profile, timeout, report_dir, seed, known, run_known
+        tuple(adapters), tuple(targets), profile, timeout, report_dir, seed, known, run_known, shard
     )
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    index, sep, count = text.partition("/")
+    if sep and index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count):
+        return int(index), int(count)
+    raise ConfigError(f"--mp-shard must look like K/N with 1 <= K <= N (e.g. 2/4), not {text!r}")
 
 
 def choose_start_methods(

@@ -76,6 +76,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # pytest-timeout's thread method is the backstop behind our own SIGALRM deadline: it fires
     # only if a test never returns to the interpreter, and it works under xdist.
     settings = config.stash[SETTINGS]
+    if settings.shard is not None:
+        _keep_shard(config, items, *settings.shard)
     backstop = settings.timeout + 3 * GRACE_SECONDS
     for item in items:
         target = target_of(item)
@@ -87,6 +89,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             _apply_expectation(item, target, settings.expectations, settings.run_known_failures)
     if settings.expectations is not None:
         config.stash[_UNMATCHED] = settings.expectations.unmatched()
+
+
+def _keep_shard(config: pytest.Config, items: list[pytest.Item], index: int, count: int) -> None:
+    """Keep every count-th test, by node id, starting at index: shards partition the tests
+    exactly whatever order collection produced, and each gets a mix of every area."""
+    ordered = sorted(range(len(items)), key=lambda i: items[i].nodeid)
+    mine = {i for rank, i in enumerate(ordered) if rank % count == index - 1}
+    dropped = [item for i, item in enumerate(items) if i not in mine]
+    items[:] = [item for i, item in enumerate(items) if i in mine]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
 
 
 def _apply_expectation(item: pytest.Item, target: Target, known: Any, run_known: bool) -> None:
