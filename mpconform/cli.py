@@ -106,6 +106,13 @@ def _parser() -> argparse.ArgumentParser:
         help="accept exactly the observed status (the tests keep running) instead of xfail",
     )
 
+    verdict = sub.add_parser(
+        "verdict",
+        help="exit 0 if every result in the files conforms or is accepted by its expectation, "
+        "else 1 (for CI jobs that merge shards)",
+    )
+    verdict.add_argument("results", nargs="+", metavar="RESULTS.json")
+
     diff = sub.add_parser(
         "diff", help="what changed between two results files, regressions first (exit 1 if any)"
     )
@@ -123,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "report": _report,
             "diff": _diff,
             "expectations": _expectations,
+            "verdict": _verdict_of_files,
         }
         return commands[args.command](args)
     except ConfigError as exc:
@@ -271,6 +279,22 @@ def _expectations(args: argparse.Namespace) -> int:
         fh.write(expectations.render(entries, header))
     print(f"{args.out}: {len(entries)} expectation(s)")
     return EXIT_OK
+
+
+def _verdict_of_files(args: argparse.Namespace) -> int:
+    docs = [results.load(path) for path in args.results]
+    found = [r for doc in docs for r in doc["results"]]
+    if not found:
+        raise ConfigError("the results files hold no results")
+    counts = Counter(Status(r["status"]) for r in found)
+    refused = [r for r in found if not results.accepted(r)]
+    print("mpconform: " + ", ".join(f"{counts[s]} {s.value}" for s in SEVERITY_ORDER if counts[s]))
+    for result in refused:
+        print(f"  {result['status']}: {result['nodeid']}")
+    interrupted = any(doc["run"].get("interrupted") for doc in docs)
+    if interrupted:
+        print("mpconform: a run was interrupted; its results are partial", file=sys.stderr)
+    return EXIT_NONCONFORMING if refused or interrupted else EXIT_OK
 
 
 def _diff(args: argparse.Namespace) -> int:
