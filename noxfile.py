@@ -1,0 +1,79 @@
+"""Run mpconform under every installed Python and merge the results into one report.
+
+    nox -s conformance report                           # every Python nox finds
+    nox -s conformance-3.11 conformance-3.12 report     # two of them
+    nox -s report -- reports/examples                   # merged report elsewhere
+
+Each ``conformance`` session installs mpconform with billiard and multiprocess into its own
+virtualenv and runs the four built-in backends; ``report`` merges whatever per-Python results
+exist into one HTML + Markdown matrix, one column per backend, start method and Python.
+Interpreters are looked up on PATH and, when pyenv is installed, among pyenv's versions even
+if they are not activated; those nox cannot find are skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+
+import nox
+
+PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+BACKENDS = "stdlib,dummy,billiard,multiprocess"
+RESULTS = os.path.join("reports", "out", "pythons")
+
+
+def _add_pyenv_versions_to_path() -> None:
+    """Make every pyenv-installed minor version findable as pythonX.Y, newest patch first."""
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    versions = glob.glob(os.path.join(root, "versions", "3.*", "bin"))
+
+    def patch_order(path: str) -> tuple[int, ...]:
+        name = os.path.basename(os.path.dirname(path))
+        return tuple(int(p) if p.isdigit() else -1 for p in name.split("."))
+
+    dirs = sorted(versions, key=patch_order, reverse=True)
+    if dirs:
+        os.environ["PATH"] = os.pathsep.join([os.environ.get("PATH", ""), *dirs])
+
+
+_add_pyenv_versions_to_path()
+nox.options.sessions = ["conformance", "report"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session(python=PYTHONS)
+def conformance(session: nox.Session) -> None:
+    """The suite against every built-in backend on this Python (exit 1 = differences found)."""
+    session.install("-q", ".[billiard,multiprocess]")
+    out = os.path.join(RESULTS, f"py{session.python}")
+    profile = os.environ.get("MPCONFORM_PROFILE", "ci")
+    session.run(
+        "mpconform",
+        "run",
+        "--backend",
+        BACKENDS,
+        "--profile",
+        profile,
+        "--report",
+        out,
+        *session.posargs,
+        success_codes=[0, 1],  # backends that differ from CPython are the point of the run
+    )
+
+
+@nox.session(python=False)
+def report(session: nox.Session) -> None:
+    """Merge every per-Python results file into one report (default: reports/out/pythons)."""
+    found = sorted(glob.glob(os.path.join(RESULTS, "py*", "results.json")))
+    if not found:
+        session.error(f"no results under {RESULTS}; run the conformance sessions first")
+    out = session.posargs[0] if session.posargs else RESULTS
+    session.run("mpconform", "report", *found, "--out", out)
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """mpconform's own test suite on this Python."""
+    session.install("-q", "-e", ".[test]")
+    session.run("python", "-m", "pytest", "-n", "auto", *session.posargs)
