@@ -69,8 +69,7 @@ def manager_pid() -> int:
     return os.getpid()
 
 
-def _build_manager(module_name: str, name: str) -> type:
-    base = importlib.import_module(module_name).BaseManager
+def _build_manager(base: type, name: str) -> type:
     cls = type(name, (base,), {"__module__": __name__, "__qualname__": name})
     cls.register("Counter", Counter)
     cls.register("RestrictedCounter", Counter, exposed=("increment", "value"))
@@ -82,12 +81,13 @@ def _build_manager(module_name: str, name: str) -> type:
 def counter_manager(managers: Any) -> type:
     """The BaseManager subclass of the backend ``managers`` module with Counter registered."""
     name = MANAGER_PREFIX + managers.__name__.replace(".", "__")
-    return globals().get(name) or _build_manager(managers.__name__, name)
+    return globals().get(name) or _build_manager(managers.BaseManager, name)
 
 
 def __getattr__(name: str) -> Any:
     if name.startswith(MANAGER_PREFIX):
-        return _build_manager(name[len(MANAGER_PREFIX) :].replace("__", "."), name)
+        module = importlib.import_module(name[len(MANAGER_PREFIX) :].replace("__", "."))
+        return _build_manager(module.BaseManager, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
