@@ -25,7 +25,6 @@ import math
 import struct
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -85,13 +84,17 @@ CTYPE_NAMES = (
 FLOATS = {ctypes.c_float: "single", ctypes.c_double: "double"}
 
 
-@dataclass(frozen=True)
 class Kind:
-    """One ``typecode_or_type`` argument and what CPython stores for it."""
+    """One ``typecode_or_type`` argument and what CPython stores for it.
 
-    label: str  # "'q'" or "c_int": how the report and Hypothesis name it
-    spec: Any  # what is passed to Value()/Array()
-    ctype: Any
+    A plain class rather than a dataclass, so Hypothesis prints a falsifying example with the
+    label alone ('q' or c_int) instead of every field.
+    """
+
+    def __init__(self, label: str, spec: Any, ctype: Any) -> None:
+        self.label = label  # "'q'" or "c_int": how reports and Hypothesis name it
+        self.spec = spec  # what is passed to Value()/Array()
+        self.ctype = ctype
 
     def __repr__(self) -> str:
         return self.label
@@ -335,8 +338,7 @@ def slot_writes(factory: str) -> st.SearchStrategy:
 
 @pytest.mark.parametrize("factory", FACTORIES)
 def test_stores_are_read_back_by_the_other_process(mp, factory):
-    """A value one process stores in a shared object reads back equal in the other, while both
-    run
+    """A value one process stores in a shared object reads back equal in the other, both running
 
     Every array typecode except the deprecated 'u' and a range of ctypes types, each integer
     type's minimum and maximum, floats of every kind ('f' rounds to C float), single bytes for
@@ -381,7 +383,7 @@ def overflows(factory: str) -> st.SearchStrategy:
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("factory", SYNCHRONIZED)
 def test_out_of_range_numbers_wrap_silently(mp, factory):
-    """An integer past the type's range is stored modulo 2**bits, a float past 'f' becomes inf
+    """An integer past its type's range is stored modulo 2**bits; a float past 'f' becomes inf
 
     The documentation says nothing about overflow; CPython's ctypes raises no error and keeps
     the low bits of any int (even 2**200), and converts a double too large for a C float to
@@ -506,8 +508,9 @@ def reset(agent: SharedAgent, name: str, values: list) -> None:
 
 @pytest.mark.parametrize("factory", ARRAYS)
 def test_array_indexing_and_slicing_behave_like_a_list(mp, factory):
-    """Indexing (negative indices too), slicing, slice assignment, len and iteration of a shared
-    array match a list of the same length, whichever process does them
+    """Indexing, slicing, slice assignment, len and iteration of an array behave like a list's
+
+    Negative indices and extended slices included, whichever process does the access.
 
     The array starts from a drawn content each example; then parent and child take turns at
     reads and writes, and every answer is compared with what a Python list gives.
@@ -523,7 +526,9 @@ def test_array_indexing_and_slicing_behave_like_a_list(mp, factory):
             for side, op, path, value in ops:
                 reply = run_on_array(agent, name, side, op, path, value)
                 step = f"{op} {path[0][1] if path else ''} by the {side}"
-                assert reply[0] == "ok", f"{step} raised {reply[1]}: {reply[2]}"
+                assert reply[0] == "ok", (
+                    f"{step} raised {reply[1]}: {reply[2]}; a list (and CPython) allows it"
+                )
                 want = apply_to_model(model, op, path, value)
                 assert same(reply[1], want), (
                     f"{step} gave {reply[1]!r}; a list gives {want!r} (content {model!r})"
@@ -556,8 +561,9 @@ def bad_accesses(draw: Any) -> tuple:
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("factory", ARRAYS)
 def test_array_bad_index_or_slice_length_raises(mp, factory):
-    """An index out of range raises IndexError; assigning a sequence of another length to a
-    slice raises ValueError; the array is left unchanged
+    """An index out of range raises IndexError, a slice assignment of another length ValueError
+
+    In either process, and the array is left unchanged.
 
     The documentation does not name the exceptions; these are CPython's (ctypes arrays cannot
     change size, so a slice assignment must match the slice's length).
@@ -612,8 +618,10 @@ def require_char_api(agent: SharedAgent) -> None:
 
 @pytest.mark.parametrize("factory", ARRAYS)
 def test_char_array_value_stops_at_nul_and_raw_has_every_byte(mp, factory):
-    """An array of 'c' shows .value up to the first NUL byte and .raw with every byte, in the
-    other process too"""
+    """An array of 'c' has .value up to the first NUL byte and .raw with every byte
+
+    Set through .raw by one process, read by the other.
+    """
     with agent_for(mp, char_pool(mp, factory)) as agent:
         require_char_api(agent)
 
@@ -659,8 +667,7 @@ def store_chars(model: bytearray, path: tuple, data: bytes) -> str | None:
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("factory", ARRAYS)
 def test_char_array_stores_through_value_and_raw(mp, factory):
-    """Setting .value writes the bytes and a NUL after them, .raw only the bytes; longer than
-    the array raises ValueError
+    """On an array of 'c', .value = b stores b and a NUL, .raw = b only b; too long: ValueError
 
     The documentation only names the two attributes; this is what CPython's ctypes does, seen
     from the other process.
@@ -698,14 +705,24 @@ def test_char_array_stores_through_value_and_raw(mp, factory):
 
 
 @st.composite
-def array_specs(draw: Any) -> tuple:
-    """(kind, size_or_initializer, expected content)."""
+def array_specs(draw: Any, factories: tuple[str, ...]) -> tuple:
+    """(factory, kind, size_or_initializer, expected content)."""
+    factory = draw(st.sampled_from(factories))
     kind = draw(st.sampled_from(KINDS))
     if draw(st.booleans()):
         size = draw(st.integers(0, 12))
-        return kind, size, [kind.zero] * size
+        return factory, kind, size, [kind.zero] * size
     items = draw(st.lists(in_range(kind), max_size=12))
-    return kind, items, [stored(kind, v) for v in items]
+    return factory, kind, items, [stored(kind, v) for v in items]
+
+
+def available(mp: Target, factories: tuple[str, ...]) -> tuple[str, ...]:
+    """The factories the backend has: a property over several draws only from these, and the
+    round-trip properties (one per factory) report the missing ones as UNSUPPORTED."""
+    found = tuple(f for f in factories if mp.missing(f) is None)
+    if not found:
+        raise Unsupported(f"none of {', '.join(factories)}")
+    return found
 
 
 def made_as(mp: Target, factory: str, kind: Kind, arg: Any) -> Any:
@@ -720,18 +737,20 @@ def made_as(mp: Target, factory: str, kind: Kind, arg: Any) -> Any:
         ) from None
 
 
-@pytest.mark.parametrize("factory", ARRAYS)
 @budget("process")
-@given(specs=st.lists(array_specs(), min_size=1, max_size=4))
-def test_array_from_size_or_initializer(mp, factory, specs):
-    """Array(typecode, size) is zero-filled of that length; Array(typecode, sequence) holds a
-    copy of the sequence; a child sees the same content
+@given(data=st.data())
+def test_array_from_size_or_initializer(mp, data):
+    """Array(typecode, size) is zero-filled, Array(typecode, sequence) holds a copy of it
 
-    The child is started after creation, as it must be (the only way to share them).
+    A child sees the same length and content.
+
+    Array and RawArray alike; the child is started after creation, as it must be (the only way
+    to share them).
     """
-    mp.require(factory)
-    pool = {f"a{i}": made_as(mp, factory, kind, arg) for i, (kind, arg, _) in enumerate(specs)}
-    for i, (kind, arg, want) in enumerate(specs):
+    arrays = available(mp, ARRAYS)
+    specs = data.draw(st.lists(array_specs(arrays), min_size=1, max_size=4), label="arrays")
+    pool = {f"a{i}": made_as(mp, f, kind, arg) for i, (f, kind, arg, _) in enumerate(specs)}
+    for i, (factory, kind, arg, want) in enumerate(specs):
         got = [x for x in pool[f"a{i}"]]
         assert same(got, want), f"{factory}({kind}, {arg!r}) holds {got!r}, not {want!r}"
     ours, theirs = mp.Pipe()
@@ -745,7 +764,7 @@ def test_array_from_size_or_initializer(mp, factory, specs):
     finally:
         finish(proc)
     count = len(pool)
-    for i, (kind, arg, want) in enumerate(specs):
+    for i, (factory, kind, arg, want) in enumerate(specs):
         length, content = answers[i], answers[count + i]
         assert length == ("ok", len(want)), (
             f"the child saw len {length} of {factory}({kind}, {arg!r})"
@@ -766,15 +785,11 @@ def after_join_writes(factories: tuple[str, ...]) -> st.SearchStrategy:
 @budget("process")
 @given(data=st.data())
 def test_writes_of_an_exited_child_are_visible_after_join(mp, data):
-    """What a child stored in Value, RawValue, Array and RawArray objects is there once it has
-    been joined
+    """What a child stored in Value, RawValue, Array or RawArray is there after it is joined
 
     Only the factories the backend has are drawn; the round-trip properties report the others.
     """
-    available = tuple(f for f in FACTORIES if mp.missing(f) is None)
-    if not available:
-        raise Unsupported("none of Value, RawValue, Array, RawArray")
-    writes = data.draw(after_join_writes(available), label="writes")
+    writes = data.draw(after_join_writes(available(mp, FACTORIES)), label="writes")
     pool: dict[str, Any] = {}
     plan = []
     last: dict[tuple, Any] = {}
@@ -833,8 +848,12 @@ def reading_in_thread(obj: Any, path: tuple) -> Iterator[threading.Event]:
 
 
 def test_get_lock_is_the_lock_that_guards_the_object(mp):
-    """get_lock() returns the same lock on every call, the one passed as lock= if any, and a
-    child holding it makes the parent's acquire(False) fail and its accesses wait"""
+    """get_lock() is the lock guarding the object: the same on every call, the one passed in
+
+    Made with lock=True, lock=Lock() and lock=RLock(): get_lock() returns one object on every
+    call, the passed lock if any; and while a child holds it, the parent's acquire(False)
+    returns False and a read of the object waits.
+    """
     mp.require("Value", "Array")
     pool, given_locks = lock_pool(mp)
     for obj in pool.values():
@@ -862,8 +881,9 @@ def test_get_lock_is_the_lock_that_guards_the_object(mp):
 
 @pytest.mark.parametrize("factory", SYNCHRONIZED)
 def test_default_lock_is_recursive(mp, factory):
-    """With lock=True (the default) get_lock() is a recursive lock: the owner may take it twice,
-    and a child cannot take it until the owner released it as often
+    """With lock=True (the default) get_lock() is a recursive lock
+
+    The owner may take it twice, and a child can take it once the owner released it as often.
 
     Documented for Value ("a new recursive lock object"); CPython uses an RLock for Array too.
     """
@@ -885,8 +905,10 @@ def test_default_lock_is_recursive(mp, factory):
 
 @pytest.mark.parametrize("factory", SYNCHRONIZED)
 def test_lock_false_gives_a_raw_shared_object(mp, factory):
-    """With lock=False the object is a raw ctypes object with no get_lock(), still shared: a
-    child's stores are read by the parent"""
+    """With lock=False the object is a raw ctypes object with no get_lock(), still shared
+
+    A child's stores are read by the parent.
+    """
     mp.require(factory)
     pool = {kind.label: create(mp, factory, kind, lock=False) for kind in (INT32, CHAR)}
     for name, obj in pool.items():
@@ -898,13 +920,18 @@ def test_lock_false_gives_a_raw_shared_object(mp, factory):
         for kind, value in ((INT32, 2**31 - 1), (CHAR, b"z")):
             agent.write(kind.label, element(factory, 2), value)
             got = kids.read(pool[kind.label], element(factory, 2))
-            assert got == value, f"the child stored {value!r}, the parent read {got!r}"
+            assert got == value, (
+                f"the child stored {value!r} in {factory}({kind}, lock=False), the parent read "
+                f"{got!r}; CPython's raw object is in shared memory too"
+            )
 
 
 @pytest.mark.parametrize("factory", FACTORIES)
 def test_get_obj_is_the_shared_ctypes_object(mp, factory):
-    """get_obj() of Value and Array returns the wrapped ctypes object, and stores through it are
-    shared; RawValue and RawArray are ctypes objects themselves"""
+    """get_obj() returns the wrapped ctypes object; RawValue and RawArray are ctypes objects
+
+    Stores through it are shared with the other process.
+    """
     mp.require(factory)
     obj = create(mp, factory, INT32)
     raw = factory.startswith("Raw")
