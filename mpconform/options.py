@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -114,13 +114,18 @@ class Settings:
     expectations: Expectations | None = None
     run_known_failures: bool = False
     shard: tuple[int, int] | None = None
+    # adapter name -> what the user wrote to get it (a module:attr for custom backends), so a
+    # repro script can load the same backend again.
+    specs: dict[str, str] = field(default_factory=dict)
 
 
 def resolve(config: pytest.Config) -> Settings:
     names = split_list(_raw(config, "mp_backend")) or ["stdlib"]
     adapters: list[Adapter] = []
+    specs: dict[str, str] = {}
     for name in dict.fromkeys(names):
         adapters.append(registry.resolve(name))
+        specs[adapters[-1].name] = name
     methods = list(dict.fromkeys(split_list(_raw(config, "mp_start_method"))))
     targets = [Target(a, m) for a in adapters for m in choose_start_methods(a, methods, adapters)]
     seed = config.getoption("hypothesis_seed", None)
@@ -146,7 +151,16 @@ def resolve(config: pytest.Config) -> Settings:
     ) not in ("", "0")
     shard = parse_shard(_single(config, "mp_shard"))
     return Settings(
-        tuple(adapters), tuple(targets), profile, timeout, report_dir, seed, known, run_known, shard
+        tuple(adapters),
+        tuple(targets),
+        profile,
+        timeout,
+        report_dir,
+        seed,
+        known,
+        run_known,
+        shard,
+        specs,
     )
 
 

@@ -142,6 +142,7 @@ class Recorder:
             backends.append(
                 {
                     "name": adapter.name,
+                    "spec": settings.specs.get(adapter.name, adapter.name),
                     "version": adapter.version,
                     "description": adapter.description,
                     "start_methods": methods,

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import html, junit, markdown
+from . import html, junit, markdown, repro
 from .matrix import Matrix, build
 
 __all__ = ["Matrix", "build", "render_all"]
@@ -26,19 +26,23 @@ REPORTS = (
 def render_all(
     docs: Sequence[Mapping[str, Any]], out_dir: str, sources: Sequence[str] | None = None
 ) -> list[str]:
-    """Build the matrix once and write every report; returns the paths written.
+    """Build the matrix once and write every report; returns the report paths written.
+
+    Repro scripts for the failing cells go to ``out_dir/repro/`` (linked from the reports).
 
     Both files are rendered before either is written, so a rendering error cannot leave a
     fresh report.md next to a stale report.html.
     """
     matrix = build(docs, sources)
-    rendered = [(name, render(matrix)) for name, render in REPORTS]
+    scripts = repro.plan(matrix)
+    rendered = [(name, render(matrix, scripts)) for name, render in REPORTS]
     os.makedirs(out_dir, exist_ok=True)
     paths = []
     for name, text in rendered:
         path = os.path.join(out_dir, name)
         _write_atomically(path, text)
         paths.append(path)
+    repro.write_all(matrix, out_dir, scripts)
     return paths
 
 

@@ -8,7 +8,7 @@ results document is escaped: messages and tracebacks are written by the code und
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,8 @@ _STYLE = Path(__file__).with_name("style.css")
 _TOOLTIP_LIMIT = 300
 
 
-def render(matrix: Matrix) -> str:
+def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
+    """``repro`` maps evidence anchors to repro scripts (paths relative to the page)."""
     parts = [
         _head(),
         f"<h1>{_e(wording.TITLE)}</h1>",
@@ -31,7 +32,12 @@ def render(matrix: Matrix) -> str:
         _legend(),
     ]
     if matrix.rows:
-        parts += [_summary(matrix), _grid(matrix), _differences(matrix), _evidence(matrix)]
+        parts += [
+            _summary(matrix),
+            _grid(matrix),
+            _differences(matrix),
+            _evidence(matrix, repro or {}),
+        ]
     else:
         parts.append(f'<p class="note" id="no-tests">{_e(wording.NO_TESTS)}</p>')
         if matrix.columns:
@@ -209,7 +215,7 @@ def _differences(matrix: Matrix) -> str:
     return "\n".join(parts)
 
 
-def _evidence_item(cell: Cell) -> str:
+def _evidence_item(cell: Cell, script: str | None) -> str:
     facts = [
         ("feature", cell.row.name),
         ("title", cell.row.title),
@@ -222,6 +228,8 @@ def _evidence_item(cell: Cell) -> str:
     if cell.expectation:
         accepted = "accepted" if cell.expected else "applied"
         facts.append(("expectation", f"{accepted}: {cell.expectation}"))
+    if script:
+        facts.append(("repro script", f"python {script}"))
     if cell.row.cpython_basis:
         facts.append(("basis", f"{wording.BASIS_MARKER} {wording.BASIS_MEANING}"))
     parts = [
@@ -244,8 +252,10 @@ def _evidence_item(cell: Cell) -> str:
     return "\n".join(parts)
 
 
-def _evidence(matrix: Matrix) -> str:
-    items = "\n".join(_evidence_item(cell) for cell in matrix.ordered_cells())
+def _evidence(matrix: Matrix, repro: Mapping[str, str]) -> str:
+    items = "\n".join(
+        _evidence_item(cell, repro.get(cell.anchor)) for cell in matrix.ordered_cells()
+    )
     return f'<section id="evidence">\n<h2>Evidence</h2>\n{items}\n</section>'
 
 

@@ -10,7 +10,7 @@ XFAIL is a skip (the failure was expected), XPASS a failure (an expectation is s
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from mpconform.status import Status
 
@@ -23,7 +23,7 @@ SKIPPED = frozenset({Status.UNSUPPORTED, Status.SKIP, Status.XFAIL})
 _XML_INVALID = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
 
-def render(matrix: Matrix) -> str:
+def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
     root = ET.Element("testsuites", name="mpconform")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "time": 0.0}
     for column in matrix.columns:

@@ -8,7 +8,7 @@ wrong backend's column, which is worse than an ugly table.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from mpconform.status import Status
 
@@ -22,10 +22,16 @@ _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
-def render(matrix: Matrix) -> str:
+def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
+    """``repro`` maps evidence anchors to repro scripts (paths relative to the file)."""
     parts = [f"# {wording.TITLE}", _overview(matrix), _warnings(matrix), _legend()]
     if matrix.rows:
-        parts += [_summary(matrix), _grid(matrix), _differences(matrix), _details(matrix)]
+        parts += [
+            _summary(matrix),
+            _grid(matrix),
+            _differences(matrix),
+            _details(matrix, repro or {}),
+        ]
     else:
         parts.append(_text(wording.NO_TESTS))
         if matrix.columns:
@@ -161,7 +167,7 @@ def _differences(matrix: Matrix) -> str:
     return "\n\n".join(parts)
 
 
-def _detail(cell: Cell) -> str:
+def _detail(cell: Cell, script: str | None) -> str:
     facts = [
         ("Title", _text(cell.row.title)),
         ("Area", _text(cell.row.area)),
@@ -172,6 +178,8 @@ def _detail(cell: Cell) -> str:
     if cell.expectation:
         accepted = "accepted" if cell.expected else "applied"
         facts.append(("Expectation", f"{accepted}: {_text(cell.expectation)}"))
+    if script:
+        facts.append(("Repro script", f"[{_text(script)}]({script}) (run it with python)"))
     if cell.row.cpython_basis:
         facts.append(("Basis", f"{wording.BASIS_MARKER} {_text(wording.BASIS_MEANING)}"))
     parts = [
@@ -192,11 +200,11 @@ def _detail(cell: Cell) -> str:
     return "\n\n".join(parts)
 
 
-def _details(matrix: Matrix) -> str:
+def _details(matrix: Matrix, repro: Mapping[str, str]) -> str:
     cells = [c for c in matrix.ordered_cells() if c.status is not Status.PASS]
     if not cells:
         return "## Details\n\nEvery result passed; there is nothing to detail."
-    return "## Details\n\n" + "\n\n".join(_detail(c) for c in cells)
+    return "## Details\n\n" + "\n\n".join(_detail(c, repro.get(c.anchor)) for c in cells)
 
 
 def _runs(matrix: Matrix) -> str:

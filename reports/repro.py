@@ -1,0 +1,190 @@
+"""A runnable script for every FAIL, TIMEOUT and CRASH, written next to the report.
+
+Root-causing a failure is where a backend maintainer's time goes, so each failing cell links
+to a script that reruns exactly that property, on that backend and start method, with the
+run's Hypothesis settings (the ci profile is derandomized, so the same examples come first),
+and prints what the run recorded next to what it sees now. ``python script.py`` exits 1 when
+the difference reproduces and 0 when the property passes now. It needs mpconform and the
+backend installed, as the run did: the property's own code is what reproduces it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from mpconform.status import Status
+
+from .matrix import Cell, Matrix
+
+REPRODUCIBLE = frozenset({Status.FAIL, Status.TIMEOUT, Status.CRASH, Status.ERROR})
+DIRECTORY = "repro"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+_TEMPLATE = '''#!/usr/bin/env python3
+"""mpconform repro: {feature} under {backend}-{start_method} ({status} on {python}).
+
+{title}
+
+Recorded message:
+{message}
+
+Recorded falsifying example:
+{example}
+
+Run it with the Python that ran the suite: python {filename}
+Exit code 1: the difference reproduces; 0: the property passes now; 2: cannot run it here.
+Needs: pip install 'mpconform=={version}' plus the backend ({backend_spec}).
+"""
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+MODULES = {modules!r}  # pytest names a test module after its path: try each
+TEST = {test!r}
+BACKEND = {backend_spec!r}
+START_METHOD = {start_method!r}
+PROFILE = {profile!r}
+SEED = {seed!r}
+RECORDED = {recorded!r}
+
+
+def main():
+    path = None
+    for name in MODULES:
+        try:
+            path = importlib.import_module(name).__file__
+            break
+        except ImportError:
+            continue
+    if path is None:
+        print(f"cannot import {{MODULES[0]}}; install mpconform {version}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="mpconform-repro-") as out:
+        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "no:xdist"]
+        cmd += [f"{{path}}::{{TEST}}", "--mp-backend", BACKEND, "--mp-start-method", START_METHOD]
+        cmd += ["--mp-profile", PROFILE, "--mp-report-dir", out]
+        if SEED is not None:
+            cmd += ["--hypothesis-seed", SEED]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), *sys.path]))
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with open(os.path.join(out, "results.json"), encoding="utf-8") as fh:
+                results = json.load(fh)["results"]
+        except (OSError, ValueError, KeyError):
+            print("the property did not run; rerun the command by hand:", file=sys.stderr)
+            print(" ".join(cmd), file=sys.stderr)
+            return 2
+    if not results:
+        print(f"no test {{TEST}} in {{path}}: not the run's mpconform?", file=sys.stderr)
+        return 2
+    now = results[0]
+    print(f"{{TEST}}: recorded {{RECORDED['status']}}, now {{now['status']}}")
+    if now["status"] in ("PASS", "UNSUPPORTED", "SKIP"):
+        print("not reproduced: the property holds here now")
+        return 0
+    print("\\nWhat differs from CPython's multiprocessing:")
+    print(now["message"] or RECORDED["message"])
+    example = now.get("falsifying_example")
+    if example and example not in (now["message"] or ""):
+        print("\\n" + example)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+
+
+def filename(cell: Cell) -> str:
+    name = _UNSAFE.sub("_", f"{cell.row.name}-{cell.column.label}").strip("_")
+    return f"{name[:150]}.py"
+
+
+def script(cell: Cell, run: Mapping[str, Any]) -> str:
+    result = cell.result
+    nodeid = str(result.get("nodeid") or "")
+    specs = {
+        str(b.get("name")): str(b.get("spec") or b.get("name")) for b in run.get("backends") or []
+    }
+    hyp = run.get("hypothesis") or {}
+    seed = hyp.get("seed")
+    return _TEMPLATE.format(
+        feature=cell.row.name,
+        backend=cell.column.backend,
+        backend_spec=specs.get(cell.column.backend, cell.column.backend),
+        start_method=cell.column.start_method,
+        status=cell.status.value,
+        python=cell.column.python,
+        title=_docstring_safe(cell.row.title),
+        message=_docstring_safe(_indent(cell.message or "(none)")),
+        example=_docstring_safe(_indent(cell.falsifying_example or "(none)")),
+        filename=filename(cell),
+        version=str(run.get("mpconform_version") or ""),
+        modules=_candidates(str(result.get("module") or "")),
+        test=nodeid.split("::", 1)[-1],
+        profile=str(hyp.get("profile") or "ci"),
+        seed=None if seed is None else str(seed),
+        recorded={"status": cell.status.value, "message": cell.message},
+    )
+
+
+def _candidates(module: str) -> list[str]:
+    """Import names to try: pytest records ``conformance.test_pipes`` for a test file of an
+    editable install, while the installed package knows it as
+    ``mpconform.conformance.test_pipes``."""
+    names = [module]
+    if not module.startswith("mpconform."):
+        names.append(f"mpconform.{module}")
+        names.append(f"mpconform.conformance.{module.rsplit('.', 1)[-1]}")
+    return list(dict.fromkeys(names))
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" for line in text.splitlines())
+
+
+def _docstring_safe(text: str) -> str:
+    """Recorded text goes inside a docstring: no closing quotes, no escapes that act."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def plan(matrix: Matrix) -> dict[str, str]:
+    """anchor -> script path relative to the report directory, for every reproducible cell."""
+    return {
+        cell.anchor: f"{DIRECTORY}/{filename(cell)}"
+        for cell in matrix.ordered_cells()
+        if cell.status in REPRODUCIBLE and cell.result.get("module")
+    }
+
+
+def write_all(matrix: Matrix, out_dir: str, planned: Mapping[str, str]) -> list[str]:
+    """Write the planned scripts; returns their paths.
+
+    Scripts of an earlier render are removed first, so the directory never offers a script
+    for a failure this report no longer shows.
+    """
+    runs = {source.name: source.run for source in matrix.sources}
+    directory = os.path.join(out_dir, DIRECTORY)
+    if os.path.isdir(directory):
+        for stale in os.listdir(directory):
+            if stale.endswith(".py"):
+                os.unlink(os.path.join(directory, stale))
+    written = []
+    for cell in matrix.ordered_cells():
+        relative = planned.get(cell.anchor)
+        if relative is None:
+            continue
+        path = os.path.join(out_dir, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(script(cell, runs.get(cell.source, {})))
+        os.chmod(path, 0o755)
+        written.append(path)
+    return written
