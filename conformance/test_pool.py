@@ -610,6 +610,7 @@ def test_pool_runs_exactly_processes_workers(mp, processes, rounds):
 
 
 @budget("heavy")
+@example(processes=1, tasks=3, maxtasks=1, value=0)  # two replacement workers serve tasks
 @given(
     processes=st.integers(1, 3),
     tasks=st.integers(0, 4),

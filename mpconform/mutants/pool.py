@@ -1,0 +1,321 @@
+"""Pool mutants: a stdlib context whose Pool is a subclass carrying one realistic bug.
+
+Each module attribute below is an Adapter (use it as ``--mp-backend
+mpconform.mutants.pool:<name>``); ``CAUGHT_BY`` names the Pool properties that must FAIL
+against it. Only ``Pool`` changes: the rest of the stdlib context, the ``pool`` module
+(ThreadPool) and the queues the suite uses to watch the workers stay correct, so a FAIL can only
+come from the injected bug. Classes and helpers are module-level so spawn and forkserver
+workers could unpickle them by name, although the meta-tests only use fork.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.managers
+import multiprocessing.pool
+import os
+import platform
+from typing import Any, Callable
+
+from mpconform.adapter import Adapter
+
+StdPool = multiprocessing.pool.Pool
+
+
+class PoolContext:
+    """A stdlib context whose ``Pool(...)`` builds ``pool_class``; everything else passes."""
+
+    def __init__(self, base: Any, pool_class: type) -> None:
+        self._base = base
+        self._pool_class = pool_class
+
+    def Pool(
+        self,
+        processes: int | None = None,
+        initializer: Callable[..., Any] | None = None,
+        initargs: tuple = (),
+        maxtasksperchild: int | None = None,
+    ) -> Any:
+        return self._pool_class(
+            processes, initializer, initargs, maxtasksperchild, context=self._base
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._base, name)
+
+
+# -- ordering and chunking ---------------------------------------------------------------------
+
+
+class ImapInCompletionOrder(StdPool):
+    """imap() hands results out as tasks complete, as if it were imap_unordered()."""
+
+    def imap(self, func: Any, iterable: Any, chunksize: int = 1) -> Any:
+        return self.imap_unordered(func, iterable, chunksize)
+
+
+class MapDropsPartialChunk(StdPool):
+    """map() and starmap() cut the input into len // chunksize chunks, so the last, partial
+    chunk is never sent: an off-by-one in the chunk count."""
+
+    def _map_async(
+        self,
+        func: Any,
+        iterable: Any,
+        mapper: Any,
+        chunksize: int | None = None,
+        callback: Any = None,
+        error_callback: Any = None,
+    ) -> Any:
+        items = list(iterable)
+        if chunksize is None:
+            chunksize, extra = divmod(len(items), len(self._pool) * 4)
+            chunksize += bool(extra)
+        whole = len(items) // chunksize * chunksize if chunksize else 0
+        return super()._map_async(
+            func, items[:whole], mapper, chunksize or 1, callback, error_callback
+        )
+
+
+# -- callbacks and results ---------------------------------------------------------------------
+
+
+class CallbackTwice(StdPool):
+    """apply_async() calls the callback when the result arrives and again as it marks the
+    result ready: two code paths that each think they own the notification."""
+
+    def apply_async(
+        self,
+        func: Any,
+        args: tuple = (),
+        kwds: dict | None = None,
+        callback: Any = None,
+        error_callback: Any = None,
+    ) -> Any:
+        twice = None if callback is None else _twice(callback)
+        return super().apply_async(func, args, kwds or {}, twice, error_callback)
+
+
+def _twice(callback: Callable[[Any], Any]) -> Callable[[Any], None]:
+    def call(value: Any) -> None:
+        callback(value)
+        callback(value)
+
+    return call
+
+
+class ErrorCallbackDropped(StdPool):
+    """apply_async(), map_async() and starmap_async() accept error_callback and never call it."""
+
+    def apply_async(
+        self,
+        func: Any,
+        args: tuple = (),
+        kwds: dict | None = None,
+        callback: Any = None,
+        error_callback: Any = None,
+    ) -> Any:
+        return super().apply_async(func, args, kwds or {}, callback)
+
+    def _map_async(
+        self,
+        func: Any,
+        iterable: Any,
+        mapper: Any,
+        chunksize: int | None = None,
+        callback: Any = None,
+        error_callback: Any = None,
+    ) -> Any:
+        return super()._map_async(func, iterable, mapper, chunksize, callback)
+
+
+class BuiltinTimeout:
+    """get(timeout) raises the builtin TimeoutError instead of multiprocessing.TimeoutError,
+    as a backend does that reuses the builtin name; ``except mp.TimeoutError`` misses it."""
+
+    def get(self, timeout: float | None = None) -> Any:
+        self.wait(timeout)  # type: ignore[attr-defined]
+        if not self.ready():  # type: ignore[attr-defined]
+            raise TimeoutError(f"no result within {timeout} s")
+        return super().get(0)  # type: ignore[misc]
+
+
+class BuiltinTimeoutApplyResult(BuiltinTimeout, multiprocessing.pool.ApplyResult):
+    pass
+
+
+class BuiltinTimeoutMapResult(BuiltinTimeout, multiprocessing.pool.MapResult):
+    pass
+
+
+class TimeoutIsBuiltin(StdPool):
+    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().apply_async(*args, **kwargs)
+        result.__class__ = BuiltinTimeoutApplyResult
+        return result
+
+    def _map_async(self, *args: Any, **kwargs: Any) -> Any:
+        result = super()._map_async(*args, **kwargs)
+        result.__class__ = BuiltinTimeoutMapResult
+        return result
+
+
+class GenericErrors:
+    """A task wrapper that re-raises every exception as RuntimeError carrying its repr, as a
+    backend does that does not trust exceptions to pickle."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self.func(*args, **kwargs)
+        except Exception as exc:
+            raise RuntimeError(f"task failed: {exc!r}") from None
+
+
+class ExceptionsBecomeRuntimeError(StdPool):
+    """Every task's exception reaches the caller as a RuntimeError: type and message lost."""
+
+    def apply_async(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().apply_async(GenericErrors(func), *args, **kwargs)
+
+    def _map_async(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        return super()._map_async(GenericErrors(func), *args, **kwargs)
+
+    def imap(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().imap(GenericErrors(func), *args, **kwargs)
+
+    def imap_unordered(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().imap_unordered(GenericErrors(func), *args, **kwargs)
+
+
+# -- workers and lifecycle ---------------------------------------------------------------------
+
+
+def first_workers_only(initializer: Any, initargs: tuple, started: Any, processes: int) -> None:
+    """Run the initializer in the first ``processes`` workers only."""
+    with started.get_lock():
+        started.value += 1
+        number = started.value
+    if number <= processes:
+        initializer(*initargs)
+
+
+class InitializerSkippedOnReplacement(StdPool):
+    """The initializer runs in the workers the pool starts with, not in the ones that replace
+    workers retired by maxtasksperchild: as if only the first population were passed it."""
+
+    def __init__(
+        self,
+        processes: int | None = None,
+        initializer: Any = None,
+        initargs: tuple = (),
+        maxtasksperchild: int | None = None,
+        context: Any = None,
+    ) -> None:
+        if initializer is not None:
+            count = processes or os.cpu_count() or 1
+            started = (context or multiprocessing.get_context()).Value("i", 0)
+            initargs = (initializer, tuple(initargs), started, count)
+            initializer = first_workers_only
+        super().__init__(processes, initializer, initargs, maxtasksperchild, context)
+
+
+class MaxtasksIgnored(StdPool):
+    """maxtasksperchild is accepted and dropped: workers are never retired."""
+
+    def __init__(
+        self,
+        processes: int | None = None,
+        initializer: Any = None,
+        initargs: tuple = (),
+        maxtasksperchild: int | None = None,
+        context: Any = None,
+    ) -> None:
+        super().__init__(processes, initializer, initargs, None, context)
+
+
+class CloseAcceptsWork(StdPool):
+    """close() does not stop submissions: only a terminated pool refuses new work."""
+
+    def _check_running(self) -> None:
+        if self._state == multiprocessing.pool.TERMINATE:
+            raise ValueError("Pool not running")
+
+
+# -- adapters ----------------------------------------------------------------------------------
+
+
+def pool_mutant(name: str, pool_class: type, description: str) -> Adapter:
+    """An adapter named ``name``: stdlib whose contexts build ``pool_class`` pools."""
+
+    def get_context(method: str) -> PoolContext:
+        return PoolContext(multiprocessing.get_context(method), pool_class)
+
+    return Adapter(
+        name=name,
+        get_context=get_context,
+        start_methods=tuple(multiprocessing.get_all_start_methods()),
+        version=platform.python_version(),
+        connection=multiprocessing.connection,
+        pool=multiprocessing.pool,
+        managers=multiprocessing.managers,
+        description=description,
+    )
+
+
+imap_in_completion_order = pool_mutant(
+    "imap-in-completion-order", ImapInCompletionOrder, "imap() yields in completion order"
+)
+map_drops_partial_chunk = pool_mutant(
+    "map-drops-partial-chunk", MapDropsPartialChunk, "map() never sends the last, partial chunk"
+)
+callback_twice = pool_mutant(
+    "callback-twice", CallbackTwice, "apply_async() calls its callback twice"
+)
+error_callback_dropped = pool_mutant(
+    "error-callback-dropped", ErrorCallbackDropped, "error_callback is never called"
+)
+timeout_is_builtin = pool_mutant(
+    "timeout-is-builtin", TimeoutIsBuiltin, "get(timeout) raises the builtin TimeoutError"
+)
+exceptions_become_runtime_error = pool_mutant(
+    "exceptions-become-runtime-error",
+    ExceptionsBecomeRuntimeError,
+    "task exceptions are re-raised as RuntimeError",
+)
+initializer_skipped_on_replacement = pool_mutant(
+    "initializer-skipped-on-replacement",
+    InitializerSkippedOnReplacement,
+    "workers started to replace retired ones skip the initializer",
+)
+maxtasks_ignored = pool_mutant("maxtasks-ignored", MaxtasksIgnored, "maxtasksperchild is ignored")
+close_accepts_work = pool_mutant(
+    "close-accepts-work", CloseAcceptsWork, "submissions after close() are accepted"
+)
+
+# Mutant attribute -> the Pool properties that must FAIL against it (under fork).
+CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "imap_in_completion_order": ("test_imap_returns_results_in_order",),
+    "map_drops_partial_chunk": (
+        "test_map_returns_results_in_order",
+        "test_starmap_unpacks_argument_tuples",
+    ),
+    "callback_twice": ("test_callbacks_are_called_once_with_the_outcome",),
+    "error_callback_dropped": ("test_callbacks_are_called_once_with_the_outcome",),
+    "timeout_is_builtin": ("test_async_result_reports_its_state",),
+    "exceptions_become_runtime_error": (
+        "test_map_raises_the_task_exception",
+        "test_imap_raises_at_the_failing_position",
+        "test_callbacks_are_called_once_with_the_outcome",
+        "test_async_result_reports_its_state",
+    ),
+    "initializer_skipped_on_replacement": (
+        "test_initializer_runs_once_in_every_worker",
+        "test_maxtasksperchild_replaces_workers",
+    ),
+    "maxtasks_ignored": ("test_maxtasksperchild_replaces_workers",),
+    "close_accepts_work": ("test_submitting_after_close_raises_value_error",),
+}
