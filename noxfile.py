@@ -46,7 +46,9 @@ nox.options.reuse_existing_virtualenvs = True
 def conformance(session: nox.Session) -> None:
     """The suite against every built-in backend on this Python (exit 1 = differences found)."""
     session.install("-q", ".[billiard,multiprocess]")
-    out = os.path.join(RESULTS, f"py{session.python}")
+    out = os.path.abspath(os.path.join(RESULTS, f"py{session.python}"))
+    # Not from the checkout: its mpconform/ folder would shadow the installed package.
+    session.chdir(session.create_tmp())
     profile = os.environ.get("MPCONFORM_PROFILE", "ci")
     session.run(
         "mpconform",

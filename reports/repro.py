@@ -187,4 +187,6 @@ def write_all(matrix: Matrix, out_dir: str, planned: Mapping[str, str]) -> list[
             fh.write(script(cell, runs.get(cell.source, {})))
         os.chmod(path, 0o755)
         written.append(path)
+    if not written and os.path.isdir(directory) and not os.listdir(directory):
+        os.rmdir(directory)
     return written

@@ -696,7 +696,7 @@ def test_render_all_writes_every_report(tmp_path: Any) -> None:
     assert paths == [str(out / n) for n in ("report.md", "report.html", "junit.xml")]
     assert (out / "report.md").read_text(encoding="utf-8").startswith("# mpconform")
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert sorted(os.listdir(out)) == ["junit.xml", "report.html", "report.md"]
+    assert sorted(os.listdir(out)) == ["junit.xml", "report.html", "report.md", "repro"]
 
     # A second render replaces the files whole.
     reports.render_all([document([])], str(out))
