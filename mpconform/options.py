@@ -45,6 +45,11 @@ OPTIONS: tuple[tuple[str, str, str], ...] = (
         "seconds per test before it ends as TIMEOUT (default: set by the profile)",
     ),
     (
+        "--mp-stress-seconds",
+        "mp_stress_seconds",
+        "seconds each stress workload runs, from seconds (CI) to hours (default: by profile)",
+    ),
+    (
         "--mp-shard",
         "mp_shard",
         "K/N: run only the K-th of N equal slices of the tests (CI sharding; merge the "
@@ -117,6 +122,7 @@ class Settings:
     # adapter name -> what the user wrote to get it (a module:attr for custom backends), so a
     # repro script can load the same backend again.
     specs: dict[str, str] = field(default_factory=dict)
+    stress_seconds: float = 2.0
 
 
 def resolve(config: pytest.Config) -> Settings:
@@ -150,6 +156,9 @@ def resolve(config: pytest.Config) -> Settings:
         "MPCONFORM_RUN_KNOWN_FAILURES", ""
     ) not in ("", "0")
     shard = parse_shard(_single(config, "mp_shard"))
+    stress_seconds = _positive(
+        _single(config, "mp_stress_seconds"), "--mp-stress-seconds", profile.stress_seconds
+    )
     return Settings(
         tuple(adapters),
         tuple(targets),
@@ -161,7 +170,20 @@ def resolve(config: pytest.Config) -> Settings:
         run_known,
         shard,
         specs,
+        stress_seconds,
     )
+
+
+def _positive(text: str | None, flag: str, default: float) -> float:
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{flag} must be a number of seconds, not {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"{flag} must be a positive number of seconds")
+    return value
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:

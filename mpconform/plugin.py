@@ -22,6 +22,7 @@ from .options import Settings, add_options, resolve
 from .outcomes import LeakDetected
 from .recorder import Recorder
 from .status import Status
+from .stressing import StressRun
 from .target import Target
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -31,6 +32,7 @@ _SESSION_BASELINE = pytest.StashKey[frozenset]()
 _UNMATCHED = pytest.StashKey[list]()
 _CALL_FAILED = pytest.StashKey[bool]()
 _EXPECTATION = pytest.StashKey[Expectation]()
+_STRESS = pytest.StashKey[StressRun]()
 LEAK_GRACE = 1.0  # seconds a just-stopped child may take to disappear before it counts
 
 
@@ -78,17 +80,45 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     settings = config.stash[SETTINGS]
     if settings.shard is not None:
         _keep_shard(config, items, *settings.shard)
-    backstop = settings.timeout + 3 * GRACE_SECONDS
     for item in items:
         target = target_of(item)
         if target is None:
             continue
         if item.get_closest_marker("timeout") is None:
+            backstop = test_timeout(item) + 3 * GRACE_SECONDS
             item.add_marker(pytest.mark.timeout(backstop, method="thread"))
         if settings.expectations is not None:
             _apply_expectation(item, target, settings.expectations, settings.run_known_failures)
     if settings.expectations is not None:
         config.stash[_UNMATCHED] = settings.expectations.unmatched()
+
+
+def test_timeout(item: pytest.Item) -> float:
+    """The profile's per-test deadline; a stress test also gets its time budget, with room."""
+    settings = item.config.stash[SETTINGS]
+    if "mp_stress" in getattr(item, "fixturenames", ()):
+        return settings.timeout + 1.5 * settings.stress_seconds
+    return settings.timeout
+
+
+@pytest.fixture
+def mp_stress(request: pytest.FixtureRequest) -> Iterator[StressRun]:
+    """The running stress test's time budget and metrics (see mpconform.stressing)."""
+    settings = request.config.stash[SETTINGS]
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+
+    def progress(line: str) -> None:
+        if reporter is not None and not hasattr(request.config, "workerinput"):
+            reporter.write_line(line)
+
+    run = StressRun(settings.stress_seconds, request.node.name, progress)
+    request.node.stash[_STRESS] = run
+    yield run
+    if run.interrupted:
+        request.session.shouldstop = "interrupted during a stress run"
+        recorder = request.config.pluginmanager.get_plugin("mpconform-recorder")
+        if recorder is not None:
+            recorder.interrupted = True
 
 
 def _keep_shard(config: pytest.Config, items: list[pytest.Item], index: int, count: int) -> None:
@@ -148,7 +178,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     if target_of(item) is None:
         return (yield)
-    timeout = item.config.stash[SETTINGS].timeout
+    timeout = test_timeout(item)
 
     def kill_what_the_test_started() -> str:
         strays = processes.strays(item.stash.get(_BASELINE, frozenset()))
@@ -228,6 +258,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         "backend": target.adapter.name,
         "start_method": target.start_method,
     }
+    stress = item.stash.get(_STRESS, None)
+    if stress is not None and call.when == "call":
+        report.mpconform["metrics"] = dict(stress.metrics)
     entry = item.stash.get(_EXPECTATION, None)
     if entry is not None and entry.outcome != SKIP and report.outcome != "skipped":
         _judge_by_expectation(report, entry, status)

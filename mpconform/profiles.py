@@ -24,11 +24,18 @@ class Profile:
     use_database: bool
     timeout: float  # seconds per test before TIMEOUT
     description: str
+    stress_seconds: float = 3.0  # how long each stress workload runs
 
 
 PROFILES: dict[str, Profile] = {
     "dev": Profile(
-        "dev", {"cheap": 25, "process": 4, "heavy": 2}, False, True, 60.0, "fast feedback"
+        "dev",
+        {"cheap": 25, "process": 4, "heavy": 2},
+        False,
+        True,
+        60.0,
+        "fast feedback",
+        stress_seconds=1.0,
     ),
     "ci": Profile(
         "ci",
@@ -37,6 +44,7 @@ PROFILES: dict[str, Profile] = {
         False,
         180.0,
         "default; derandomized so every run tries the same examples",
+        stress_seconds=2.0,
     ),
     "thorough": Profile(
         "thorough",
@@ -45,6 +53,7 @@ PROFILES: dict[str, Profile] = {
         True,
         1800.0,
         "nightly runs",
+        stress_seconds=60.0,
     ),
 }
 COSTS = ("cheap", "process", "heavy")

@@ -22,6 +22,7 @@ from .options import Settings
 from .status import SEVERITY_ORDER, Status
 
 RESULTS_NAME = "results.json"
+CHECKPOINT_EVERY = 60.0  # seconds
 _PARAM_ID = re.compile(r"\[(?P<id>[^\[\]]+)\]$")
 
 
@@ -39,6 +40,8 @@ class Recorder:
         self.written: str | None = None
         self.targets = {t.id: t for t in settings.targets}
         self.unmatched: list[str] | None = None
+        self.interrupted = False  # a stress test stopped early on Ctrl-C
+        self.last_checkpoint = time.monotonic()
 
     # -- collecting ------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -53,9 +56,26 @@ class Recorder:
         self.phases.setdefault(nodeid, {})[report.when] = (status, info["message"])
         if info.get("falsifying_example"):
             self.static[nodeid]["falsifying_example"] = info["falsifying_example"]
+        if info.get("metrics"):
+            self.static[nodeid]["metrics"] = info["metrics"]
         self.durations[nodeid] += float(getattr(report, "duration", 0.0) or 0.0)
         if report.failed and report.longrepr is not None:
             self.details[nodeid] = str(report.longrepr)[: results.MAX_DETAILS]
+        if report.when == "teardown":
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Every CHECKPOINT_EVERY seconds, write what is known so far (``complete: false``):
+        a long run killed outright, not just interrupted, still leaves its verified results."""
+        report_dir = self.settings.report_dir
+        if report_dir is None or time.monotonic() - self.last_checkpoint < CHECKPOINT_EVERY:
+            return
+        self.last_checkpoint = time.monotonic()
+        run = self.run_info(int(pytest.ExitCode.OK))
+        run.complete = False
+        results.write(
+            os.path.join(report_dir, RESULTS_NAME), results.document(run, self.test_results())
+        )
 
     def _crash_info(self, report: pytest.TestReport) -> dict[str, Any] | None:
         """xdist's synthetic report for a test whose worker died."""
@@ -123,6 +143,7 @@ class Recorder:
                     falsifying_example=static.get("falsifying_example"),
                     details=self.details.get(nodeid, "") if status is not Status.PASS else "",
                     expected=static.get("expected"),
+                    metrics=static.get("metrics"),
                     expectation=static.get("expectation", ""),
                 )
             )
@@ -167,7 +188,7 @@ class Recorder:
             workers=int(self.config.getoption("numprocesses", 0) or 0)
             if self.config.getoption("dist", "no") != "no"
             else 0,
-            interrupted=exitstatus == pytest.ExitCode.INTERRUPTED,
+            interrupted=self.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED,
             exitstatus=int(exitstatus),
             leftovers=list(self.leftovers),
             expectations=self._expectations_info(),

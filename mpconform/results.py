@@ -48,6 +48,8 @@ class TestResult:
     # From an expectation file: the statuses it accepts for this test, and its line and reason.
     expected: list[str] | None = None
     expectation: str = ""
+    # Figures a stress workload measured (operations, ops_per_s, seconds, violations...).
+    metrics: dict[str, Any] | None = None
 
 
 @dataclass
@@ -66,6 +68,7 @@ class RunInfo:
     exitstatus: int = 0
     leftovers: list[str] = field(default_factory=list)
     expectations: dict[str, Any] | None = None
+    complete: bool = True  # False in a checkpoint written while the run goes on
 
 
 def accepted(result: Mapping[str, Any]) -> bool:

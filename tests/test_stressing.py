@@ -1,0 +1,93 @@
+"""The stress harness: time budgets, figures that survive an early stop, Ctrl-C after a round."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from childrun import REPO, suite_args
+
+from mpconform.stressing import StressRun
+
+CASE = REPO / "tests" / "cases" / "case_stress.py"
+
+
+def test_rounds_fill_the_budget_and_at_least_the_minimum() -> None:
+    run = StressRun(0.2)
+    started = time.monotonic()
+    count = sum(1 for _ in run.rounds())
+    assert time.monotonic() - started >= 0.2
+    assert run.metrics["rounds"] == count >= 1 and run.metrics["seconds"] >= 0.2
+    quick = StressRun(0.001)
+    seen = []
+    for number in quick.rounds(minimum=3):
+        seen.append(number)
+        time.sleep(0.01)  # every round outlasts the budget
+    assert seen == [0, 1, 2]
+
+
+def test_ctrl_c_ends_the_loop_after_the_round_and_keeps_the_figures() -> None:
+    run = StressRun(30)
+    for number in run.rounds():
+        run.record(operations=number)
+        if number == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # handled between rounds, not raised here
+    assert run.interrupted and run.metrics["interrupted"] is True
+    assert run.metrics["rounds"] == 3 and run.metrics["operations"] == 2
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_a_second_ctrl_c_aborts() -> None:
+    run = StressRun(30)
+    with pytest.raises(KeyboardInterrupt):
+        for _ in run.rounds():
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_metrics_reach_the_results_and_the_budget_is_the_option(child_run) -> None:
+    run = child_run(
+        *suite_args(str(CASE), "--mp-start-method", "fork", "--mp-stress-seconds", "0.5")
+    )
+    assert run.returncode == 0, run.stdout[-2000:]
+    (found,) = run.doc["results"]
+    metrics = found["metrics"]
+    assert metrics["seconds"] >= 0.5 and metrics["rounds"] == metrics["operations"] > 1
+    assert metrics["ops_per_s"] > 0 and "interrupted" not in metrics
+    assert run.doc["run"]["complete"] is True
+
+
+def test_ctrl_c_in_a_stress_run_reports_what_it_verified(tmp_path: Path) -> None:
+    started = tmp_path / "started"
+    report = tmp_path / "report"
+    env = dict(os.environ, CASE_STARTED_FILE=str(started))
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_ADDOPTS", None)
+    cmd = [sys.executable, *suite_args(str(CASE), "--mp-stress-seconds", "120")]
+    cmd = [a.replace("{report}", str(report)) for a in cmd]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists(), "the stress loop never started"
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    doc = json.loads((report / "results.json").read_text())
+    assert doc["run"]["interrupted"] is True
+    (first,) = doc["results"]  # the session stopped after the interrupted test
+    assert first["status"] == "PASS"
+    assert first["metrics"]["interrupted"] is True and first["metrics"]["operations"] >= 3
+    assert first["metrics"]["seconds"] < 60
+    assert "interrupted; finishing this round" in out or proc.returncode is not None
