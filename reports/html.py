@@ -15,7 +15,7 @@ from typing import Any
 
 from mpconform.status import Status
 
-from . import palette, wording
+from . import palette, stress_section, wording
 from .matrix import Cell, Matrix, Row
 
 _STYLE = Path(__file__).with_name("style.css")
@@ -36,6 +36,7 @@ def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
             _summary(matrix),
             _grid(matrix),
             _differences(matrix),
+            _stress(matrix),
             _evidence(matrix, repro or {}),
         ]
     else:
@@ -257,6 +258,51 @@ def _evidence(matrix: Matrix, repro: Mapping[str, str]) -> str:
         _evidence_item(cell, repro.get(cell.anchor)) for cell in matrix.ordered_cells()
     )
     return f'<section id="evidence">\n<h2>Evidence</h2>\n{items}\n</section>'
+
+
+def _stress(matrix: Matrix) -> str:
+    found = stress_section.workloads(matrix)
+    if not found:
+        return ""
+    figures = "".join(f"<th>{_e(label)}</th>" for _, label in stress_section.MAIN_FIGURES)
+    blocks = []
+    for workload in found:
+        rows = []
+        for cell in workload.cells:
+            values = stress_section.metrics(cell)
+            main = "".join(
+                f'<td class="num">{_e(stress_section.number(values[key]))}</td>'
+                if key in values
+                else "<td></td>"
+                for key, _ in stress_section.MAIN_FIGURES
+            )
+            rest = "; ".join(f"{k}={v}" for k, v in stress_section.other_figures(cell))
+            rows.append(
+                f"<tr><td>{_e(cell.column.label)}</td>"
+                f'<td class="cell {palette.css_class(cell.status)}">'
+                f"{_link(cell, cell.status.value)}</td>{main}<td>{_e(rest)}</td></tr>"
+            )
+        chart = stress_section.svg_bars(workload.cells, _bar_colour)
+        blocks.append(
+            f"<h3><code>{_e(workload.row.name)}</code></h3>\n"
+            f'<div class="title">{_e(workload.row.title)}</div>\n'
+            f"{chart}\n<table>\n<thead><tr><th>column</th><th>status</th>{figures}"
+            f"<th>other figures</th></tr></thead>\n<tbody>\n{chr(10).join(rows)}\n"
+            "</tbody>\n</table>"
+        )
+    return (
+        '<section id="stress">\n<h2>Stress</h2>\n'
+        f'<p class="note">{_e(wording.STRESS_NOTE)} {_e(wording.STRESS_BARS_NOTE)}</p>\n'
+        + "\n".join(blocks)
+        + "\n</section>"
+    )
+
+
+def _bar_colour(cell: Cell) -> str:
+    """Bars of results that did not pass take their status colour: not a performance figure."""
+    if cell.status is Status.PASS:
+        return "#4a7ab5"
+    return palette.COLOURS[cell.status][0]
 
 
 def _runs(matrix: Matrix) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from mpconform.status import Status
 
-from . import wording
+from . import stress_section, wording
 from .matrix import Cell, Matrix, Row
 
 # Characters that start inline markup (or, for |, end a table cell); < > & become entities.
@@ -30,6 +30,7 @@ def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
             _summary(matrix),
             _grid(matrix),
             _differences(matrix),
+            _stress(matrix),
             _details(matrix, repro or {}),
         ]
     else:
@@ -205,6 +206,37 @@ def _details(matrix: Matrix, repro: Mapping[str, str]) -> str:
     if not cells:
         return "## Details\n\nEvery result passed; there is nothing to detail."
     return "## Details\n\n" + "\n\n".join(_detail(c, repro.get(c.anchor)) for c in cells)
+
+
+def _stress(matrix: Matrix) -> str:
+    found = stress_section.workloads(matrix)
+    if not found:
+        return ""
+    parts = ["## Stress", _text(wording.STRESS_NOTE)]
+    header = [
+        "Column",
+        "Status",
+        *(label for _, label in stress_section.MAIN_FIGURES),
+        "Other figures",
+    ]
+    for workload in found:
+        rows = []
+        for cell in workload.cells:
+            values = stress_section.metrics(cell)
+            rows.append(
+                [
+                    _text(cell.column.label),
+                    _verdict(cell),
+                    *(
+                        _text(stress_section.number(values[key])) if key in values else ""
+                        for key, _ in stress_section.MAIN_FIGURES
+                    ),
+                    _text("; ".join(f"{k}={v}" for k, v in stress_section.other_figures(cell))),
+                ]
+            )
+        parts.append(f"### {_text(workload.row.name)}\n\n{_text(workload.row.title)}")
+        parts.append(_table(header, rows))
+    return "\n\n".join(parts)
 
 
 def _runs(matrix: Matrix) -> str:

@@ -176,3 +176,11 @@ def _seed(hyp: Mapping[str, Any]) -> str:
 
 def _join(*parts: Any) -> str:
     return " ".join(str(p) for p in parts if p)
+
+
+STRESS_NOTE = (
+    "Throughput of each stress workload per column, over the run's time budget. Figures are "
+    "comparable within a workload and a machine, not across them, and a figure from a run "
+    "that did not pass is no performance result."
+)
+STRESS_BARS_NOTE = "Bars of runs that did not pass take their status colour instead of blue."
