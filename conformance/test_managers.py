@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import signal
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any, Callable
 
+import psutil
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -36,6 +38,7 @@ pytestmark = pytest.mark.mp_area("Managers")
 CLOCK_SLACK = 0.001  # a timeout rounded to whole milliseconds may return this early
 SHUTDOWN_GRACE = 5.0  # seconds a manager process may take to disappear after shutdown()
 QUIET = 0.02  # how long a blocked party is watched to see that it stays blocked
+POLL = 0.01  # between looks at whether a process has ended
 
 # -- strategies --------------------------------------------------------------------------------
 
@@ -96,31 +99,79 @@ COUNTER_STEPS = st.lists(
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def bounded(call: Callable[[], Any], what: str, timeout: float = LIVENESS) -> tuple:
-    """``("returned", value)`` or ``("raised", type, text)`` from ``call()`` run in a thread.
+class Caller:
+    """One daemon thread that runs calls in order, each bounded by a liveness timeout.
 
-    A call that has neither returned nor raised after ``timeout`` ends the test as TIMEOUT:
-    that is the hang the property exists to rule out.
+    A proxy keeps one connection to its manager per thread: calls made through the same
+    Caller reuse the connection its first call opened, so a property can tell an open
+    connection from a fresh one. A call that neither returns nor raises ends as TIMEOUT,
+    which is the hang the death properties exist to rule out; the thread is a daemon, so a
+    stuck call cannot keep the test run from exiting.
     """
-    outcome: list[tuple] = []
 
-    def run() -> None:
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        thread = threading.Thread(target=self._run, name="mpconform-caller", daemon=True)
+        thread.start()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            call, answers = job
+            try:
+                answers.put(("returned", call()))
+            except BaseException as exc:
+                answers.put(("raised", type(exc), str(exc)[:200]))
+
+    def __call__(self, call: Callable[[], Any], what: str, timeout: float = LIVENESS) -> tuple:
+        """``("returned", value)`` or ``("raised", type, text)`` from ``call()``."""
+        answers: queue.SimpleQueue = queue.SimpleQueue()
+        self._jobs.put((call, answers))
         try:
-            outcome.append(("returned", call()))
-        except BaseException as exc:
-            outcome.append(("raised", type(exc), str(exc)[:200]))
+            return answers.get(timeout=timeout)
+        except queue.Empty:
+            raise TestTimeout(f"{what} neither returned nor raised within {timeout:g} s") from None
 
-    thread = threading.Thread(target=run, name="mpconform-bounded", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise TestTimeout(f"{what} neither returned nor raised within {timeout:g} s")
-    return outcome[0]
+    def close(self) -> None:
+        self._jobs.put(None)
+
+
+@contextlib.contextmanager
+def caller() -> Iterator[Caller]:
+    made = Caller()
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def bounded(call: Callable[[], Any], what: str, timeout: float = LIVENESS) -> tuple:
+    """:meth:`Caller.__call__` in a thread of its own."""
+    with caller() as call_in_thread:
+        return call_in_thread(call, what, timeout)
 
 
 def new_children(mp: Target, before: set) -> list[Any]:
     """Children started since ``before`` was taken: a manager's process, found by public API."""
     return [p for p in mp.active_children() if p not in before]
+
+
+def ended(proc: Any, timeout: float) -> bool:
+    """Whether ``proc`` ended within ``timeout``, by its own account and the kernel's.
+
+    ``join()`` is not enough: billiard's forkserver child reports its exit code before it
+    exits, so is_alive() is False while the manager's threads still answer requests for a
+    moment. The property is about the process, so it waits until the pid is gone or a zombie.
+    """
+    end = time.monotonic() + timeout
+    proc.join(timeout)
+    while time.monotonic() < end:
+        try:
+            if psutil.Process(proc.pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(POLL)
+    return False
 
 
 def stop_manager(manager: Any, procs: list[Any]) -> None:
@@ -613,9 +664,9 @@ def test_unexposed_method_is_refused(mp):
 # -- shutdown and death -------------------------------------------------------------------------
 
 
-def expect_failure(proxy: Any, method: str, *args: Any) -> str:
+def expect_failure(call: Caller, proxy: Any, method: str, *args: Any) -> str:
     """Call a proxy method that must fail; the exception's name, or a failure message."""
-    outcome = bounded(lambda: getattr(proxy, method)(*args), f"{method}() on a dead manager")
+    outcome = call(lambda: getattr(proxy, method)(*args), f"{method}() on a dead manager")
     assert outcome[0] == "raised", f"{method}() returned {outcome[1]!r} with its manager gone"
     return outcome[1].__name__
 
@@ -636,26 +687,26 @@ def test_shutdown_ends_the_manager_process(mp, how):
     manager = start_for(mp, how)
     procs = new_children(mp, before)
     try:
-        if how == "with":
-            if not hasattr(type(manager), "__enter__"):
-                raise AssertionError(
-                    f"Manager() returned {manager!r}, which is not a context manager; CPython "
-                    "returns a started SyncManager"
-                )
-            with manager as entered:
-                shared = entered.list([1])
-                shared.append(2)
-        else:
-            shared = manager.list([1])
-            shared.append(2)
-            bounded(manager.shutdown, "shutdown()")
-        still = []
-        for proc in procs:
-            proc.join(SHUTDOWN_GRACE)
-            if proc.is_alive():
-                still.append(proc.pid)
-        assert not still, f"manager process {still} still runs {SHUTDOWN_GRACE:g} s after shutdown"
-        expect_failure(shared, "append", 3)
+        with caller() as call:
+            if how == "with":
+                if not hasattr(type(manager), "__enter__"):
+                    raise AssertionError(
+                        f"Manager() returned {manager!r}, which is not a context manager; "
+                        "CPython returns a started SyncManager"
+                    )
+                with manager as entered:
+                    shared = entered.list([1])
+                    assert call(lambda: shared.append(2), "append()")[0] == "returned"
+            else:
+                shared = manager.list([1])
+                assert call(lambda: shared.append(2), "append()")[0] == "returned"
+                bounded(manager.shutdown, "shutdown()")
+            still = [proc.pid for proc in procs if not ended(proc, SHUTDOWN_GRACE)]
+            assert not still, (
+                f"manager process {still} still runs {SHUTDOWN_GRACE:g} s after shutdown"
+            )
+            expect_failure(call, shared, "append", 3)  # over the connection opened above
+            expect_failure(bounded, shared, "append", 4)  # over a new connection
     finally:
         stop_manager(manager, procs)
 
@@ -673,16 +724,17 @@ def test_killed_manager_makes_proxy_calls_fail(mp):
     try:
         if len(procs) != 1:
             raise Unsupported(f"Manager() started {len(procs)} child processes, not one to kill")
-        with workers(mp, 1) as (agent,):
-            used, unused = manager.list([1]), manager.dict()
-            assert used[:] == [1]  # this process now holds an open connection to the manager
-            held = manager.Lock()
-            assert agent.ask("keep", "used", used) == 1  # so does the agent
+        with workers(mp, 1) as (agent,), caller() as call:
+            used, unused, held = manager.list([1]), manager.dict(), manager.Lock()
+            # The caller's thread opens a connection to the manager; so does the agent.
+            assert call(lambda: used[:], "used[:]") == ("returned", [1])
+            assert call(lambda: held.acquire(False), "acquire(False)") == ("returned", True)
+            assert agent.ask("keep", "used", used) == 1
             os.kill(procs[0].pid, signal.SIGKILL)  # not Process.kill(): some backends lack it
             procs[0].join(LIVENESS)
-            expect_failure(used, "append", 3)
-            expect_failure(unused, "keys")
-            expect_failure(held, "acquire", False)
+            expect_failure(call, used, "append", 3)
+            expect_failure(call, held, "release")
+            expect_failure(call, unused, "keys")  # a proxy that never connected
             answer = agent.ask("call_kept", "used", "__len__")
             assert answer[0] == "raised", f"len() in another process returned {answer[1]}"
         outcome = bounded(manager.shutdown, "shutdown() after the manager died")
