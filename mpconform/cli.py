@@ -27,7 +27,8 @@ from .status import SEVERITY_ORDER, Status
 
 DEFAULT_REPORT_DIR = os.path.join("reports", "out")
 EXIT_OK, EXIT_NONCONFORMING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 3, 130
-SUITES = ("mpconform.conformance",)
+# --suite name -> the package pytest collects it from
+SUITES = {"conformance": "mpconform.conformance", "stress": "mpconform.stress"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +57,14 @@ def _parser() -> argparse.ArgumentParser:
         help="repeatable; default: every start method the backend supports",
     )
     run.add_argument("--profile", default="ci", help=f"one of {', '.join(profiles.PROFILES)}")
+    run.add_argument(
+        "--suite",
+        action="append",
+        help=f"what to run: {', '.join(SUITES)} (repeatable or comma-separated; default: all)",
+    )
+    run.add_argument(
+        "--stress-seconds", type=float, help="seconds per stress workload (default: by profile)"
+    )
     run.add_argument(
         "--report",
         default=DEFAULT_REPORT_DIR,
@@ -145,7 +154,8 @@ def _validate_jobs(jobs: str) -> str:
 
 
 def pytest_command(args: argparse.Namespace, report_dir: str) -> list[str]:
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", *SUITES]
+    suites = [SUITES[name] for name in args.suite or SUITES]
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", *suites]
     for backend in args.backend or ["stdlib"]:
         cmd += ["--mp-backend", backend]
     for method in args.start_method or []:
@@ -157,6 +167,8 @@ def pytest_command(args: argparse.Namespace, report_dir: str) -> list[str]:
         cmd += ["--hypothesis-seed", args.seed]
     if args.timeout is not None:
         cmd += ["--mp-timeout", str(args.timeout)]
+    if args.stress_seconds is not None:
+        cmd += ["--mp-stress-seconds", str(args.stress_seconds)]
     if args.keyword:
         cmd += ["-k", args.keyword]
     if args.shard:
@@ -184,6 +196,14 @@ def _run(args: argparse.Namespace) -> int:
     parse_shard(args.shard)
     if args.timeout is not None and args.timeout <= 0:
         raise ConfigError("--timeout must be positive")
+    if args.stress_seconds is not None and not args.stress_seconds > 0:
+        raise ConfigError("--stress-seconds must be positive")
+    args.suite = list(dict.fromkeys(split_list(args.suite))) or None
+    unknown = [name for name in args.suite or () if name not in SUITES]
+    if unknown:
+        raise ConfigError(
+            f"unknown suite {', '.join(map(repr, unknown))}; choose from {', '.join(SUITES)}"
+        )
     report_dir = check_writable_dir(args.report)
     results_path = os.path.join(report_dir, "results.json")
     if os.path.exists(results_path):

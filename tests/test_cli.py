@@ -36,6 +36,11 @@ def cli(*args: str, cwd=REPO, timeout: float = 300) -> subprocess.CompletedProce
         (["run", "--backend", "os:sep"], "not an mpconform Adapter"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (["report", "/nonexistent/results.json"], "does not exist"),
+        (["run", "--suite", "conformance,fuzz"], "unknown suite 'fuzz'; choose from"),
+        (["run", "--stress-seconds", "0"], "--stress-seconds must be positive"),
+        (["run", "--shard", "3/2"], "--mp-shard must look like K/N"),
+        (["verdict", "/nonexistent/results.json"], "does not exist"),
+        (["expectations", "update", "/nonexistent.json", "-o", "x"], "does not exist"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, expected):
