@@ -22,7 +22,7 @@ from .options import Settings
 from .status import SEVERITY_ORDER, Status
 
 RESULTS_NAME = "results.json"
-CHECKPOINT_EVERY = 60.0  # seconds
+CHECKPOINT_EVERY = float(os.environ.get("MPCONFORM_CHECKPOINT_SECONDS") or 60.0)
 _PARAM_ID = re.compile(r"\[(?P<id>[^\[\]]+)\]$")
 
 

@@ -91,3 +91,28 @@ def test_ctrl_c_in_a_stress_run_reports_what_it_verified(tmp_path: Path) -> None
     assert first["metrics"]["interrupted"] is True and first["metrics"]["operations"] >= 3
     assert first["metrics"]["seconds"] < 60
     assert "interrupted; finishing this round" in out or proc.returncode is not None
+
+
+def test_a_run_killed_outright_leaves_a_checkpoint(tmp_path: Path) -> None:
+    """Three 3-second workloads; SIGKILL as soon as the first one's checkpoint appears."""
+    report = tmp_path / "report"
+    results = report / "results.json"
+    env = dict(os.environ, MPCONFORM_CHECKPOINT_SECONDS="0")
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_ADDOPTS", None)
+    args = suite_args(str(CASE), "--mp-stress-seconds", "3")
+    cmd = [sys.executable, *(a.replace("{report}", str(report)) for a in args)]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not results.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.kill()  # SIGKILL: no session end, so no final write
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    doc = json.loads(results.read_text())
+    assert doc["run"]["complete"] is False
+    (first,) = doc["results"]
+    assert first["status"] == "PASS" and first["metrics"]["seconds"] >= 3
