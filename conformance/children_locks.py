@@ -13,11 +13,13 @@ readings, system-wide on Linux and so comparable with the test's own.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
 LIVENESS = 60.0
 STOP = ("mpconform-stop",)
+READY = "ready"
 INVOKING = "invoking"  # sent just before a blocking call the test wants to see blocked
 NO_OWNER = 0
 
@@ -40,11 +42,13 @@ def outcome(call: Any, *args: Any, **kwargs: Any) -> tuple:
 # -- the holder agent --------------------------------------------------------------------------
 
 
-def serve(conn: Any, objects: list, cells: list, me: int) -> None:
+def serve(conn: Any, objects: list, cells: list, me: int, go: Any = None) -> None:
     """Run commands from ``conn`` on ``objects`` until STOP or silence.
 
     A command is ``(op, index, *args)``; the reply is an :func:`outcome`. ``cells`` are shared
-    integers the counting commands use; ``me`` is this agent's nonzero holder id.
+    values the counting commands use; ``me`` is this agent's nonzero holder id. Counting
+    commands first answer READY and wait for the event ``go``, so that all agents start
+    together and really compete, whatever the lock under test does.
     """
     while conn.poll(LIVENESS):
         command = conn.recv()
@@ -61,10 +65,12 @@ def serve(conn: Any, objects: list, cells: list, me: int) -> None:
             conn.send(outcome(obj.release))
         elif op == "get_value":
             conn.send(outcome(obj.get_value))
-        elif op == "count":
-            conn.send(outcome(count, obj, cells, me, *args))
-        elif op == "cycles":
-            conn.send(outcome(cycles, obj, cells, me, *args))
+        elif op in ("count", "cycles"):
+            conn.send(READY)
+            if not go.wait(LIVENESS):
+                return
+            work = count if op == "count" else cycles
+            conn.send(outcome(work, obj, cells, me, *args))
         else:
             conn.send(("raised", ("ValueError",), f"unknown command {op!r}", 0, 0))
 
@@ -72,11 +78,20 @@ def serve(conn: Any, objects: list, cells: list, me: int) -> None:
 # -- lock-protected counting -------------------------------------------------------------------
 
 
+def pause() -> None:
+    """Give up the CPU for a moment, without sleeping for any set time."""
+    if hasattr(os, "sched_yield"):
+        os.sched_yield()
+    else:
+        time.sleep(0)
+
+
 def count(lock: Any, cells: list, me: int, increments: int, depth: int, timeout: float) -> tuple:
     """``increments`` read-modify-write increments of ``cells[0]``, each under ``lock``.
 
     ``lock`` None means ``cells[0].get_lock()``, looked up afresh for every increment as user
-    code does. ``depth`` > 1 re-acquires (an RLock) that many times. Returns the sections
+    code does. ``depth`` > 1 re-acquires (an RLock) that many times, without blocking: an
+    owner's re-acquire succeeds at once or not at all. Returns the sections
     ``(t_acquire_returned, t_release_invoked)``, fetch-and-increment ops
     ``(old value, t_invoke, t_return)`` and in-band owner findings (``cells[1]`` holds the
     holder's id while it is inside).
@@ -86,9 +101,12 @@ def count(lock: Any, cells: list, me: int, increments: int, depth: int, timeout:
     for _ in range(increments):
         guard = counter.get_lock() if lock is None else lock
         t_invoke = time.monotonic_ns()
-        for level in range(depth):
-            if not guard.acquire(True, timeout):
-                findings.append(f"holder {me} could not acquire at depth {level} in {timeout} s")
+        if not guard.acquire(True, timeout):
+            findings.append(f"holder {me} could not acquire in {timeout} s")
+            return sections, incs, findings
+        for level in range(1, depth):  # the owner's re-acquire must never wait
+            if guard.acquire(False) is not True:
+                findings.append(f"holder {me} could not re-acquire what it held at depth {level}")
                 for _ in range(level):
                     guard.release()
                 return sections, incs, findings
@@ -98,6 +116,7 @@ def count(lock: Any, cells: list, me: int, increments: int, depth: int, timeout:
         if found != NO_OWNER:
             findings.append(f"holder {me} entered while holder {found} was inside")
         old = counter.value
+        pause()  # invite another holder in: a lock that excludes nobody then loses increments
         counter.value = old + 1
         found = owner.value
         owner.value = NO_OWNER

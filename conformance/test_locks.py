@@ -96,8 +96,11 @@ class Holder:
 
 
 @contextlib.contextmanager
-def holders(mp: Target, objects: list, cells: list, count: int) -> Iterator[list[Holder]]:
-    """``count`` agents sharing ``objects`` and ``cells``, stopped however the body ends."""
+def holders(
+    mp: Target, objects: list, cells: list, count: int, go: Any = None
+) -> Iterator[list[Holder]]:
+    """``count`` agents sharing ``objects``, ``cells`` and the event ``go``, stopped however
+    the body ends."""
     with contextlib.ExitStack() as stack:
         team = []
         for i in range(count):
@@ -113,7 +116,7 @@ def holders(mp: Target, objects: list, cells: list, count: int) -> Iterator[list
                 while conn.poll(0):
                     conn.recv()
 
-            args = (theirs, objects, cells, i + 1)
+            args = (theirs, objects, cells, i + 1, go)
             agent = stack.enter_context(
                 running(mp, kids.serve, args, stop=stop, drain=drain, name=name)
             )
@@ -121,9 +124,31 @@ def holders(mp: Target, objects: list, cells: list, count: int) -> Iterator[list
         yield team
 
 
+def together(team: list[Holder], go: Any, op: str, index: int, each: list[tuple]) -> list:
+    """Have every agent of ``team`` run ``op`` (with its own ``each`` args) at once; their
+    results, in team order.
+
+    Each agent answers READY, then waits for ``go``; the test sets it once all are ready. It
+    clears ``go`` again only here, when every agent of the previous round has answered, so no
+    agent can still be waiting on the old round. Every answer is read before any is judged,
+    so a failing example leaves nothing in the pipes for the next one.
+    """
+    go.clear()
+    for holder, args in zip(team, each):
+        holder.send(op, index, *args)
+    for holder in team:
+        ready = holder.answer("ready")
+        assert ready == kids.READY, f"{holder.name} answered {ready!r} instead of ready"
+    go.set()
+    replies = [Reply.of(holder.answer(f"the outcome of {op}")) for holder in team]
+    for holder, reply in zip(team, replies):
+        assert not reply.raised, f"{holder.name}'s {op} {reply.show()}"
+    return [reply.value for reply in replies]
+
+
 def value_cell(mp: Target, initial: int = 0) -> Any:
     """A shared integer with no lock of its own: the tests guard it themselves."""
-    return mp.Value("q", initial, lock=False)
+    return mp.Value("i", initial, lock=False)
 
 
 def lock_of(mp: Target, kind: str) -> Any:
@@ -152,16 +177,20 @@ def require_get_value(sem: Any) -> int:
 # -- resetting between examples ----------------------------------------------------------------
 
 
+def drain(obj: Any) -> int:
+    """Take every free slot of a Lock or semaphore; how many there were."""
+    for taken in range(SETTLE_LIMIT):
+        if not obj.acquire(False):
+            return taken
+    raise AssertionError(f"acquire(False) still succeeds after {SETTLE_LIMIT} tries")
+
+
 def reset_counting(obj: Any, initial: int) -> None:
     """Bring a Lock or semaphore back to ``initial`` free slots, whoever holds it.
 
     Anyone may release these, so: take every free slot, then release ``initial`` of them.
     """
-    for _ in range(SETTLE_LIMIT):
-        if not obj.acquire(False):
-            break
-    else:
-        raise AssertionError(f"acquire(False) still succeeds after {SETTLE_LIMIT} tries")
+    drain(obj)
     for _ in range(initial):
         obj.release()
 
@@ -230,8 +259,12 @@ class Model:
 
     def state(self) -> str:
         if self.kind == "RLock":
-            return f"owner {self.owner or 'none'}, depth {self.depth}"
-        return f"{self.free} of {self.initial} free"
+            if self.owner is None:
+                return "while unowned"
+            return f"while {self.owner} owned it at depth {self.depth}"
+        if self.kind == "Lock":
+            return "while unlocked" if self.free else "while locked"
+        return f"with {self.free} of {self.initial} slots free"
 
 
 def _matches(reply: Reply, expected: tuple[bool, Any]) -> bool:
@@ -245,10 +278,11 @@ def _explain(kind: str, actor: str, op: str, reply: Reply, expected: tuple, befo
     raised, value = expected
     want = f"raises {value}" if raised else f"returns {value!r}"
     call_text = "acquire(False)" if op == "acquire" else "release()"
-    return f"{kind}: {call_text} in {actor} {reply.show()} with the object {before}; CPython {want}"
+    return f"{kind}: {call_text} in {actor} {reply.show()} {before}; CPython {want}"
 
 
 # One step: (actor index, op); actor 0 is the test process, 1 and 2 the agents.
+ACTORS = (PARENT, "holder 1", "holder 2")
 STEPS = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["acquire", "release"])), max_size=12)
 
 
@@ -270,7 +304,7 @@ def _replay(mp: Target, kind: str, sizes: tuple[int, ...]) -> None:
             try:
                 for actor, op in steps:
                     before = model.state()
-                    expected = model.step(["test", "a", "b"][actor], op)
+                    expected = model.step(ACTORS[actor], op)
                     if actor == 0:
                         reply = call(obj.acquire, False) if op == "acquire" else call(obj.release)
                         who = PARENT
@@ -280,6 +314,12 @@ def _replay(mp: Target, kind: str, sizes: tuple[int, ...]) -> None:
                         who = team[actor - 1].name
                     why = _explain(kind, who, op, reply, expected, before)
                     assert _matches(reply, expected), why
+                if kind != "RLock":
+                    left = drain(obj)
+                    assert left == model.free, (
+                        f"{kind}: after the sequence acquire(False) succeeded {left} times in "
+                        f"{PARENT}; CPython leaves {model.free} of {initial} slots free"
+                    )
             finally:
                 reset(kind, obj, team, which, initial)
 
@@ -434,7 +474,11 @@ def test_with_statement_acquires_and_releases(mp, kind):
 
 def test_rlock_needs_as_many_releases_as_acquires(mp):
     """An RLock acquired d times by one process stays held by it, against every other process,
-    until it was released d times"""
+    until it was released d times
+
+    The owner re-acquires with acquire(False): re-entry must never wait, and a backend whose
+    RLock is not re-entrant then fails at once instead of after a timeout.
+    """
     obj = mp.RLock()
     with holders(mp, [obj], [], 1) as (agent,):
 
@@ -442,9 +486,9 @@ def test_rlock_needs_as_many_releases_as_acquires(mp):
         @given(depth=st.integers(1, 6), agent_owns=st.booleans())
         def recursion(depth: int, agent_owns: bool) -> None:
             owner_acquire = (
-                (lambda: agent.ask("acquire", 0, True, SHORT))
+                (lambda: agent.ask("acquire", 0, False))
                 if agent_owns
-                else (lambda: call(obj.acquire, True, SHORT))
+                else (lambda: call(obj.acquire, False))
             )
             owner_release = (
                 (lambda: agent.ask("release", 0)) if agent_owns else (lambda: call(obj.release))
@@ -458,8 +502,8 @@ def test_rlock_needs_as_many_releases_as_acquires(mp):
                 for level in range(1, depth + 1):
                     got = owner_acquire()
                     assert not got.raised and got.value is True, (
-                        f"re-acquiring an RLock its owner holds (level {level}) {got.show()}; "
-                        "CPython returns True"
+                        f"acquire(False) by the owner of an RLock it holds {level - 1} times "
+                        f"{got.show()}; CPython returns True"
                     )
                 for left in range(depth, 0, -1):
                     probe = other_try()
@@ -508,30 +552,20 @@ def _check_increments(rows: list, team: list[Holder]) -> None:
 def _count_under(mp: Target, counter: Any, lock: Any, depth: int, what: str) -> None:
     """Agents increment ``counter`` under ``lock`` (None: ``counter.get_lock()``) at once.
 
-    The test holds the lock while it hands out the work, so every agent starts by contending
-    for it. The final value must be exact, the sections must not overlap, the owner cell must
+    The agents start together (see :func:`together`), so they contend from the first
+    increment. The final value must be exact, the sections must not overlap, the owner cell must
     never show two holders, and the old values must form a real fetch-and-increment history.
     """
-    owner = value_cell(mp)
-    with holders(mp, [lock], [counter, owner], 4) as team:
+    owner, go = value_cell(mp), mp.Event()
+    with holders(mp, [lock], [counter, owner], 4, go) as team:
 
         @budget("cheap")
         @given(plan=PLANS)
         def exact(plan: list[int]) -> None:
             counter.value = 0  # nobody is inside between examples
-            gate = counter.get_lock() if lock is None else lock
-            assert gate.acquire(True, SHORT) is True
-            try:
-                for holder, increments in zip(team, plan):
-                    holder.send("count", 0, increments, depth, SHORT)
-            finally:
-                gate.release()
             used = team[: len(plan)]
-            rows = []
-            for holder in used:
-                reply = Reply.of(holder.answer("its increments"))
-                assert not reply.raised, f"{holder.name}'s increments {reply.show()}"
-                rows.append(reply.value)
+            each = [(increments, depth, SHORT) for increments in plan]
+            rows = together(used, go, "count", 0, each)
             findings = [f for _, _, found in rows for f in found]
             assert not findings, f"{what}: " + "; ".join(findings[:5])
             _check_sections(rows, used)
@@ -548,7 +582,7 @@ def _count_under(mp: Target, counter: Any, lock: Any, depth: int, what: str) -> 
 def test_value_get_lock_makes_increments_exact(mp):
     """`with v.get_lock(): v.value += 1` from several processes loses no increment, and the
     sections it guards never overlap"""
-    counter = mp.Value("q", 0)
+    counter = mp.Value("i", 0)
     if not callable(getattr(counter, "get_lock", None)):
         raise Unsupported(f"{type(counter).__name__} has no get_lock()")
     _count_under(mp, counter, None, 1, "Value.get_lock()")
@@ -557,7 +591,7 @@ def test_value_get_lock_makes_increments_exact(mp):
 def test_lock_makes_raw_value_increments_exact(mp):
     """A Lock held around `v.value += 1` on a RawValue makes increments from several processes
     exact, and the sections it guards never overlap"""
-    _count_under(mp, mp.RawValue("q", 0), mp.Lock(), 1, "Lock over a RawValue")
+    _count_under(mp, mp.RawValue("i", 0), mp.Lock(), 1, "Lock over a RawValue")
 
 
 def test_lock_makes_unlocked_value_increments_exact(mp):
@@ -574,6 +608,7 @@ def test_rlock_makes_increments_exact(mp):
 # -- semaphores --------------------------------------------------------------------------------
 
 SIZES = (1, 2, 3, 4)
+HOLD = 0.001  # how long a holder keeps its slot while the others try for theirs
 
 
 def most_overlapping(sections: list[tuple[int, int]]) -> tuple[int, int]:
@@ -600,8 +635,8 @@ def test_semaphore_admits_at_most_n_holders(mp, kind):
     entry) and from the sections each holder recorded.
     """
     sems = [lock_of(mp, f"{kind}({n})") for n in SIZES]
-    inside, guard = value_cell(mp), mp.Lock()
-    with holders(mp, sems, [inside, guard], max(SIZES) + 1) as team:
+    inside, guard, go = value_cell(mp), mp.Lock(), mp.Event()
+    with holders(mp, sems, [inside, guard], max(SIZES) + 1, go) as team:
 
         @budget("cheap")
         @given(
@@ -613,13 +648,7 @@ def test_semaphore_admits_at_most_n_holders(mp, kind):
             n = SIZES[which]
             used = team[: min(n + extra, len(team))]
             inside.value = 0
-            for holder in used:
-                holder.send("cycles", which, rounds, n, 0.001, SHORT)
-            rows = []
-            for holder in used:
-                reply = Reply.of(holder.answer("its cycles"))
-                assert not reply.raised, f"{holder.name}'s cycles {reply.show()}"
-                rows.append(reply.value)
+            rows = together(used, go, "cycles", which, [(rounds, n, HOLD, SHORT)] * len(used))
             findings = [f for _, found in rows for f in found]
             assert not findings, f"{kind}({n}): " + "; ".join(findings[:5])
             sections = [s for secs, _ in rows for s in secs]
