@@ -408,35 +408,60 @@ def test_stores_are_read_back_by_the_other_process(mp, factory):
 SYNCHRONIZED = ("Value", "Array")
 
 
-def overflows(kinds: tuple[Kind, ...]) -> st.SearchStrategy:
-    one = per_kind(kinds, out_of_range)
-    return st.tuples(one, st.sampled_from(["child", "parent"]))
+def pools_of(
+    mp: Target, factories: tuple[str, ...], kinds: tuple[Kind, ...]
+) -> tuple[dict[str, Any], dict[str, tuple[Kind, ...]], list[str]]:
+    """Objects of every kind for each factory the backend has, named ``factory:kind``.
+
+    Returns the pool, factory -> the kinds it created, and the refusals to report at the end.
+    """
+    pool: dict[str, Any] = {}
+    made: dict[str, tuple[Kind, ...]] = {}
+    refused: list[str] = []
+    for factory in factories:
+        if mp.missing(factory) is not None:
+            continue
+        objects, refusals = pool_of(mp, factory, kinds)
+        pool.update((f"{factory}:{label}", obj) for label, obj in objects.items())
+        made[factory] = created(kinds, objects)
+        refused.extend(refusals)
+    if not pool:
+        raise Unsupported(f"none of {', '.join(factories)}")
+    return pool, made, refused
+
+
+def across(made: dict[str, tuple[Kind, ...]], *parts: Any) -> st.SearchStrategy:
+    """(factory, (kind, part(kind)...), writer) over the factories and kinds in ``made``."""
+    one = st.one_of([st.tuples(st.just(f), per_kind(k, *parts)) for f, k in sorted(made.items())])
+    return st.tuples(one, SIDES).map(lambda p: (p[0][0], p[0][1], p[1]))
+
+
+NUMBERS = INT_KINDS + SINGLE_KINDS
 
 
 @pytest.mark.mp_basis("cpython")
-@pytest.mark.parametrize("factory", SYNCHRONIZED)
-def test_out_of_range_numbers_wrap_silently(mp, factory):
+def test_out_of_range_numbers_wrap_silently(mp):
     """An integer past its type's range is stored modulo 2**bits; a float past 'f' becomes inf
 
     The documentation says nothing about overflow; CPython's ctypes raises no error and keeps
     the low bits of any int (even 2**200), and converts a double too large for a C float to
-    an infinity of the same sign.
+    an infinity of the same sign. Value and Array alike (the same ctypes conversion, so the
+    factory is drawn per example rather than made a separate case).
     """
-    pool, refused = pool_of(mp, factory, INT_KINDS + SINGLE_KINDS)
+    pool, made, refused = pools_of(mp, SYNCHRONIZED, NUMBERS)
     with agent_for(mp, pool) as agent:
 
         @budget("cheap")
-        @given(case=overflows(created(INT_KINDS + SINGLE_KINDS, pool)))
+        @given(case=across(made, out_of_range))
         def wraps(case: tuple) -> None:
-            (kind, value), writer = case
-            reader = other(writer)
-            path = element(factory)
-            reply = perform(agent, writer, "write", kind.label, path, value)
+            factory, (kind, value), writer = case
+            reader, name, path = other(writer), f"{factory}:{kind.label}", element(factory)
+            reply = perform(agent, writer, "write", name, path, value)
             assert reply[0] == "ok", (
                 f"storing {value!r} in {factory}({kind}) raised {reply[1]}: {reply[2]}; CPython "
                 "stores it without error"
             )
-            got = perform(agent, reader, "read", kind.label, path)[1]
+            got = perform(agent, reader, "read", name, path)[1]
             want = single(value) if kind.family == "single" else wrapped(kind, value)
             assert same(got, want), (
                 f"the {writer} stored {value!r} in {factory}({kind}); the {reader} read "
@@ -447,31 +472,27 @@ def test_out_of_range_numbers_wrap_silently(mp, factory):
     none_refused(refused)
 
 
-def bad_stores(kinds: tuple[Kind, ...]) -> st.SearchStrategy:
-    kinds = tuple(k for k in kinds if k.family != "bool")  # c_bool takes any object's truth
-    one = per_kind(kinds, in_range, wrong_type)
-    return st.tuples(one, st.sampled_from(["child", "parent"]))
+REFUSING = tuple(k for k in KINDS if k.family != "bool")  # c_bool takes any object's truth
 
 
 @pytest.mark.mp_basis("cpython")
-@pytest.mark.parametrize("factory", SYNCHRONIZED)
-def test_wrong_type_raises_type_error_and_keeps_value(mp, factory):
+def test_wrong_type_raises_type_error_and_keeps_value(mp):
     """Storing a value of the wrong type raises TypeError and leaves the stored value unchanged
 
     The documentation does not say; in CPython an integer type refuses floats, text and bytes,
     a float type refuses text and bytes, and 'c' takes only a single byte (or an int 0-255).
+    Value and Array alike, the factory drawn per example.
     """
-    pool, refused = pool_of(mp, factory)
+    pool, made, refused = pools_of(mp, SYNCHRONIZED, REFUSING)
     with agent_for(mp, pool) as agent:
 
         @budget("cheap")
-        @given(case=bad_stores(created(KINDS, pool)))
+        @given(case=across(made, in_range, wrong_type))
         def refuses(case: tuple) -> None:
-            (kind, good, bad), writer = case
-            reader = other(writer)
-            path = element(factory)
-            assert perform(agent, reader, "write", kind.label, path, good)[0] == "ok"
-            reply = perform(agent, writer, "write", kind.label, path, bad)
+            factory, (kind, good, bad), writer = case
+            reader, name, path = other(writer), f"{factory}:{kind.label}", element(factory)
+            assert perform(agent, reader, "write", name, path, good)[0] == "ok"
+            reply = perform(agent, writer, "write", name, path, bad)
             assert reply[0] == "raised", (
                 f"the {writer} stored {bad!r} in {factory}({kind}) without error; CPython raises "
                 "TypeError"
@@ -479,7 +500,7 @@ def test_wrong_type_raises_type_error_and_keeps_value(mp, factory):
             assert reply[1] == "TypeError", (
                 f"storing {bad!r} in {factory}({kind}) raised {reply[1]}; CPython raises TypeError"
             )
-            got = perform(agent, reader, "read", kind.label, path)[1]
+            got = perform(agent, reader, "read", name, path)[1]
             want = stored(kind, good)
             assert same(got, want), (
                 f"after the refused store of {bad!r}, the {reader} read {got!r} instead of {want!r}"
