@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import select
 import socket
 import threading
 import time
@@ -676,3 +677,51 @@ def test_wrong_authkey_is_rejected_on_both_sides(mp):
                 assert outcome == ("connect", tag, ("raised", "AuthenticationError", True))
 
         check()
+
+
+# -- pickling errors and file descriptors ------------------------------------------------------
+
+
+class Refuses:
+    """Fails to pickle under any pickler (dill included): its reduction raises."""
+
+    def __reduce__(self) -> Any:
+        raise TypeError("Refuses will not be pickled")
+
+
+@pytest.mark.mp_basis("cpython")
+def test_send_of_an_unpicklable_object_raises_and_sends_nothing(mp):
+    """send() of an object that cannot be pickled raises the pickling error and sends nothing
+
+    The documentation only says the object must be picklable; CPython pickles before writing,
+    so the error reaches the caller and the connection stays usable.
+    """
+    reader, writer = mp.Pipe(duplex=False)
+    with pytest.raises(TypeError, match="will not be pickled"):
+        writer.send(Refuses())
+    proc = mp.Process(target=kids.send_all, args=(writer, ["after"]))
+    proc.start()
+    try:
+        got = receive(reader, proc, "the message sent after the failed send()")
+    finally:
+        finish(proc)
+    assert got == "after", f"the first message after a failed send() was {got!r}"
+
+
+def test_fileno_is_a_descriptor_select_sees_messages_on(mp):
+    """fileno() is the descriptor the connection reads: select() reports it readable exactly
+    when a message from another process is waiting"""
+    reader, writer = mp.Pipe(duplex=False)
+    if not callable(getattr(reader, "fileno", None)):
+        raise Unsupported(f"{type(reader).__name__} has no fileno()")
+    fd = reader.fileno()
+    assert isinstance(fd, int) and fd >= 0, f"fileno() returned {fd!r}"
+    assert select.select([fd], [], [], 0)[0] == [], "readable before anything was sent"
+    proc = mp.Process(target=kids.send_all, args=(writer, ["ping"]))
+    proc.start()
+    try:
+        ready = select.select([fd], [], [], LIVENESS)[0]
+        assert ready == [fd], f"select() on fileno() saw nothing within {LIVENESS:g} s"
+        assert reader.recv() == "ping"
+    finally:
+        finish(proc)

@@ -613,3 +613,57 @@ def test_closed_simple_queue_raises_os_error(mp, operation):
     del q
     assert raised is not None, f"{operation}() after close() raised nothing"
     assert issubclass(raised[0], OSError), f"{operation}() after close() raised {raised}"
+
+
+# -- pickling errors ---------------------------------------------------------------------------
+
+
+class Refuses:
+    """Fails to pickle under any pickler (dill included): its reduction raises."""
+
+    def __reduce__(self) -> Any:
+        raise TypeError("Refuses will not be pickled")
+
+
+# How long an item put by this process may take to come back through its own pipe: a liveness
+# bound, far beyond a feeder thread's write on any loaded machine.
+ROUND_TRIP_BOUND = 10.0
+
+
+@pytest.mark.mp_basis("cpython")
+def test_unpicklable_item_is_dropped_and_later_items_still_arrive(mp):
+    """put() of an object that cannot be pickled returns, the feeder thread drops it, and the
+    items put after it still arrive
+
+    The documentation is silent. CPython pickles in the feeder thread, reports the error there
+    (on stderr) and goes on with the next item; a feeder that dies instead loses every later
+    item of that process.
+    """
+    with queues(mp, "Queue") as (q,):
+        q.put(Refuses())
+        q.put("after")
+        got = kids.take(q, True, ROUND_TRIP_BOUND)
+        assert got is not kids.NOTHING, (
+            f"the item put after an unpicklable one never arrived (waited "
+            f"{ROUND_TRIP_BOUND:g} s): the feeder thread stopped at the pickling error"
+        )
+        assert got == "after", f"got {short(got)} where CPython drops the unpicklable item"
+
+
+@pytest.mark.mp_basis("cpython")
+def test_simple_queue_put_of_an_unpicklable_object_raises(mp):
+    """SimpleQueue.put() of an object that cannot be pickled raises the pickling error, and the
+    queue stays usable
+
+    The documentation is silent; SimpleQueue pickles in put() itself, so the error reaches
+    the caller and nothing is written.
+    """
+    with queues(mp, "SimpleQueue") as (q,):
+        with pytest.raises(TypeError, match="will not be pickled"):
+            q.put(Refuses())
+        proc = start(mp, kids.put_all, q, ["after"])
+        try:
+            got = take(q, Agent(proc, lambda: None), "the item put after the failed put()")
+        finally:
+            finish(proc)
+        assert got == "after", f"the first item after a failed put() was {short(got)}"
