@@ -2,7 +2,7 @@
 
     nox -s conformance report                           # every Python nox finds
     nox -s conformance-3.11 conformance-3.12 report     # two of them
-    nox -s report -- reports/examples                   # merged report elsewhere
+    nox -s conformance-3.11 conformance-3.12 examples   # regenerate reports/examples/
 
 Each ``conformance`` session installs mpconform with billiard and multiprocess into its own
 virtualenv and runs the four built-in backends; ``report`` merges whatever per-Python results
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 
 import nox
 
@@ -72,6 +73,24 @@ def report(session: nox.Session) -> None:
         session.error(f"no results under {RESULTS}; run the conformance sessions first")
     out = session.posargs[0] if session.posargs else RESULTS
     session.run("mpconform", "report", *found, "--out", out)
+
+
+@nox.session(python=False)
+def examples(session: nox.Session) -> None:
+    """Regenerate reports/examples/: the merged report plus the results files it came from."""
+    found = sorted(glob.glob(os.path.join(RESULTS, "py*", "results.json")))
+    if len(found) < 2:
+        session.error("the examples need results from two Pythons; run two conformance sessions")
+    target = os.path.join("reports", "examples")
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(os.path.join(target, "results"))
+    copies = []
+    for path in found:
+        python = os.path.basename(os.path.dirname(path))
+        copy = os.path.join(target, "results", f"{python}.json")
+        shutil.copyfile(path, copy)
+        copies.append(copy)
+    session.run("mpconform", "report", *copies, "--out", target)
 
 
 @nox.session(python=PYTHONS)
