@@ -735,7 +735,7 @@ def test_barrier_releases_nobody_before_all_arrive(mp):
                     gone = team.next_result(set(early), WATCH, "a Barrier.wait() result")
                     assert gone is None, (
                         f"Barrier({parties}).wait() returned in agent {gone[0]} with only "
-                        f"{len(early)} parties arrived: {gone[1]}"
+                        f"{len(early)} of {parties} parties arrived: {gone[1]}"
                     )
                 t_last = arrive(team, [last], parties)
 

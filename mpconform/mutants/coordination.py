@@ -1,0 +1,215 @@
+"""Coordination mutants: stdlib Conditions, Events and Barriers with one realistic bug each.
+
+Each module attribute below is an Adapter (use it as ``--mp-backend
+mpconform.mutants.coordination:<name>``); ``CAUGHT_BY`` names the properties of
+``test_coordination`` that must FAIL against it. Only the factory a mutant overrides changes
+(``Condition``, ``Event`` or ``Barrier``); everything else, the Events' and Barriers' own inner
+Conditions included, is the stdlib's, so a bug cannot leak into the helpers the suite uses.
+Mutated classes are module-level so that spawn and forkserver children can unpickle them by
+name, although the meta-tests only use fork.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.synchronize as synchronize
+import platform
+import sys
+from typing import Any, Callable
+
+from mpconform.adapter import Adapter
+
+# -- Condition ---------------------------------------------------------------------------------
+
+
+class NotifyWakesAll(synchronize.Condition):
+    """notify(n) wakes every waiter, as a port that only has a broadcast primitive does."""
+
+    def notify(self, n: int = 1) -> None:
+        super().notify(sys.maxsize)
+
+
+class NotifyAllWakesOne(synchronize.Condition):
+    """notify_all() wakes a single waiter, as if it were spelled notify()."""
+
+    def notify_all(self) -> None:
+        super().notify(1)
+
+
+class TimedWaitSaysNotified(synchronize.Condition):
+    """wait(timeout) returns True on timeout too: it reports that it got the lock back, not
+    whether it was notified."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        super().wait(timeout)
+        return True
+
+
+# -- Event -------------------------------------------------------------------------------------
+
+
+class TimedWaitFallsOff(synchronize.Event):
+    """wait(timeout) returns None instead of False on timeout: the False branch is missing."""
+
+    def wait(self, timeout: float | None = None) -> Any:
+        if super().wait(timeout):
+            return True
+        return None
+
+
+class ClearForgotten(synchronize.Event):
+    """clear() takes the lock and leaves the flag as it was."""
+
+    def clear(self) -> None:
+        with self._cond:
+            pass
+
+
+# -- Barrier -----------------------------------------------------------------------------------
+
+
+class SameIndexForAll(synchronize.Barrier):
+    """wait() returns 0 to every party, as if it returned the count after the cycle."""
+
+    def wait(self, timeout: float | None = None) -> int:
+        super().wait(timeout)
+        return 0
+
+
+class ActionByEveryParty(synchronize.Barrier):
+    """Every party runs the action on its way out, not only the one that completed the cycle."""
+
+    def wait(self, timeout: float | None = None) -> int:
+        index = super().wait(timeout)
+        if self._action is not None and index != self._parties - 1:
+            self._action()
+        return index
+
+
+class ReleasedOneEarly(synchronize.Barrier):
+    """An off-by-one: the party that brings the count to parties - 1 releases the cycle, so
+    the others pass before the last one arrived (and that one waits in a cycle of its own)."""
+
+    def wait(self, timeout: float | None = None) -> int:
+        if timeout is None:
+            timeout = self._timeout
+        with self._cond:
+            self._enter()
+            index = self._count
+            self._count += 1
+            try:
+                if index + 2 >= self._parties:
+                    self._release()
+                else:
+                    self._wait(timeout)
+                return index
+            finally:
+                self._count -= 1
+                self._exit()
+
+
+# -- adapters ----------------------------------------------------------------------------------
+
+
+class CoordinationContext:
+    """A stdlib context with some factories swapped; everything else passes through."""
+
+    def __init__(self, base: Any, factories: dict[str, Callable[..., Any]]) -> None:
+        self._base = base
+        for name, factory in factories.items():
+            setattr(self, name, functools.partial(factory, base))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._base, name)
+
+
+def condition_of(cls: type) -> Callable[..., Any]:
+    def make(base: Any, lock: Any = None) -> Any:
+        return cls(lock, ctx=base)
+
+    return make
+
+
+def event_of(cls: type) -> Callable[..., Any]:
+    def make(base: Any) -> Any:
+        return cls(ctx=base)
+
+    return make
+
+
+def barrier_of(cls: type) -> Callable[..., Any]:
+    def make(base: Any, parties: int, action: Any = None, timeout: Any = None) -> Any:
+        return cls(parties, action, timeout, ctx=base)
+
+    return make
+
+
+def coordination_mutant(name: str, description: str, **factories: Callable[..., Any]) -> Adapter:
+    def get_context(method: str) -> CoordinationContext:
+        return CoordinationContext(multiprocessing.get_context(method), factories)
+
+    return Adapter(
+        name=name,
+        get_context=get_context,
+        start_methods=tuple(multiprocessing.get_all_start_methods()),
+        version=platform.python_version(),
+        connection=multiprocessing.connection,
+        description=description,
+    )
+
+
+notify_wakes_all = coordination_mutant(
+    "notify-wakes-all",
+    "Condition.notify(n) wakes every waiter",
+    Condition=condition_of(NotifyWakesAll),
+)
+notify_all_wakes_one = coordination_mutant(
+    "notify-all-wakes-one",
+    "Condition.notify_all() wakes one waiter",
+    Condition=condition_of(NotifyAllWakesOne),
+)
+condition_timeout_true = coordination_mutant(
+    "condition-timeout-true",
+    "Condition.wait(timeout) returns True when it timed out",
+    Condition=condition_of(TimedWaitSaysNotified),
+)
+event_timeout_none = coordination_mutant(
+    "event-timeout-none",
+    "Event.wait(timeout) returns None instead of False on timeout",
+    Event=event_of(TimedWaitFallsOff),
+)
+event_clear_ignored = coordination_mutant(
+    "event-clear-ignored", "Event.clear() leaves the flag set", Event=event_of(ClearForgotten)
+)
+barrier_same_index = coordination_mutant(
+    "barrier-same-index",
+    "Barrier.wait() returns 0 to every party",
+    Barrier=barrier_of(SameIndexForAll),
+)
+barrier_action_by_all = coordination_mutant(
+    "barrier-action-by-all",
+    "every party runs the Barrier's action",
+    Barrier=barrier_of(ActionByEveryParty),
+)
+barrier_releases_early = coordination_mutant(
+    "barrier-releases-early",
+    "Barrier(n) releases its parties when n - 1 have arrived",
+    Barrier=barrier_of(ReleasedOneEarly),
+)
+
+# Mutant attribute -> the coordination properties that must FAIL against it (under fork).
+CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "notify_wakes_all": ("test_condition_notify_wakes_exactly_n",),
+    "notify_all_wakes_one": ("test_condition_notify_all_wakes_every_waiter",),
+    "condition_timeout_true": ("test_condition_wait_timeout",),
+    "event_timeout_none": ("test_event_wait_timeout", "test_event_clear_clears"),
+    "event_clear_ignored": ("test_event_clear_clears", "test_event_is_a_shared_flag"),
+    "barrier_same_index": (
+        "test_barrier_wait_returns_distinct_indices",
+        "test_barrier_reset_breaks_current_waiters",
+    ),
+    "barrier_action_by_all": ("test_barrier_action_runs_once_per_cycle",),
+    "barrier_releases_early": ("test_barrier_releases_nobody_before_all_arrive",),
+}
