@@ -65,7 +65,8 @@ def serve(conn: Any, pool: dict) -> None:
     """Answer ``(seq, command, name, *args)`` messages on ``conn`` until STOP or silence.
 
     Commands: ``read name path``, ``write name path value``, ``len name``, ``iter name``,
-    ``hold name`` (acquire the object's get_lock() and keep it), ``release name``, and
+    ``hold name`` (acquire the object's get_lock() and keep it), ``release name``,
+    ``increment name path times`` (read-modify-write under get_lock()), and
     ``batch None ops`` (a list of such commands, answered with the list of their outcomes, so
     an example costs one round trip). Each answer repeats ``seq`` so the test notices a reply
     to some other request.
@@ -78,6 +79,7 @@ def serve(conn: Any, pool: dict) -> None:
         "iter": items,
         "hold": lambda obj: hold(obj, held),
         "release": lambda obj: held.pop().release(),
+        "increment": increment,
     }
     try:
         while conn.poll(LIVENESS):
@@ -99,6 +101,14 @@ def run(commands: dict, pool: dict, command: str, name: str, *args: Any) -> tupl
     if command not in commands:
         return ("raised", "UnknownCommand", repr(command))
     return outcome(commands[command], pool[name], *args)
+
+
+def increment(obj: Any, path: tuple, times: int) -> None:
+    """Add one to the value at ``path`` ``times`` times, each read-modify-write under
+    get_lock(), as the documentation's counter example does."""
+    for _ in range(times):
+        with obj.get_lock():
+            write(obj, path, read(obj, path) + 1)
 
 
 def hold(obj: Any, held: list) -> bool:

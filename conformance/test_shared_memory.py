@@ -296,13 +296,19 @@ class SharedAgent:
         self.pool = pool
         self._seq = itertools.count()
 
-    def ask(self, command: str, name: str, *args: Any) -> tuple:
-        """The child's outcome: ``("ok", result)`` or ``("raised", type name, message)``."""
+    def send(self, command: str, name: str, *args: Any) -> int:
         seq = next(self._seq)
         self.conn.send((seq, command, name, *args))
-        got_seq, reply = receive(self.conn, self.proc, f"the answer to {command} {name}")
+        return seq
+
+    def answer(self, seq: int, what: str) -> tuple:
+        got_seq, reply = receive(self.conn, self.proc, f"the answer to {what}")
         assert got_seq == seq, f"answer {got_seq} arrived for request {seq}"
         return reply
+
+    def ask(self, command: str, name: str, *args: Any) -> tuple:
+        """The child's outcome: ``("ok", result)`` or ``("raised", type name, message)``."""
+        return self.answer(self.send(command, name, *args), f"{command} {name}")
 
     def must(self, command: str, name: str, *args: Any) -> Any:
         reply = self.ask(command, name, *args)
@@ -953,13 +959,15 @@ def test_get_lock_is_the_lock_that_guards_the_object(mp):
             first.release()
 
 
-@pytest.mark.parametrize("factory", SYNCHRONIZED)
+@pytest.mark.parametrize(
+    "factory", ["Value", pytest.param("Array", marks=pytest.mark.mp_basis("cpython"))]
+)
 def test_default_lock_is_recursive(mp, factory):
     """With lock=True (the default) get_lock() is a recursive lock
 
     The owner may take it twice, and a child can take it once the owner released it as often.
-
-    Documented for Value ("a new recursive lock object"); CPython uses an RLock for Array too.
+    Documented for Value ("a new recursive lock object"); for Array the documentation says "a
+    new lock object", and CPython makes it an RLock too.
     """
     mp.require(factory)
     pool = {"obj": create(mp, factory, INT32)}
@@ -1025,4 +1033,71 @@ def test_get_obj_is_the_shared_ctypes_object(mp, factory):
             got = perform(agent, reader, "read", "obj", path)
             assert got == ("ok", value), (
                 f"the {writer} stored {value} through get_obj(); the {reader} read {got}"
+            )
+
+
+COUNTERS = {"Value": element("Value"), "Array": element("Array", SIZE - 1)}
+
+
+def test_increments_under_get_lock_are_not_lost(mp):
+    """Increments done under get_lock() by several processes at once are never lost
+
+    Two agent children and the parent each do ``with obj.get_lock(): obj.value += 1`` (an
+    element for Array) a drawn number of times, all at the same time; the total must be exact.
+    Without the lock the documentation warns that += is not atomic; with it, it must be.
+    """
+    for factory in SYNCHRONIZED:
+        mp.require(factory)
+    pool = {factory: create(mp, factory, INT32) for factory in SYNCHRONIZED}
+    for obj in pool.values():
+        require_lock_api(obj)
+    with agent_for(mp, pool) as first, agent_for(mp, pool) as second:
+
+        @budget("cheap")
+        @given(
+            times=st.lists(st.integers(0, 60), min_size=3, max_size=3),
+            factory=st.sampled_from(SYNCHRONIZED),
+        )
+        def counting(times: list[int], factory: str) -> None:
+            path = COUNTERS[factory]
+            before = kids.read(pool[factory], path)
+            asked = [
+                (agent, agent.send("increment", factory, path, n))
+                for agent, n in zip((first, second), times)
+            ]
+            kids.increment(pool[factory], path, times[2])
+            for agent, seq in asked:
+                reply = agent.answer(seq, "its increments")
+                assert reply[0] == "ok", f"a child's increments raised {reply[1:]}"
+            got = kids.read(pool[factory], path)
+            want = wrapped(INT32, before + sum(times))
+            assert got == want, (
+                f"{times} increments under get_lock() by two children and the parent moved "
+                f"{factory} from {before} to {got}, not {want}: {want - got} lost"
+            )
+
+        counting()
+
+
+@pytest.mark.parametrize("factory", ("Value", "RawValue"))
+def test_value_without_initial_value_holds_zero(mp, factory):
+    """Value(typecode_or_type) with no initial value holds zero (False, b'\\x00', 0.0) in a child
+
+    The documentation passes *args to the ctypes constructor, whose default is zero.
+    """
+    mp.require(factory)
+    pool = {}
+    for kind in KINDS:
+        try:
+            pool[kind.label] = getattr(mp, factory)(kind.spec)
+        except Exception as exc:
+            raise AssertionError(
+                f"{factory}({kind.label}) raised {type(exc).__name__}: {exc}; CPython creates it "
+                "holding zero"
+            ) from None
+    with agent_for(mp, pool) as agent:
+        reads = [("read", kind.label, element(factory)) for kind in KINDS]
+        for kind, reply in zip(KINDS, perform_all(agent, "child", reads)):
+            assert reply[0] == "ok" and same(reply[1], kind.zero), (
+                f"a child read {reply} from {factory}({kind.label}); CPython holds {kind.zero!r}"
             )
