@@ -141,12 +141,34 @@ def append_all(conn: Any, proxy: Any, values: list) -> int:
     return len(values)
 
 
-def set_keys(conn: Any, proxy: Any, items: list) -> int:
+def apply(target: Any, op: tuple) -> tuple:
+    """Apply one operation ``(method, *args)`` to a list or dict, or a proxy of one.
+
+    Returns ("ok", result) or ("raised", exception type, args), so that the same call on a
+    proxy and on a local object can be compared, exceptions included.
+    """
+    name, *args = op
+    try:
+        if name == "getslice":
+            result = target[args[0] : args[1]]
+        elif name == "setslice":
+            target[args[0] : args[1]] = args[2]
+            result = None
+        elif name == "sort":
+            result = target.sort(reverse=args[0])
+        else:
+            result = getattr(target, name)(*args)
+    except Exception as exc:
+        return ("raised", type(exc), exc.args)
+    if name in ("keys", "values", "items"):
+        result = list(result)  # a proxy sends a list; a local dict returns a view
+    return ("ok", result)
+
+
+def apply_all(conn: Any, proxy: Any, ops: list) -> list:
     if not _await_go(conn):
-        return -1
-    for key, value in items:
-        proxy[key] = value
-    return len(items)
+        return []
+    return [apply(proxy, op) for op in ops]
 
 
 def set_attributes(conn: Any, namespace: Any, items: list) -> int:
@@ -261,7 +283,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     f.__name__: f
     for f in (
         append_all,
-        set_keys,
+        apply_all,
         set_attributes,
         increment_under_lock,
         mutate_nested,

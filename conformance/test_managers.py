@@ -87,6 +87,19 @@ DICT_OPS = st.one_of(
     st.tuples(st.just("clear")),
 )
 
+# Dict operations that touch one key each, so processes with disjoint keys commute.
+KEYED_DICT_OPS = st.one_of(
+    st.tuples(st.just("__setitem__"), KEY, SMALL),
+    st.tuples(st.just("__getitem__"), KEY),
+    st.tuples(st.just("__delitem__"), KEY),
+    st.tuples(st.just("get"), KEY, SMALL),
+    st.tuples(st.just("pop"), KEY),
+    st.tuples(st.just("pop"), KEY, SMALL),
+    st.tuples(st.just("setdefault"), KEY, SMALL),
+    st.tuples(st.just("update"), st.dictionaries(KEY, SMALL, max_size=2)),
+    st.tuples(st.just("__contains__"), KEY),
+)
+
 # Per-agent workloads for the concurrency properties: long enough that calls really overlap.
 WORKLOADS = st.lists(st.integers(1, 25), min_size=2, max_size=3)
 COUNTER_STEPS = st.lists(
@@ -294,26 +307,6 @@ def together(jobs: list[tuple[Worker, str, tuple]]) -> list[Any]:
     return results
 
 
-def apply(target: Any, op: tuple) -> tuple:
-    """Apply one generated operation; its result or the exception's type and args."""
-    name, *args = op
-    try:
-        if name == "getslice":
-            result = target[args[0] : args[1]]
-        elif name == "setslice":
-            target[args[0] : args[1]] = args[2]
-            result = None
-        elif name == "sort":
-            result = target.sort(reverse=args[0])
-        else:
-            result = getattr(target, name)(*args)
-    except Exception as exc:
-        return ("raised", type(exc), exc.args)
-    if name in ("keys", "values", "items"):
-        result = list(result)  # a proxy sends a list; the local model has a view
-    return ("ok", result)
-
-
 def describe_outcome(outcome: tuple) -> str:
     if outcome[0] == "raised":
         return f"raised {outcome[1].__name__}{outcome[2]!r}"
@@ -322,8 +315,8 @@ def describe_outcome(outcome: tuple) -> str:
 
 def check_against_model(proxy: Any, model: Any, ops: list[tuple], kind: str) -> None:
     for step, op in enumerate(ops):
-        expected = apply(model, op)
-        got = apply(proxy, op)
+        expected = kids.apply(model, op)
+        got = kids.apply(proxy, op)
         assert got == expected, (
             f"step {step}: {kind} proxy {op[0]}{tuple(op[1:])!r} {describe_outcome(got)}; "
             f"a local {kind} {describe_outcome(expected)}"
@@ -406,23 +399,47 @@ def test_list_appends_from_several_processes_interleave(mp):
         interleave()
 
 
-def test_dict_writes_from_several_processes_all_land(mp):
-    """Items set by several processes in one dict proxy are all there afterwards"""
+def owned(op: tuple, prefix: str) -> tuple:
+    """``op`` with its keys moved into the key space of one process."""
+    name, *args = op
+    if name == "update":
+        return (name, {prefix + key: value for key, value in args[0].items()})
+    return (name, prefix + args[0], *args[1:])
+
+
+def test_dict_operations_from_several_processes_are_atomic(mp):
+    """Operations from several processes on one dict proxy each behave as on a local dict
+
+    Each process works on keys of its own, so every interleaving of single calls gives each
+    process the results a local dict would give it, and leaves the union of their dicts.
+    A call that was not atomic on the manager (a lost or doubled write) shows as a wrong
+    result or a wrong final dict.
+    """
     with sync_manager(mp) as manager, workers(mp, 3) as agents:
 
         @budget("process")
-        @given(counts=WORKLOADS, value=SMALL)
-        def all_land(counts: list[int], value: int) -> None:
+        @given(
+            workloads=st.lists(
+                st.lists(KEYED_DICT_OPS, min_size=10, max_size=30), min_size=2, max_size=3
+            )
+        )
+        def atomic(workloads: list[list[tuple]]) -> None:
             shared = manager.dict()
-            items = [[((a, i), value + i) for i in range(n)] for a, n in enumerate(counts)]
-            together([(agents[a], "set_keys", (shared, its)) for a, its in enumerate(items)])
-            expected = dict(kv for its in items for kv in its)
-            got = shared.copy()
-            missing = sorted(set(expected) - set(got))
-            assert not missing, f"{len(missing)} keys set by children are missing: {missing[:5]}"
-            assert got == expected
+            ops = [[owned(op, f"{a}:") for op in load] for a, load in enumerate(workloads)]
+            jobs = [(agents[a], "apply_all", (shared, mine)) for a, mine in enumerate(ops)]
+            models: list[dict] = [{} for _ in ops]
+            for a, (got, mine) in enumerate(zip(together(jobs), ops)):
+                expected = [kids.apply(models[a], op) for op in mine]
+                for step, (g, e) in enumerate(zip(got, expected)):
+                    assert g == e, (
+                        f"process {a}, step {step}: {mine[step][0]}{tuple(mine[step][1:])!r} "
+                        f"{describe_outcome(g)}; on a local dict it {describe_outcome(e)}"
+                    )
+            union = {k: v for model in models for k, v in model.items()}
+            final = shared.copy()
+            assert final == union, f"the dict ends as {final}; expected {union}"
 
-        all_land()
+        atomic()
 
 
 def test_namespace_attributes_set_by_children_are_seen(mp):

@@ -57,6 +57,17 @@ class RacyListProxy(managers.ListProxy):
         self._callmethod("__setitem__", (whole, [*snapshot, value]))
 
 
+class SnapshotDictProxy(managers.DictProxy):
+    """d[k] = v copies the whole dict, sets the key locally and writes the copy back (clear,
+    then update), as a wrapper keeping a local mirror would: concurrent writes are lost."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        snapshot = self._callmethod("copy")
+        snapshot[key] = value
+        self._callmethod("clear")
+        self._callmethod("update", (snapshot,))
+
+
 class ErrorsWrapped:
     """Every error the manager reports is raised as RemoteError with the original's text, as
     a server that sends tracebacks instead of exception objects does: callers catching
@@ -102,6 +113,13 @@ class AppendNotAtomicManager(SyncManager):
 
 
 AppendNotAtomicManager.register("list", list, RacyListProxy)
+
+
+class SnapshotDictManager(SyncManager):
+    pass
+
+
+SnapshotDictManager.register("dict", dict, SnapshotDictProxy)
 
 
 class RemoteErrorManager(SyncManager):
@@ -199,6 +217,11 @@ list_append_not_atomic = managers_mutant(
     "ListProxy.append() rewrites the whole list from the client",
     AppendNotAtomicManager,
 )
+dict_setitem_not_atomic = managers_mutant(
+    "dict-setitem-not-atomic",
+    "DictProxy.__setitem__ rewrites the whole dict from the client",
+    SnapshotDictManager,
+)
 errors_become_remote_error = managers_mutant(
     "errors-become-remote-error",
     "list and dict proxies raise RemoteError for every error inside the manager",
@@ -231,6 +254,7 @@ exposed_ignored = managers_mutant(
 # Mutant attribute -> the Managers properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "list_append_not_atomic": ("test_list_appends_from_several_processes_interleave",),
+    "dict_setitem_not_atomic": ("test_dict_operations_from_several_processes_are_atomic",),
     "errors_become_remote_error": (
         "test_list_proxy_behaves_like_a_list",
         "test_dict_proxy_behaves_like_a_dict",
