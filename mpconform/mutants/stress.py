@@ -1,0 +1,153 @@
+"""Stress mutants: bugs that only show under concurrency and volume.
+
+Each module attribute below is an Adapter (use it as ``--mp-backend
+mpconform.mutants.stress:<name>``); ``CAUGHT_BY`` names the stress tests (scenarios and
+workloads) that must FAIL against it under fork with the ci profile. These bugs are invisible
+to a single sequential check: a reordering needs two items buffered at once, a lost item one
+put in many, a second lock holder real contention, a lost increment two read-modify-writes
+interleaved. Only the factories a mutant overrides change; the rest of the stdlib context
+passes through (a Queue's internal locks and the harness's own Events stay correct).
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.queues
+import multiprocessing.synchronize as synchronize
+import platform
+from typing import Any, Callable
+
+from mpconform.adapter import Adapter
+from mpconform.mutants.locks import value_with_fresh_locks
+
+DROP_EVERY = 50
+
+
+class StressContext:
+    """A stdlib context whose factories in ``factories`` are swapped; the rest passes."""
+
+    def __init__(self, base: Any, factories: dict[str, Callable[..., Any]]) -> None:
+        self._base = base
+        for name, factory in factories.items():
+            setattr(self, name, functools.partial(factory, base))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._base, name)
+
+
+class _SwappingBuffer(collections.deque):
+    """The feeder takes items with ``popleft``; every second time two or more are waiting it
+    takes the second one, so buffered pairs reach the pipe swapped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._turn = False
+
+    def popleft(self) -> Any:
+        self._turn = not self._turn
+        if self._turn and len(self) >= 2:
+            first = super().popleft()
+            second = super().popleft()
+            self.appendleft(first)
+            return second
+        return super().popleft()
+
+
+class PairSwappingQueue(multiprocessing.queues.Queue):
+    """A Queue whose feeder sends buffered pairs out of order, as a feeder that batches the
+    waiting items and writes a batch from the wrong end would: one producer's items then
+    come out in another order than they were put."""
+
+    def _reset(self, after_fork: bool = False) -> None:
+        super()._reset(after_fork)
+        self._buffer = _SwappingBuffer()
+
+
+class DroppingQueue(multiprocessing.queues.Queue):
+    """A Queue that silently drops every DROP_EVERY-th put of each process, as a put that
+    loses the item when it races the feeder thread's start-up would, now and then."""
+
+    def _reset(self, after_fork: bool = False) -> None:
+        super()._reset(after_fork)
+        self._puts = 0
+
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        self._puts += 1
+        if self._puts % DROP_EVERY == 0:
+            return
+        super().put(obj, block, timeout)
+
+
+class TwoHolderLock(synchronize.Lock):
+    """A Lock whose semaphore starts at 2: two processes can hold it at once, as a Lock
+    built on a counting semaphore created with the wrong initial value would."""
+
+    def __init__(self, *, ctx: Any) -> None:
+        synchronize.SemLock.__init__(self, synchronize.SEMAPHORE, 2, 2, ctx=ctx)
+
+
+def queue_of(cls: type) -> Callable[..., Any]:
+    def make(base: Any, *args: Any, **kwargs: Any) -> Any:
+        return cls(*args, ctx=base.get_context(), **kwargs)
+
+    return make
+
+
+def two_holder_lock(base: Any) -> Any:
+    return TwoHolderLock(ctx=base.get_context())
+
+
+def stress_mutant(name: str, description: str, **factories: Callable[..., Any]) -> Adapter:
+    def get_context(method: str) -> StressContext:
+        return StressContext(multiprocessing.get_context(method), factories)
+
+    return Adapter(
+        name=name,
+        get_context=get_context,
+        start_methods=tuple(multiprocessing.get_all_start_methods()),
+        version=platform.python_version(),
+        connection=multiprocessing.connection,
+        description=description,
+    )
+
+
+queue_pairs_swapped = stress_mutant(
+    "queue-pairs-swapped",
+    "Queue's feeder sends every other buffered pair in reverse order",
+    Queue=queue_of(PairSwappingQueue),
+)
+queue_drops_items = stress_mutant(
+    "queue-drops-items",
+    f"Queue.put() drops every {DROP_EVERY}th item of each process",
+    Queue=queue_of(DroppingQueue),
+)
+lock_two_holders = stress_mutant(
+    "lock-two-holders",
+    "Lock is a semaphore with two slots: two processes can hold it at once",
+    Lock=two_holder_lock,
+)
+value_lock_fresh = stress_mutant(
+    "value-lock-fresh",
+    "Value.get_lock() returns a new lock on every call, so increments under it race",
+    Value=value_with_fresh_locks,
+)
+
+# Mutant attribute -> the stress tests that must FAIL against it (fork, ci profile).
+CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "queue_pairs_swapped": (
+        "test_queue_histories_fit_per_producer_fifo",
+        "test_queue_volume",
+    ),
+    "queue_drops_items": ("test_queue_volume",),
+    "lock_two_holders": (
+        "test_lock_has_one_holder_at_a_time",
+        "test_lock_contention",
+    ),
+    "value_lock_fresh": (
+        "test_value_lock_makes_increments_atomic",
+        "test_value_counter_contention",
+    ),
+}

@@ -1,0 +1,221 @@
+"""Run a scenario against a backend and judge its history.
+
+:func:`run_scenario` hands the scenario to :func:`mpconform.stress.programs.drive` (fresh
+objects and workers per scenario, every wait bounded) and turns what came back into a
+:class:`~mpconform.checkers.History`; :func:`problems` checks it with the harness's checkers;
+:func:`verify` does both and, on a violation, fails with a message that carries a standalone
+script reproducing it.
+
+Safety and liveness are kept apart. A violation (two holders, an item lost after a flush, a
+duplicated increment, an impossible read) fails the test. What a nemesis does to progress (a
+lock left held by a killed worker, a worker that would not exit) is an outcome to report: it
+comes back in :attr:`Observed.outcomes`, never as a failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mpconform.checkers import (
+    EMPTY,
+    Counter,
+    FifoQueue,
+    History,
+    Mutex,
+    Op,
+    Register,
+    RelaxedQueue,
+    Section,
+    Verdict,
+    check,
+    screen_counter,
+    screen_critical_sections,
+    screen_queue,
+)
+from mpconform.outcomes import TestTimeout, Unsupported
+from mpconform.target import Target
+
+from . import programs, scripts
+from .scenarios import Scenario
+
+MAX_STEPS = 200_000  # per object; a search that runs out says "unknown", not "violation"
+
+
+@dataclass
+class Observed:
+    """One run of a scenario: its history and what happened besides."""
+
+    scenario: Scenario
+    history: History
+    raw: dict
+    outcomes: list[str] = field(default_factory=list)
+    unknown: int = 0  # objects whose linearizability search ran out of steps
+
+    @property
+    def killed(self) -> dict[int, int]:
+        return self.raw["killed"]
+
+
+def has_signals(mp: Target) -> bool:
+    """Whether workers are processes the nemesis can signal (not a thread backend)."""
+    return mp.start_method != "thread"
+
+
+def run_scenario(mp: Target, scenario: Scenario) -> Observed:
+    if scenario.nemesis.name != "none" and not has_signals(mp):
+        raise Unsupported(f"{mp.adapter.name} workers are threads: no {scenario.nemesis.name}")
+    try:
+        raw = programs.drive(mp, scenario.kind, scenario.plain_programs(), scenario.nemesis.plain())
+    except programs.Hang as exc:
+        raise TestTimeout(f"{exc}\n{scenario.describe()}") from None
+    return Observed(scenario, History(tuple(_ops(raw["ops"]))), raw, _outcomes(scenario, raw))
+
+
+def _ops(rows: list[tuple]) -> list[Op]:
+    out = []
+    for process, name, args, result, t_inv, t_ret in rows:
+        if result == programs.GAVE_UP:
+            name = "gave_up"  # the lock was not acquired: the increment never happened
+        elif result == programs.EMPTY:
+            result = EMPTY
+        out.append(Op(process, name, args, result, t_inv, t_ret))
+    return out
+
+
+def _outcomes(scenario: Scenario, raw: dict) -> list[str]:
+    """Liveness facts worth reporting: who gave up waiting and why."""
+    out = list(raw["notes"])
+    gave_up = sum(1 for r in raw["ops"] if r[3] is False or r[3] == programs.GAVE_UP)
+    if raw["killed"] and gave_up:
+        out.append(
+            f"lock stays held after its holder was killed ({gave_up} acquire(timeout) "
+            "calls returned False)"
+        )
+    if raw["abrupt"]:
+        victim = f"w{raw['abrupt'][0]}"
+        puts = {r[2][0] for r in raw["ops"] if r[0] == victim and r[1] == "put"}
+        got = {r[3] for r in raw["ops"] if r[1] == "get"}
+        out.append(f"put-then-os._exit: {len(puts - got)} of {len(puts)} items lost")
+    return out
+
+
+# -- judging ---------------------------------------------------------------------------------
+
+
+def problems(observed: Observed) -> list[str]:
+    """Every safety violation in the run, as sentences naming the ops involved."""
+    kind = observed.scenario.kind
+    if kind in programs.QUEUE_KINDS:
+        return _queue_problems(observed)
+    if kind == "lock":
+        return _lock_problems(observed)
+    if kind == "counter":
+        history = History(tuple(o for o in observed.history if o.op == "fetch_inc"))
+        found = [str(v) for v in screen_counter(history)]
+        return found or _linearizable(observed, history, Counter())
+    return _linearizable(observed, observed.history, Register(0))
+
+
+def _linearizable(observed: Observed, history: History, model: Any) -> list[str]:
+    result = check(history, model, max_steps=MAX_STEPS)
+    if result.verdict is Verdict.UNKNOWN:
+        observed.unknown += 1
+    return [result.explain()] if result.violation else []
+
+
+def _queue_problems(observed: Observed) -> list[str]:
+    raw = observed.raw
+    simple = observed.scenario.kind == "simple_queue"
+    flushed = {f"w{w}" for w in raw["flushed"]}
+    producers = {o.process for o in observed.history if o.op == "put"}
+    found = screen_queue(
+        observed.history,
+        drained=raw["drained"] and not raw["killed"],
+        may_lose=producers - flushed,
+        cross_producer=simple,
+    )
+    if found:
+        return [str(v) for v in found]
+    return _linearizable(observed, observed.history, FifoQueue() if simple else RelaxedQueue())
+
+
+def _lock_problems(observed: Observed) -> list[str]:
+    killed = {f"w{w}": t for w, t in observed.killed.items()}
+    out = [str(v) for v in screen_critical_sections(_sections(observed.history, killed))]
+    dead = {w + 1 for w in observed.killed}
+    for wid, where, found, _ in observed.raw["owner"]:
+        if found not in dead:  # a killed holder leaves its id behind, and that is no overlap
+            holder = f"w{found - 1}" if found else "nobody"
+            out.append(
+                f"owner check: w{wid} found {holder} in the owner cell on {where} of its "
+                "critical section; only one process may hold the lock"
+            )
+    if out or killed:
+        return out  # Mutex says a dead holder keeps the lock; backends may differ on that
+    return _linearizable(observed, observed.history, Mutex())
+
+
+def _sections(history: History, killed: dict[Hashable, int]) -> list[Section]:
+    """Critical sections per holder. A killed holder's section ends when SIGKILL was sent: its
+    lock cannot have been released earlier, whatever the backend does with it afterwards."""
+    out = []
+    for process, ops in history.by_process().items():
+        start: Op | None = None
+        for op in ops:
+            if op.op == "acquire" and op.returned and op.result:
+                start = op
+            elif op.op == "release" and start is not None:
+                out.append(Section(process, start.t_return, op.t_invoke, (start, op)))
+                start = None
+        if start is not None:
+            out.append(Section(process, start.t_return, killed.get(process), (start,)))
+    return out
+
+
+# -- reporting ---------------------------------------------------------------------------------
+
+
+def backend_module(mp: Target) -> str:
+    """The importable module a plain script would use for this backend."""
+    if mp.start_method == "thread":
+        return "multiprocessing.dummy"
+    return mp.ctx.Process.__module__.split(".")[0]
+
+
+def failure_message(mp: Target, observed: Observed, found: list[str], where: Path | None) -> str:
+    scenario = observed.scenario
+    script = scripts.render(scenario, backend_module(mp), mp.start_method)
+    saved = ""
+    if where is not None:
+        digest = hashlib.sha1(script.encode()).hexdigest()[:10]
+        path = Path(where) / f"stress_{scenario.kind}_{digest}.py"
+        path.write_text(script)
+        saved = f"\nSaved as {path}"
+    t0 = observed.history.t0
+    shown = [f"  {op.describe(t0)}" for op in list(observed.history)[:60]]
+    return "\n".join(
+        [
+            f"{mp.adapter.name} ({mp.start_method}) violated safety in a {scenario.kind} "
+            "scenario; CPython's objects never do:",
+            *[f"- {p}" for p in found],
+            scenario.describe(),
+            "History:",
+            *shown,
+            *[f"Outcome: {o}" for o in observed.outcomes],
+            f"Standalone reproduction (python <file>; exit 1 and VIOLATION when it shows):{saved}",
+            script,
+        ]
+    )
+
+
+def verify(mp: Target, scenario: Scenario, where: Path | None = None) -> Observed:
+    """Run ``scenario`` and fail (AssertionError) on any safety violation."""
+    observed = run_scenario(mp, scenario)
+    found = problems(observed)
+    if found:
+        raise AssertionError(failure_message(mp, observed, found, where))
+    return observed
