@@ -18,7 +18,6 @@ is imported then by the name the parent gave, never at import time.
 from __future__ import annotations
 
 import importlib
-import os
 from typing import Any, Callable
 
 LIVENESS = 60.0
@@ -64,16 +63,10 @@ class Counter:
         raise ERRORS[kind](message)
 
 
-def manager_pid() -> int:
-    """Registered as a function: the pid of the process serving the manager."""
-    return os.getpid()
-
-
 def _build_manager(base: type, name: str) -> type:
     cls = type(name, (base,), {"__module__": __name__, "__qualname__": name})
     cls.register("Counter", Counter)
     cls.register("RestrictedCounter", Counter, exposed=("increment", "value"))
-    cls.register("manager_pid", manager_pid)
     globals()[name] = cls
     return cls
 

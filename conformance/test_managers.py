@@ -640,6 +640,7 @@ def test_barrier_proxy_releases_all_parties_together(mp):
 # -- custom managers ----------------------------------------------------------------------------
 
 
+@pytest.mark.mp_requires("managers.BaseManager")
 def test_registered_type_is_usable_from_a_child(mp):
     """A type registered on a BaseManager subclass works through a proxy in another process
 
@@ -662,6 +663,7 @@ def test_registered_type_is_usable_from_a_child(mp):
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_requires("managers.BaseManager")
 def test_unexposed_method_is_refused(mp):
     """A method left out of exposed= is not on the proxy and the manager refuses to call it
 
