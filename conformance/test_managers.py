@@ -701,7 +701,12 @@ def start_for(mp: Target, how: str) -> Any:
 
 @pytest.mark.parametrize("how", ["with", "shutdown"])
 def test_shutdown_ends_the_manager_process(mp, how):
-    """shutdown(), or the end of a with block, ends the manager's process; proxies then raise"""
+    """shutdown(), or the end of a with block, ends the manager's process; proxies then raise
+
+    CPython 3.11 raises BrokenPipeError over a connection opened before the shutdown and
+    FileNotFoundError (the socket is gone) when a thread connects afterwards; any exception
+    is accepted, a returned value is not.
+    """
     before = set(mp.active_children())
     manager = start_for(mp, how)
     procs = new_children(mp, before)
@@ -733,9 +738,9 @@ def test_shutdown_ends_the_manager_process(mp, how):
 def test_killed_manager_makes_proxy_calls_fail(mp):
     """When the manager process dies, proxy calls raise an error instead of hanging
 
-    CPython raises an OSError (BrokenPipeError, ConnectionRefusedError) or EOFError; any
-    exception is accepted, a hang (TIMEOUT) or a returned value is not. shutdown() afterwards
-    returns.
+    CPython 3.11 raises BrokenPipeError over a connection opened before the death and
+    ConnectionRefusedError when a thread connects afterwards; any exception is accepted, a
+    hang (TIMEOUT) or a returned value is not. shutdown() afterwards returns.
     """
     before = set(mp.active_children())
     manager = mp.Manager()
@@ -753,7 +758,7 @@ def test_killed_manager_makes_proxy_calls_fail(mp):
             procs[0].join(LIVENESS)
             expect_failure(call, used, "append", 3)
             expect_failure(call, held, "release")
-            expect_failure(call, unused, "keys")  # a proxy that never connected
+            expect_failure(bounded, unused, "keys")  # from a thread with no connection yet
             answer = agent.ask("call_kept", "used", "__len__")
             assert answer[0] == "raised", f"len() in another process returned {answer[1]}"
         outcome = bounded(manager.shutdown, "shutdown() after the manager died")
