@@ -115,9 +115,9 @@ COUNTER_STEPS = st.lists(
 class Caller:
     """One daemon thread that runs calls in order, each bounded by a liveness timeout.
 
-    A proxy keeps one connection to its manager per thread: calls made through the same
-    Caller reuse the connection its first call opened, so a property can tell an open
-    connection from a fresh one. A call that neither returns nor raises ends as TIMEOUT,
+    The proxies of one manager share one connection to it per thread: calls made through the
+    same Caller reuse the connection its first call opened, while :func:`bounded` connects
+    anew, so a property can try both. A call that neither returns nor raises ends as TIMEOUT,
     which is the hang the death properties exist to rule out; the thread is a daemon, so a
     stuck call cannot keep the test run from exiting.
     """
@@ -195,8 +195,9 @@ def stop_manager(manager: Any, procs: list[Any]) -> None:
             bounded(shutdown, "shutdown()")
     finally:
         for proc in procs:
-            if proc.is_alive():
-                proc.kill()
+            if proc.is_alive():  # os.kill, not Process.kill(): some backends lack it
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(proc.pid, signal.SIGKILL)
             proc.join(LIVENESS)
 
 
@@ -430,6 +431,7 @@ def test_dict_operations_from_several_processes_are_atomic(mp):
             models: list[dict] = [{} for _ in ops]
             for a, (got, mine) in enumerate(zip(together(jobs), ops)):
                 expected = [kids.apply(models[a], op) for op in mine]
+                assert len(got) == len(expected), f"process {a} ran {len(got)} of {len(mine)}"
                 for step, (g, e) in enumerate(zip(got, expected)):
                     assert g == e, (
                         f"process {a}, step {step}: {mine[step][0]}{tuple(mine[step][1:])!r} "
@@ -578,7 +580,8 @@ def test_lock_proxy_excludes_other_processes(mp, kind):
                 )
             finally:
                 holder.conn.send(kids.GO)
-                assert holder.result("hold") is True
+                released = holder.result("hold")
+            assert released is True, "the holder did not get the release signal"
             assert lock.acquire(False) is True, "acquire(False) failed after the holder released"
             lock.release()
 
