@@ -324,7 +324,7 @@ def _replay(mp: Target, kind: str, sizes: tuple[int, ...]) -> None:
         @given(which=st.integers(0, len(sizes) - 1), steps=STEPS)
         def sequence(which: int, steps: list[tuple[int, str]]) -> None:
             obj = objects[which]
-            initial = sizes[which] or 1
+            initial = 1 if sizes[which] is None else sizes[which]
             model = Model(kind, initial)
             try:
                 for actor, op in steps:
@@ -352,30 +352,39 @@ def _replay(mp: Target, kind: str, sizes: tuple[int, ...]) -> None:
 
 
 def test_lock_follows_its_sequential_model(mp):
-    """A Lock shared by processes: acquire(False) returns True when free and False while any
-    process holds it; release() works from any process and raises ValueError when unlocked
+    """Lock: acquire(False) is True if free, False if held; releasing it unlocked raises ValueError
 
-    Results are compared by identity: True and False, not merely truthy values. Releasing
-    from a process other than the one that acquired is documented as allowed.
+    Any process may release it, not only the one that acquired it (documented). The calls of
+    three processes are compared with a sequential model, results by identity: True and
+    False, not merely truthy values; after the sequence the test process must find exactly
+    the free slots the model left.
     """
     _replay(mp, "Lock", (None,))
 
 
 def test_rlock_follows_its_sequential_model(mp):
-    """An RLock shared by processes: only its owner re-acquires it, once per acquire it must
-    release, and release() by any other process or of an unowned RLock raises AssertionError"""
+    """RLock: only its owner re-acquires; release() by another or unowned raises AssertionError
+
+    The owner must release once per acquire before another process gets it; the three
+    processes' calls are compared with a sequential model.
+    """
     _replay(mp, "RLock", (None,))
 
 
 def test_semaphore_follows_its_sequential_model(mp):
-    """A Semaphore(n) shared by processes grants n acquire(False) calls, then returns False
-    until some process releases; release() beyond the initial value is allowed and adds a slot"""
-    _replay(mp, "Semaphore", (1, 2, 3, 4))
+    """Semaphore(n) grants n acquire(False) calls, then False until some process releases
+
+    release() beyond the initial value is allowed and adds a slot; Semaphore(0) starts with
+    none. The three processes' calls are compared with a sequential model.
+    """
+    _replay(mp, "Semaphore", (0, 1, 2, 3, 4))
 
 
 def test_bounded_semaphore_follows_its_sequential_model(mp):
-    """A BoundedSemaphore(n) shared by processes behaves as a Semaphore(n) whose release()
-    raises ValueError when the value would exceed n"""
+    """BoundedSemaphore(n) is a Semaphore(n) whose release() beyond n raises ValueError
+
+    The three processes' calls are compared with a sequential model.
+    """
     _replay(mp, "BoundedSemaphore", (1, 2, 3, 4))
 
 
@@ -401,8 +410,11 @@ def made(mp: Target, kinds: Sequence[str]) -> tuple[list[str], list[Any]]:
 
 
 def test_acquire_timeout_returns_false_after_the_timeout(mp):
-    """acquire(timeout=t) returns False, after at least t, while another process holds the
-    lock or every slot of the semaphore"""
+    """acquire(timeout=t) returns False, after at least t, while another process holds it
+
+    For Lock, RLock, Semaphore(1) and BoundedSemaphore(1), held by the test process or by an
+    agent, each example drawing one.
+    """
     names, objects = made(mp, KINDS)
     with holders(mp, objects, [], 1) as (agent,):
 
@@ -485,8 +497,10 @@ class BodyFailed(Exception):
 
 
 def test_with_statement_acquires_and_releases(mp):
-    """Using the object in a with statement holds it for the body and releases it after,
-    also when the body raises"""
+    """A with statement holds the lock for its body and releases it after, also when the body raises
+
+    Another process sees it held inside the block (acquire(False) is False) and free after.
+    """
     names, objects = made(mp, KINDS)
     with holders(mp, objects, [], 1) as (agent,):
 
@@ -522,8 +536,9 @@ def test_with_statement_acquires_and_releases(mp):
 
 
 def test_rlock_needs_as_many_releases_as_acquires(mp):
-    """An RLock acquired d times by one process stays held by it, against every other process,
-    until it was released d times
+    """An RLock acquired d times by one process stays held until it was released d times
+
+    Another process's acquire(False) is False at every depth, and True after the last release.
 
     The owner re-acquires with acquire(False): re-entry must never wait, and a backend whose
     RLock is not re-entrant then fails at once instead of after a timeout.
@@ -629,8 +644,11 @@ def _count_under(mp: Target, counter: Any, lock: Any, depth: int, what: str) -> 
 
 
 def test_value_get_lock_makes_increments_exact(mp):
-    """`with v.get_lock(): v.value += 1` from several processes loses no increment, and the
-    sections it guards never overlap"""
+    """`with v.get_lock(): v.value += 1` from several processes loses no increment
+
+    The sections it guards never overlap, by the clock and by an in-band owner cell, and the
+    old values read form a valid fetch-and-increment history.
+    """
     counter = mp.Value("i", 0)
     if not callable(getattr(counter, "get_lock", None)):
         raise Unsupported(f"{type(counter).__name__} has no get_lock()")
@@ -638,14 +656,18 @@ def test_value_get_lock_makes_increments_exact(mp):
 
 
 def test_lock_makes_raw_value_increments_exact(mp):
-    """A Lock held around `v.value += 1` on a RawValue makes increments from several processes
-    exact, and the sections it guards never overlap"""
+    """A Lock held around `v.value += 1` on a RawValue makes increments from several processes exact
+
+    Checked as for Value.get_lock(): exact total, no overlapping sections, owner cell, history.
+    """
     _count_under(mp, mp.RawValue("i", 0), mp.Lock(), 1, "Lock over a RawValue")
 
 
 def test_lock_makes_unlocked_value_increments_exact(mp):
-    """A Lock held around `v.value += 1` on a Value(lock=False) makes increments from several
-    processes exact, and the sections it guards never overlap"""
+    """A Lock held around `v.value += 1` on a Value(lock=False) makes increments exact
+
+    Checked as for Value.get_lock(): exact total, no overlapping sections, owner cell, history.
+    """
     _count_under(mp, value_cell(mp), mp.Lock(), 1, "Lock over a Value(lock=False)")
 
 
@@ -688,8 +710,9 @@ def most_overlapping(sections: list[tuple[int, int]]) -> int:
 
 
 def test_semaphore_admits_at_most_n_holders(mp):
-    """A Semaphore(n) or BoundedSemaphore(n) never has more than n holders at once, however
-    many processes compete for it
+    """A Semaphore(n) never has more than n holders at once, however many processes compete
+
+    Both Semaphore and BoundedSemaphore, n from 1 to 4, with one or two processes more than n.
 
     Counted twice: in-band (a shared count under a separate Lock, checked by each holder on
     entry) and from the sections each holder recorded.
@@ -720,8 +743,10 @@ def test_semaphore_admits_at_most_n_holders(mp):
 
 
 def test_semaphore_admits_n_holders_at_once(mp):
-    """n processes can all hold a Semaphore(n) at the same time; then acquire(False) in one
-    more returns False"""
+    """n processes can all hold a Semaphore(n) at once; acquire(False) in one more returns False
+
+    Both Semaphore and BoundedSemaphore, n from 1 to 4.
+    """
     names, sems = semaphores(mp)
     with holders(mp, sems, [], max(SIZES)) as team:
 
@@ -783,8 +808,10 @@ def test_semaphore_get_value_counts_free_slots(mp):
 
 
 def test_release_beyond_initial_value(mp):
-    """Semaphore.release() beyond the initial value adds a slot; BoundedSemaphore.release()
-    raises ValueError instead and leaves the value unchanged"""
+    """Semaphore.release() past the initial value adds a slot; BoundedSemaphore's raises ValueError
+
+    The extra releases come from another process; the BoundedSemaphore's value is unchanged.
+    """
     names, sems = semaphores(mp)
     with holders(mp, sems, [], 1) as (agent,):
 
@@ -836,8 +863,7 @@ def _acquire_in_thread(obj: Any, timeout: float) -> tuple[threading.Thread, list
 
 
 def test_release_by_another_process_wakes_a_waiter(mp):
-    """A Lock or semaphore acquired by one process may be released by another, which lets a
-    third waiter in
+    """A Lock acquired by one process may be released by another, which lets a waiter in
 
     The documentation says Lock.release() "can be called from any process or thread, not only
     the process or thread which originally acquired the lock". An agent acquires, the test
