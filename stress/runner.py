@@ -14,7 +14,6 @@ comes back in :attr:`Observed.outcomes`, never as a failure.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,8 +190,9 @@ def failure_message(mp: Target, observed: Observed, found: list[str], where: Pat
     script = scripts.render(scenario, backend_module(mp), mp.start_method)
     saved = ""
     if where is not None:
-        digest = hashlib.sha1(script.encode()).hexdigest()[:10]
-        path = Path(where) / f"stress_{scenario.kind}_{digest}.py"
+        # One file per kind, overwritten: Hypothesis ends by replaying its smallest failing
+        # example, so what stays is the shrunk scenario.
+        path = Path(where) / f"stress_{scenario.kind}_{mp.adapter.name}_{mp.start_method}.py"
         path.write_text(script)
         saved = f"\nSaved as {path}"
     t0 = observed.history.t0
