@@ -273,19 +273,37 @@ def put_to_sleep(team: Crew, waiters: int, timeout: float, times: int = 1) -> No
         team.expect(i, "waiting", f"agent {i} about to wait")
 
 
-def test_condition_notify_wakes_exactly_n(mp):
-    """notify(n) wakes exactly n of the waiting processes (notify(): one); the rest sleep on
+def test_condition_notify_wakes_one(mp):
+    """notify() wakes exactly one of the waiting processes; the rest sleep on
 
-    Every waiter is asleep before the notify (see the module docstring), so CPython wakes
-    min(n, waiting). That the others slept on is checked by their wake-up times: each records
-    when its wait() returned, and none of them may have returned before the notifier took the
-    lock again for the notify_all() that ends the example.
+    Every waiter is asleep before the notify (see the module docstring). That the others
+    slept on is checked by their wake-up times: each records when its wait() returned, and
+    none of them may have returned before the notifier took the lock again for the
+    notify_all() that ends the example.
     """
     with condition_crew(mp) as (team, cond):
 
         @budget("cheap")
-        @given(waiters=st.integers(1, MAX_PARTIES), n=st.none() | st.integers(0, MAX_PARTIES + 1))
-        def example(waiters: int, n: int | None) -> None:
+        @given(waiters=st.integers(1, MAX_PARTIES))
+        def example(waiters: int) -> None:
+            with team.example():
+                notify_some(team, cond, waiters, None)
+
+        example()
+
+
+def test_condition_notify_wakes_exactly_n(mp):
+    """notify(n) wakes exactly n of the waiting processes (all when fewer wait); the rest
+    sleep on
+
+    As for notify(): every waiter is asleep before the notify, so CPython wakes
+    min(n, waiting), and the others must not return before the notify_all() that follows.
+    """
+    with condition_crew(mp) as (team, cond):
+
+        @budget("cheap")
+        @given(waiters=st.integers(1, MAX_PARTIES), n=st.integers(0, MAX_PARTIES + 1))
+        def example(waiters: int, n: int) -> None:
             with team.example():
                 notify_some(team, cond, waiters, n)
 

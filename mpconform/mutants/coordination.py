@@ -201,7 +201,10 @@ barrier_releases_early = coordination_mutant(
 
 # Mutant attribute -> the coordination properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "notify_wakes_all": ("test_condition_notify_wakes_exactly_n",),
+    "notify_wakes_all": (
+        "test_condition_notify_wakes_one",
+        "test_condition_notify_wakes_exactly_n",
+    ),
     "notify_all_wakes_one": ("test_condition_notify_all_wakes_every_waiter",),
     "condition_timeout_true": ("test_condition_wait_timeout",),
     "event_timeout_none": ("test_event_wait_timeout", "test_event_clear_clears"),
