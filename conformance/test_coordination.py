@@ -186,6 +186,7 @@ def crew(mp: Target, size: int, things: dict, unstick: Callable[[], None]) -> It
         for i in range(size):
             ours, theirs = mp.Pipe()
             stack.callback(ours.close)
+            stack.callback(theirs.close)  # registered first, so it runs after the agent ended
 
             def stop(conn: Any = ours) -> None:
                 conn.send(kids.STOP)
@@ -201,7 +202,6 @@ def crew(mp: Target, size: int, things: dict, unstick: Callable[[], None]) -> It
             )
             agents.append(agent)
             conns.append(ours)
-            stack.callback(theirs.close)
         team = Crew(agents, conns, unstick)
         try:
             yield team
