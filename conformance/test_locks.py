@@ -258,7 +258,7 @@ class Model:
     def step(self, actor: str, op: str) -> tuple[bool, Any]:
         if self.kind == "RLock":
             return self._rlock(actor, op)
-        if op == "acquire":
+        if op != "release":  # any acquire: "try" or "wait"
             if self.free == 0:
                 return False, False
             self.free -= 1
@@ -269,8 +269,14 @@ class Model:
         self.free += 1
         return False, None
 
+    def would_get(self, actor: str) -> bool:
+        """Whether an acquire by ``actor`` succeeds now, so that a blocking one is safe."""
+        if self.kind == "RLock":
+            return self.owner in (None, actor)
+        return self.free > 0
+
     def _rlock(self, actor: str, op: str) -> tuple[bool, Any]:
-        if op == "acquire":
+        if op != "release":  # any acquire: "try" or "wait"
             if self.owner not in (None, actor):
                 return False, False
             self.owner, self.depth = actor, self.depth + 1
@@ -299,20 +305,39 @@ def _matches(reply: Reply, expected: tuple[bool, Any]) -> bool:
     return not reply.raised and reply.value is value
 
 
-def _explain(kind: str, actor: str, op: str, reply: Reply, expected: tuple, before: str) -> str:
+def _explain(kind: str, who: str, text: str, reply: Reply, expected: tuple, before: str) -> str:
     raised, value = expected
     want = f"raises {value}" if raised else f"returns {value!r}"
-    call_text = "acquire(False)" if op == "acquire" else "release()"
-    return f"{kind}: {call_text} in {actor} {reply.show()} {before}; CPython {want}"
+    return f"{kind}: {text} in {who} {reply.show()} {before}; CPython {want}"
 
 
-# One step: (actor index, op); actor 0 is the test process, 1 and 2 the agents.
+# One step: (actor index, op); actor 0 is the test process, 1 and 2 the agents. "wait" is a
+# blocking acquire(), made only when the model says it succeeds at once (an agent's has no
+# timeout; the test process's is bounded); otherwise the step becomes "try", acquire(False).
 ACTORS = (PARENT, "holder 1", "holder 2")
-STEPS = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["acquire", "release"])), max_size=12)
+STEPS = st.lists(
+    st.tuples(st.integers(0, 2), st.sampled_from(["try", "wait", "release"])), max_size=12
+)
 
 
-def _replay(mp: Target, kind: str, sizes: tuple[int, ...]) -> None:
-    """Run generated acquire(False)/release() sequences from three processes against a model.
+def _perform(obj: Any, team: list[Holder], index: int, actor: int, op: str) -> tuple[str, Reply]:
+    """Make one step's call in its process; what was called, and how it went."""
+    if actor == 0:
+        if op == "release":
+            return "release()", call(obj.release)
+        if op == "wait":
+            return f"acquire(timeout={SHORT:g})", call(obj.acquire, True, SHORT)
+        return "acquire(False)", call(obj.acquire, False)
+    holder = team[actor - 1]
+    if op == "release":
+        return "release()", holder.ask("release", index)
+    if op == "wait":
+        return "acquire()", holder.ask("acquire", index)
+    return "acquire(False)", holder.ask("acquire", index, False)
+
+
+def _replay(mp: Target, kind: str, sizes: tuple[int | None, ...]) -> None:
+    """Run generated acquire()/release() sequences from three processes against a model.
 
     One object per size (semaphores need their size at creation, before the agents start);
     each example picks one.
@@ -324,20 +349,17 @@ def _replay(mp: Target, kind: str, sizes: tuple[int, ...]) -> None:
         @given(which=st.integers(0, len(sizes) - 1), steps=STEPS)
         def sequence(which: int, steps: list[tuple[int, str]]) -> None:
             obj = objects[which]
-            initial = 1 if sizes[which] is None else sizes[which]
+            size = sizes[which]
+            initial = 1 if size is None else size
             model = Model(kind, initial)
             try:
                 for actor, op in steps:
+                    if op == "wait" and not model.would_get(ACTORS[actor]):
+                        op = "try"
                     before = model.state()
                     expected = model.step(ACTORS[actor], op)
-                    if actor == 0:
-                        reply = call(obj.acquire, False) if op == "acquire" else call(obj.release)
-                        who = PARENT
-                    else:
-                        args = (False,) if op == "acquire" else ()
-                        reply = team[actor - 1].ask(op, which, *args)
-                        who = team[actor - 1].name
-                    why = _explain(kind, who, op, reply, expected, before)
+                    text, reply = _perform(obj, team, which, actor, op)
+                    why = _explain(kind, ACTORS[actor], text, reply, expected, before)
                     assert _matches(reply, expected), why
                 if kind != "RLock":
                     left = drain(obj)
@@ -449,6 +471,37 @@ def test_acquire_timeout_returns_false_after_the_timeout(mp):
                 reset(kind, obj, [agent], which)
 
         timed()
+
+
+def test_negative_timeout_acts_as_zero(mp):
+    """Lock.acquire(timeout=-t) and RLock.acquire(timeout=-t) act as a timeout of zero
+
+    Documented: "Invocations with a negative value for timeout are equivalent to a timeout of
+    zero": True at once when free, False at once while another process holds it, no error.
+    -1 is left out, as threading.Lock takes it to mean "wait forever".
+    """
+    names, objects = made(mp, ("Lock", "RLock"))
+    with holders(mp, objects, [], 1) as (agent,):
+
+        @budget("cheap")
+        @given(which=st.integers(0, len(names) - 1), timeout=st.floats(-0.9, -0.001))
+        def negative(which: int, timeout: float) -> None:
+            kind, obj = names[which], objects[which]
+            try:
+                got = agent.ask("acquire", which, True, timeout)
+                assert not got.raised and got.value is True, (
+                    f"{kind}.acquire(timeout={timeout}) on a free lock {got.show()}; CPython "
+                    "returns True, as for a timeout of zero"
+                )
+                refused = call(obj.acquire, True, timeout)
+                assert not refused.raised and refused.value is False, (
+                    f"{kind}.acquire(timeout={timeout}) while another process holds it "
+                    f"{refused.show()}; CPython returns False, as for a timeout of zero"
+                )
+            finally:
+                reset(kind, obj, [agent], which)
+
+        negative()
 
 
 def test_blocked_acquire_returns_true_once_released(mp):

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from meta import OWN_ERRORS, run_selection
 
+from mpconform.conformance.test_locks import most_overlapping
 from mpconform.mutants.locks import CAUGHT_BY
 
 MODULES = ("mpconform.conformance.test_locks",)
@@ -51,3 +52,17 @@ def test_same_properties_pass_on_stdlib(child_run: Any) -> None:
     assert not wrong, f"{wrong}\n{run.stdout[-4000:]}"
     assert run.returncode == 0
     assert run.leftovers == []
+
+
+@pytest.mark.parametrize(
+    ("sections", "most"),
+    [
+        ([], 0),
+        ([(0, 10), (10, 20)], 1),  # touching: one may have left at the very instant
+        ([(0, 10), (9, 20)], 2),
+        ([(0, 100), (10, 20), (15, 30), (20, 25)], 3),
+    ],
+)
+def test_overlap_count_is_sound(sections: list, most: int) -> None:
+    """The semaphore screen counts certain overlaps only, so it never exceeds a correct n."""
+    assert most_overlapping(sections) == most
