@@ -191,6 +191,14 @@ def mutate_nested(conn: Any, outer: Any, items: list) -> int:
     return len(items)
 
 
+def fill(d: Any, lst: Any, ns: Any, items: list) -> None:
+    """A Process target given proxies as arguments, as in the documentation's example."""
+    for key, value in items:
+        d[key] = value
+    lst.reverse()
+    ns.filled = len(items)
+
+
 def put_all(conn: Any, q: Any, values: list) -> int:
     for value in values:
         q.put(value)

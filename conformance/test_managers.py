@@ -31,7 +31,7 @@ from mpconform.conformance import children_managers as kids
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
-from mpconform.waiting import LIVENESS, receive
+from mpconform.waiting import LIVENESS, finish, receive
 
 pytestmark = pytest.mark.mp_area("Managers")
 
@@ -518,6 +518,53 @@ def test_nested_proxy_writes_are_visible(mp):
             assert inner.get("extra") == extra, "a write through outer[0] here did not reach it"
 
         visible()
+
+
+def test_proxies_passed_at_process_creation_work_in_the_child(mp):
+    """Proxies given to a new Process as arguments work in the child and its writes are seen
+
+    The documentation's own example; under spawn and forkserver the proxies are pickled with
+    the manager's authkey while the child is being started, a path the agents don't take.
+    """
+    with sync_manager(mp) as manager:
+        items = [(1, "1"), ("2", 2), (0.25, None)]
+        d, lst, ns = manager.dict(), manager.list(range(5)), manager.Namespace()
+        proc = mp.Process(target=kids.fill, args=(d, lst, ns, items))
+        proc.start()
+        assert finish(proc) == 0, f"the child ended with exitcode {proc.exitcode}"
+        assert d.copy() == dict(items), f"the dict holds {d.copy()}, the child set {items}"
+        assert lst[:] == [4, 3, 2, 1, 0], f"the list reads {lst[:]} after the child's reverse()"
+        assert getattr(ns, "filled", None) == len(items), "the child's Namespace write is lost"
+
+
+@budget("process")
+@given(key=st.binary(min_size=1, max_size=16), wrong=st.binary(min_size=1, max_size=16))
+def test_manager_accepts_only_clients_with_its_authkey(mp, key, wrong):
+    """A manager object connect()ed by address with the authkey serves; a wrong key is refused
+
+    connect() with another authkey raises AuthenticationError and the manager keeps serving.
+    """
+    mp.require("managers.SyncManager")
+    if wrong == key:
+        wrong = key + b"!"
+    cls = mp.managers.SyncManager
+    manager = cls(ctx=mp.ctx, authkey=key)
+    before = set(mp.active_children())
+    manager.start()
+    procs = new_children(mp, before)
+    try:
+        client = cls(address=manager.address, authkey=key, ctx=mp.ctx)
+        client.connect()
+        assert client.dict({"k": key}).copy() == {"k": key}, "a proxy from connect() failed"
+        intruder = cls(address=manager.address, authkey=wrong, ctx=mp.ctx)
+        outcome = bounded(intruder.connect, "connect() with a wrong authkey")
+        assert outcome[0] == "raised", "connect() with a wrong authkey succeeded"
+        assert issubclass(outcome[1], mp.AuthenticationError), (
+            f"connect() with a wrong authkey raised {outcome[1].__name__}, not AuthenticationError"
+        )
+        assert manager.list([1])[:] == [1], "the manager stopped serving after the refusal"
+    finally:
+        stop_manager(manager, procs)
 
 
 # -- queues and synchronisation primitives --------------------------------------------------------
