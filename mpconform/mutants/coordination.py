@@ -47,6 +47,21 @@ class TimedWaitSaysNotified(synchronize.Condition):
         return True
 
 
+class WaitReleasesOneLevel(synchronize.Condition):
+    """wait() releases the RLock once, however many times the caller holds it, as a port built
+    on a plain lock's release() does: a waiter holding it twice keeps it while asleep."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        assert self._lock._semlock._is_mine(), "must acquire() condition before using wait()"
+        self._sleeping_count.release()
+        self._lock.release()
+        try:
+            return self._wait_semaphore.acquire(True, timeout)
+        finally:
+            self._woken_count.release()
+            self._lock.acquire()
+
+
 # -- Event -------------------------------------------------------------------------------------
 
 
@@ -175,6 +190,11 @@ condition_timeout_true = coordination_mutant(
     "Condition.wait(timeout) returns True when it timed out",
     Condition=condition_of(TimedWaitSaysNotified),
 )
+wait_keeps_rlock_level = coordination_mutant(
+    "wait-keeps-rlock-level",
+    "Condition.wait() releases an RLock held n times only once",
+    Condition=condition_of(WaitReleasesOneLevel),
+)
 event_timeout_none = coordination_mutant(
     "event-timeout-none",
     "Event.wait(timeout) returns None instead of False on timeout",
@@ -207,6 +227,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     ),
     "notify_all_wakes_one": ("test_condition_notify_all_wakes_every_waiter",),
     "condition_timeout_true": ("test_condition_wait_timeout",),
+    "wait_keeps_rlock_level": ("test_condition_wait_releases_every_rlock_level",),
     "event_timeout_none": ("test_event_wait_timeout", "test_event_clear_clears"),
     "event_clear_ignored": ("test_event_clear_clears", "test_event_is_a_shared_flag"),
     "barrier_same_index": (
