@@ -507,14 +507,17 @@ def given_lock_is_shared(
     team: Crew, lock: Any, cond: Any, kind: str, held_as: str, wait_too: bool
 ) -> None:
     other = {"lock": "cond", "cond": "lock"}[held_as]
+    names = {"cond": "the Condition", "lock": f"the {kind} it was made with"}
     team.order(0, "hold", held_as, 1)
-    team.expect(0, "held", f"the holder of the {held_as}")
+    team.expect(0, "held", f"the holder of {names[held_as]}")
     team.order(1, "try_acquire", other)
-    got = team.result(1, f"acquire(False) on the {other}")
+    got = team.result(1, f"acquire(False) on {names[other]}")
     team.let_go(0)
     assert team.result(0, "the holder letting go") == "released"
-    held = "the Condition" if held_as == "cond" else f"the {kind} it was made with"
-    assert got is False, f"the {other} could be acquired while another process held {held}"
+    assert got is False, (
+        f"acquire(False) on {names[other]} succeeded while another process held "
+        f"{names[held_as]}; CPython's Condition uses the lock it is given"
+    )
     if wait_too:
         put_to_sleep(team, 1, WAKE_BOUND)
         with locked(lock, f"the {kind} while the Condition's waiter sleeps"):

@@ -47,6 +47,14 @@ class TimedWaitSaysNotified(synchronize.Condition):
         return True
 
 
+class GivenLockIgnored(synchronize.Condition):
+    """Condition(lock) makes an RLock of its own and drops the lock it was given, so holding
+    that lock does not exclude holders of the Condition."""
+
+    def __init__(self, lock: Any = None, *, ctx: Any) -> None:
+        super().__init__(None, ctx=ctx)
+
+
 class WaitReleasesOneLevel(synchronize.Condition):
     """wait() releases the RLock once, however many times the caller holds it, as a port built
     on a plain lock's release() does: a waiter holding it twice keeps it while asleep."""
@@ -190,6 +198,11 @@ condition_timeout_true = coordination_mutant(
     "Condition.wait(timeout) returns True when it timed out",
     Condition=condition_of(TimedWaitSaysNotified),
 )
+given_lock_ignored = coordination_mutant(
+    "given-lock-ignored",
+    "Condition(lock) ignores lock and uses an RLock of its own",
+    Condition=condition_of(GivenLockIgnored),
+)
 wait_keeps_rlock_level = coordination_mutant(
     "wait-keeps-rlock-level",
     "Condition.wait() releases an RLock held n times only once",
@@ -227,6 +240,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     ),
     "notify_all_wakes_one": ("test_condition_notify_all_wakes_every_waiter",),
     "condition_timeout_true": ("test_condition_wait_timeout",),
+    "given_lock_ignored": ("test_condition_uses_the_given_lock",),
     "wait_keeps_rlock_level": ("test_condition_wait_releases_every_rlock_level",),
     "event_timeout_none": ("test_event_wait_timeout", "test_event_clear_clears"),
     "event_clear_ignored": ("test_event_clear_clears", "test_event_is_a_shared_flag"),
