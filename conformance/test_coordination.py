@@ -408,6 +408,46 @@ def test_condition_wait_timeout(mp):
         example()
 
 
+def test_condition_notify_is_not_remembered(mp):
+    """A notify() with nobody waiting is lost, and one that comes after a waiter timed out
+    is not taken by it: a wait() that starts later still waits for its own notify
+
+    A condition built on a bare semaphore banks such notifies, and its next wait() returns at
+    once. The steps before the final wait(timeout) are generated.
+    """
+    with condition_crew(mp, 1) as (team, cond):
+
+        def sleep_alone(timeout: float, notify: bool = False) -> tuple[Any, int, int]:
+            put_to_sleep(team, 1, timeout)
+            t_notify = 0
+            if notify:
+                with locked(cond):
+                    t_notify = time.monotonic_ns()
+                    cond.notify()
+            woke, t_invoke, t_return = team.result(0, "the wait() result")
+            if notify:
+                check_woken("wait() after notify()", woke, t_invoke, t_notify)
+            return woke, t_invoke, t_return
+
+        @budget("process")
+        @given(steps=st.lists(st.sampled_from(["timeout", "notify"]), max_size=4), t=TIMEOUTS)
+        def example(steps: list[str], t: float) -> None:
+            with team.example():
+                for step in steps:
+                    if step == "notify":
+                        with locked(cond):
+                            cond.notify()
+                    else:
+                        check_timed_out(f"wait({t})", *sleep_alone(t), t)
+                woke, t_invoke, t_return = sleep_alone(t)
+                sleep_alone(WAKE_BOUND, notify=True)
+            said = {"notify": "notify() with nobody waiting", "timeout": "a timed-out wait()"}
+            what = f"wait({t}) after {', '.join(said[s] for s in steps) or 'nothing else'}"
+            check_timed_out(what, woke, t_invoke, t_return, t)
+
+        example()
+
+
 def test_condition_wait_for_returns_predicate_value(mp):
     """wait_for(predicate, timeout) returns the predicate's last value, as is
 

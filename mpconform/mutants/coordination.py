@@ -47,6 +47,18 @@ class TimedWaitSaysNotified(synchronize.Condition):
         return True
 
 
+class NotifyBanked(synchronize.Condition):
+    """notify() with nobody asleep posts a wake-up all the same, as a condition built on a bare
+    semaphore does; the next wait() takes it and returns at once."""
+
+    def notify(self, n: int = 1) -> None:
+        sleeping = self._sleeping_count._semlock._get_value()
+        if sleeping > self._woken_count._semlock._get_value():
+            super().notify(n)
+        else:
+            self._wait_semaphore.release()
+
+
 class GivenLockIgnored(synchronize.Condition):
     """Condition(lock) makes an RLock of its own and drops the lock it was given, so holding
     that lock does not exclude holders of the Condition."""
@@ -198,6 +210,11 @@ condition_timeout_true = coordination_mutant(
     "Condition.wait(timeout) returns True when it timed out",
     Condition=condition_of(TimedWaitSaysNotified),
 )
+notify_banked = coordination_mutant(
+    "notify-banked",
+    "Condition.notify() with nobody waiting wakes the next wait()",
+    Condition=condition_of(NotifyBanked),
+)
 given_lock_ignored = coordination_mutant(
     "given-lock-ignored",
     "Condition(lock) ignores lock and uses an RLock of its own",
@@ -240,6 +257,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     ),
     "notify_all_wakes_one": ("test_condition_notify_all_wakes_every_waiter",),
     "condition_timeout_true": ("test_condition_wait_timeout",),
+    "notify_banked": ("test_condition_notify_is_not_remembered",),
     "given_lock_ignored": ("test_condition_uses_the_given_lock",),
     "wait_keeps_rlock_level": ("test_condition_wait_releases_every_rlock_level",),
     "event_timeout_none": ("test_event_wait_timeout", "test_event_clear_clears"),
