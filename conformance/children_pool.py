@@ -30,6 +30,13 @@ class TaskError(ValueError):
     """Raised by tasks on purpose: its type and message must reach the caller unchanged."""
 
 
+class Unpicklable:
+    """An object whose pickling fails with TypeError, in any pickler (dill included)."""
+
+    def __reduce__(self) -> Any:
+        raise TypeError("mpconform: this object refuses to be pickled")
+
+
 def _worker() -> Any:
     """This worker's token and how many times its initializer ran, created on first use.
 
