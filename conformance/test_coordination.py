@@ -741,6 +741,7 @@ def test_event_is_a_shared_flag(mp):
 # -- Barrier -----------------------------------------------------------------------------------
 
 PARTIES = st.integers(1, MAX_PARTIES)
+DEFAULT_TIMEOUT = 0.02
 
 
 class Barriers:
@@ -757,6 +758,13 @@ class Barriers:
             p: mp.Barrier(p, functools.partial(kids.record_action, self.lock, self.cells, p - 1))
             for p in range(1, MAX_PARTIES + 1)
         }
+        # Barriers with a default timeout, named ("timed", parties).
+        self.timed = {
+            ("timed", p): mp.Barrier(p, timeout=DEFAULT_TIMEOUT) for p in range(2, MAX_PARTIES + 1)
+        }
+
+    def all(self) -> dict[Any, Any]:
+        return {**self.of, **self.timed}
 
     def action_runs(self, parties: int) -> tuple[int, int]:
         """(runs so far, start of the latest run) of barrier ``parties``'s action."""
@@ -764,11 +772,11 @@ class Barriers:
             return self.cells[2 * (parties - 1)], self.cells[2 * (parties - 1) + 1]
 
     def abort_all(self) -> None:
-        for barrier in self.of.values():
+        for barrier in self.all().values():
             barrier.abort()
 
     def reset_all(self) -> None:
-        for barrier in self.of.values():
+        for barrier in self.all().values():
             barrier.reset()
 
 
@@ -786,14 +794,14 @@ def barrier_crew(mp: Target) -> Iterator[tuple[Crew, Barriers]]:
     """MAX_PARTIES agents sharing the barriers. A failed example is undone by abort(), so every
     example starts with reset()."""
     barriers = Barriers(mp)
-    with crew(mp, MAX_PARTIES, dict(barriers.of), barriers.abort_all) as team:
+    with crew(mp, MAX_PARTIES, barriers.all(), barriers.abort_all) as team:
         yield team, barriers
 
 
-def arrive(team: Crew, agents: list[int], parties: int, timeout: float = LIVENESS) -> int:
-    """Send ``agents`` to barrier ``parties``; returns the latest of their invoke times."""
+def arrive(team: Crew, agents: list[int], key: Any, timeout: float | None = LIVENESS) -> int:
+    """Send ``agents`` to barrier ``key``; returns the latest of their invoke times."""
     for i in agents:
-        team.order(i, "barrier_wait", parties, timeout)
+        team.order(i, "barrier_wait", key, timeout)
     return max((team.expect(i, "arriving", f"agent {i} arriving") for i in agents), default=0)
 
 
@@ -922,8 +930,8 @@ def wait_for_n_waiting(barrier: Any, expected: int) -> None:
         time.sleep(POLL)
 
 
-def state_seen_by(team: Crew, i: int, parties: int) -> tuple[int, int, bool]:
-    team.order(i, "barrier_state", parties)
+def state_seen_by(team: Crew, i: int, key: Any) -> tuple[int, int, bool]:
+    team.order(i, "barrier_state", key)
     return tuple(team.result(i, "(parties, n_waiting, broken)"))
 
 
@@ -1000,6 +1008,35 @@ def test_barrier_wait_timeout_breaks_it(mp):
             )
             others = {i: r[0] for i, r in got.items() if r[0] != "broken"}
             assert not others, f"parties {sorted(others)} passed a barrier broken by a timeout"
+            assert broken is True, "broken is not True in another process after a timeout"
+
+        example()
+
+
+def test_barrier_default_timeout_breaks_it(mp):
+    """wait() without a timeout on a Barrier made with timeout=t raises BrokenBarrierError after
+    t at least, and breaks the Barrier for every party"""
+    with barrier_crew(mp) as (team, barriers):
+
+        @budget("cheap")
+        @given(sizes=BREAKS)
+        def example(sizes: tuple[int, int]) -> None:
+            parties, waiting = sizes
+            key = ("timed", parties)
+            with team.example():
+                barriers.reset_all()
+                arrive(team, list(range(waiting)), key, None)
+                got = team.results(set(range(waiting)), "a Barrier.wait() result")
+                _, _, broken = state_seen_by(team, parties - 1, key)
+            passed_anyway = {i: r[1] for i, r in got.items() if r[0] != "broken"}
+            assert not passed_anyway, (
+                f"parties {sorted(passed_anyway)} passed a Barrier({parties}) with too few parties"
+            )
+            longest = max(seconds(r[3] - r[2]) for r in got.values())
+            assert longest >= DEFAULT_TIMEOUT - CLOCK_SLACK, (
+                f"Barrier({parties}, timeout={DEFAULT_TIMEOUT}) broke after {longest:.4f} s; "
+                "CPython waits at least the default timeout"
+            )
             assert broken is True, "broken is not True in another process after a timeout"
 
         example()
