@@ -48,11 +48,15 @@ def worker(wid: int, kind: str, steps: Any, objs: dict, log: Any, go: Any, optio
     """Run one program, logging ("call", op, args, t), ("ret", result, t) and ("step", i)."""
     if not go.wait(LIVENESS):
         return
-    for index, (op, arg, delay, hold) in enumerate(steps):
-        if delay:
-            time.sleep(delay)
-        _perform(wid, kind, op, arg, hold, objs, log, options)
-        log.send(("step", index))
+    try:
+        for index, (op, arg, delay, hold) in enumerate(steps):
+            if delay:
+                time.sleep(delay)
+            _perform(wid, kind, op, arg, hold, objs, log, options)
+            log.send(("step", index))
+    except Exception as exc:  # say what broke: a thread backend's exit code cannot
+        log.send(("error", f"{type(exc).__name__}: {exc}"))
+        raise
     log.send(("end",))
     if options.get("abrupt"):
         os._exit(0)  # skips the exit handlers, so a Queue's feeder thread is never flushed
@@ -199,6 +203,7 @@ class _Run:
         self.drain: list[tuple] = []
         self.exitcodes: dict[int, Any] = {}
         self.abrupt: list[int] = []
+        self.errors: list[str] = []
 
     def take(self, wid: int, msg: tuple) -> None:
         tag = msg[0]
@@ -210,6 +215,9 @@ class _Run:
         elif tag == "owner":
             self.owner.append((wid, msg[1], msg[2], msg[3]))
         elif tag == "end":
+            self.ended[wid] = True
+        elif tag == "error":
+            self.errors.append(f"w{wid} raised {msg[1]}")
             self.ended[wid] = True
 
     def result(self) -> dict:
@@ -227,6 +235,7 @@ class _Run:
             "drained": bool(self.drain),
             "exitcodes": dict(self.exitcodes),
             "abrupt": list(self.abrupt),
+            "errors": list(self.errors),
         }
 
 

