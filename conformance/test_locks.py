@@ -239,6 +239,60 @@ def reset(kind: str, obj: Any, team: list[Holder], index: int = 0, size: int | N
         reset_counting(obj, capacity(kind) if size is None else size, team, index)
 
 
+class Unrecoverable(BaseException):
+    """An example failed and left its object in a state no reset could undo.
+
+    Further examples would start from that state, and the sequential model's blocking
+    acquire() could then wait forever, so the search stops with the first failure's message.
+    A BaseException, so that Hypothesis does not try to shrink it.
+    """
+
+
+class Examples:
+    """Runs each example's body, then restores the object; remembers a restore that failed."""
+
+    def __init__(self) -> None:
+        self.spoiled: str | None = None
+
+    @contextlib.contextmanager
+    def each(self, restore: Callable[[], None]) -> Iterator[None]:
+        if self.spoiled is not None:
+            raise Unrecoverable(self.spoiled)
+        try:
+            yield
+        except Exception as exc:
+            self._restore(restore, f"{type(exc).__name__}: {exc}")
+            raise
+        self._restore(restore, None)
+
+    def _restore(self, restore: Callable[[], None], failure: str | None) -> None:
+        try:
+            restore()
+        except Exception as exc:
+            first = failure or "an example passed"
+            self.spoiled = f"{first}\n(then the object could not be reset: {exc})"
+            if failure is None:
+                raise
+
+
+def verify_fresh(kind: str, obj: Any, team: Sequence[Holder], index: int, initial: int) -> None:
+    """Every process finds the object as new: all of a semaphore's slots free, an RLock free
+    for each process in turn."""
+    if kind != "RLock":
+        free = drain(obj)
+        for _ in range(free):
+            obj.release()
+        assert free == initial, f"{kind} has {free} free slots after a reset, not {initial}"
+        return
+    for holder in team:
+        got = holder.ask("acquire", index, False)
+        assert got.value is True, f"RLock not free for {holder.name} after a reset: {got.show()}"
+        holder.ask("release", index)
+    got = call(obj.acquire, False)
+    assert got.value is True, f"RLock not free for {PARENT} after a reset: {got.show()}"
+    obj.release()
+
+
 # -- sequential models -------------------------------------------------------------------------
 
 
@@ -343,6 +397,7 @@ def _replay(mp: Target, kind: str, sizes: tuple[int | None, ...]) -> None:
     each example picks one.
     """
     objects = [lock_of(mp, kind if size is None else f"{kind}({size})") for size in sizes]
+    examples = Examples()
     with holders(mp, objects, [], 2) as team:
 
         @budget("cheap")
@@ -352,7 +407,12 @@ def _replay(mp: Target, kind: str, sizes: tuple[int | None, ...]) -> None:
             size = sizes[which]
             initial = 1 if size is None else size
             model = Model(kind, initial)
-            try:
+
+            def restore() -> None:
+                reset(kind, obj, team, which, initial)
+                verify_fresh(kind, obj, team, which, initial)
+
+            with examples.each(restore):
                 for actor, op in steps:
                     if op == "wait" and not model.would_get(ACTORS[actor]):
                         op = "try"
@@ -367,8 +427,6 @@ def _replay(mp: Target, kind: str, sizes: tuple[int | None, ...]) -> None:
                         f"{kind}: after the sequence acquire(False) succeeded {left} times in "
                         f"{PARENT}; CPython leaves {model.free} of {initial} slots free"
                     )
-            finally:
-                reset(kind, obj, team, which, initial)
 
         sequence()
 
