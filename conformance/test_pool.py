@@ -516,10 +516,12 @@ def test_callbacks_are_called_once_with_the_outcome(mp):
 
 
 def test_async_result_reports_its_state(mp):
-    """An AsyncResult is not ready until its task ends; get(timeout) raises
-    multiprocessing.TimeoutError meanwhile; then ready(), successful() and get() tell the outcome
+    """AsyncResult: get(timeout) raises multiprocessing.TimeoutError until ready(); then the outcome
 
-    The task waits for an event the test sets, so "not ready yet" is a known state.
+    The task waits for an event the test sets, so "not ready yet" is a known state: ready() is
+    False, get(timeout) raises multiprocessing.TimeoutError and wait(timeout) returns, each
+    after the timeout at least; once the task ended, ready(), successful() and get() tell its
+    outcome.
     """
     gate = mp.Event()
     errors = timeout_error(mp)
