@@ -324,9 +324,13 @@ class Model:
         return False, None
 
     def would_get(self, actor: str) -> bool:
-        """Whether an acquire by ``actor`` succeeds now, so that a blocking one is safe."""
+        """Whether the object is free, so that a blocking acquire by ``actor`` returns at once.
+
+        Not an owner's re-entry: with a backend whose RLock is not re-entrant that would block
+        for good, where acquire(False) fails with a clear message.
+        """
         if self.kind == "RLock":
-            return self.owner in (None, actor)
+            return self.owner is None
         return self.free > 0
 
     def _rlock(self, actor: str, op: str) -> tuple[bool, Any]:
@@ -366,8 +370,10 @@ def _explain(kind: str, who: str, text: str, reply: Reply, expected: tuple, befo
 
 
 # One step: (actor index, op); actor 0 is the test process, 1 and 2 the agents. "wait" is a
-# blocking acquire(), made only when the model says it succeeds at once (an agent's has no
+# blocking acquire(), made only when the model says the object is free (an agent's has no
 # timeout; the test process's is bounded); otherwise the step becomes "try", acquire(False).
+# Every earlier result was checked, so only a bug no result shows (a release that does not
+# release) can make it block; the agent then ends as TIMEOUT after the liveness bound.
 ACTORS = (PARENT, "holder 1", "holder 2")
 STEPS = st.lists(
     st.tuples(st.integers(0, 2), st.sampled_from(["try", "wait", "release"])), max_size=12
