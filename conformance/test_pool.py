@@ -604,6 +604,7 @@ def test_successful_before_ready_raises_value_error(mp):
 
 
 @budget("heavy")
+@example(processes=2, rounds=2)  # more tasks than workers: an extra worker would get one
 @given(processes=st.integers(1, 3), rounds=st.integers(1, 2))
 def test_pool_runs_exactly_processes_workers(mp, processes, rounds):
     """Pool(processes=n) runs n tasks at once, never more, on n distinct workers

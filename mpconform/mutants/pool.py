@@ -237,6 +237,21 @@ class MaxtasksIgnored(StdPool):
         super().__init__(processes, initializer, initargs, None, context)
 
 
+class OneWorkerTooMany(StdPool):
+    """Pool(processes=n) starts n + 1 workers: an off-by-one in the population loop."""
+
+    def __init__(
+        self,
+        processes: int | None = None,
+        initializer: Any = None,
+        initargs: tuple = (),
+        maxtasksperchild: int | None = None,
+        context: Any = None,
+    ) -> None:
+        count = (processes or os.cpu_count() or 1) + 1
+        super().__init__(count, initializer, initargs, maxtasksperchild, context)
+
+
 class CloseAcceptsWork(StdPool):
     """close() does not stop submissions: only a terminated pool refuses new work."""
 
@@ -292,6 +307,9 @@ initializer_skipped_on_replacement = pool_mutant(
     "workers started to replace retired ones skip the initializer",
 )
 maxtasks_ignored = pool_mutant("maxtasks-ignored", MaxtasksIgnored, "maxtasksperchild is ignored")
+one_worker_too_many = pool_mutant(
+    "one-worker-too-many", OneWorkerTooMany, "Pool(processes=n) starts n + 1 workers"
+)
 close_accepts_work = pool_mutant(
     "close-accepts-work", CloseAcceptsWork, "submissions after close() are accepted"
 )
@@ -317,5 +335,6 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         "test_maxtasksperchild_replaces_workers",
     ),
     "maxtasks_ignored": ("test_maxtasksperchild_replaces_workers",),
+    "one_worker_too_many": ("test_pool_runs_exactly_processes_workers",),
     "close_accepts_work": ("test_submitting_after_close_raises_value_error",),
 }
