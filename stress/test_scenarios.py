@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from mpconform.outcomes import Unsupported
@@ -48,7 +48,11 @@ def drawn(mp: Target, kind: str) -> st.SearchStrategy[Scenario]:
 
 
 def check_kind(mp: Target, kind: str, data: Any, repro_dir: Path) -> None:
-    runner.verify(mp, data.draw(drawn(mp, kind), label="scenario"), repro_dir)
+    scenario = data.draw(drawn(mp, kind), label="scenario")
+    event(f"nemesis: {scenario.nemesis.name}")  # --hypothesis-show-statistics tallies these
+    observed = runner.verify(mp, scenario, repro_dir)
+    for outcome in observed.outcomes:
+        event(f"outcome: {outcome.split(' (')[0].split(':')[0]}")
 
 
 @budget("heavy")
