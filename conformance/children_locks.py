@@ -133,7 +133,9 @@ def count(lock: Any, cells: list, me: int, increments: int, depth: int, timeout:
 # -- semaphores --------------------------------------------------------------------------------
 
 
-def cycles(sem: Any, cells: list, me: int, rounds: int, limit: int, hold: float, timeout: float):
+def cycles(
+    sem: Any, cells: list, me: int, rounds: int, limit: int, hold: float, timeout: float
+) -> tuple:
     """``rounds`` acquire/hold/release cycles on ``sem``, counting holders in-band.
 
     ``cells[0]`` counts the processes inside, guarded by the lock ``cells[1]``; a holder that

@@ -744,6 +744,7 @@ def _count_under(mp: Target, counter: Any, lock: Any, depth: int, what: str) -> 
         @given(plan=PLANS)
         def exact(plan: list[int]) -> None:
             counter.value = 0  # nobody is inside between examples
+            owner.value = kids.NO_OWNER
             used = team[: len(plan)]
             each = [(increments, depth, SHORT) for increments in plan]
             rows = together(used, go, "count", 0, each)
@@ -761,7 +762,7 @@ def _count_under(mp: Target, counter: Any, lock: Any, depth: int, what: str) -> 
 
 
 def test_value_get_lock_makes_increments_exact(mp):
-    """`with v.get_lock(): v.value += 1` from several processes loses no increment
+    """v.get_lock() held around `v.value += 1` in several processes loses no increment
 
     The sections it guards never overlap, by the clock and by an in-band owner cell, and the
     old values read form a valid fetch-and-increment history.
