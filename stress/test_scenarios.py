@@ -50,7 +50,7 @@ def drawn(mp: Target, kind: str) -> st.SearchStrategy[Scenario]:
 def check_kind(mp: Target, kind: str, data: Any, repro_dir: Path) -> None:
     scenario = data.draw(drawn(mp, kind), label="scenario")
     event(f"nemesis: {scenario.nemesis.name}")  # --hypothesis-show-statistics tallies these
-    observed = runner.verify(mp, scenario, repro_dir)
+    observed = runner.verify(mp, scenario, repro_dir, key=f"{kind}-{mp.id}")
     for outcome in observed.outcomes:
         event(f"outcome: {outcome.split(' (')[0].split(':')[0]}")
 

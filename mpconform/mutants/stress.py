@@ -48,7 +48,8 @@ class _SwappingBuffer(collections.deque):
 
     def popleft(self) -> Any:
         self._turn = not self._turn
-        if self._turn and len(self) >= 2:
+        # The close() sentinel is never swapped ahead: this mutant reorders, it does not lose.
+        if self._turn and len(self) >= 2 and self[1] is not multiprocessing.queues._sentinel:
             first = super().popleft()
             second = super().popleft()
             self.appendleft(first)
