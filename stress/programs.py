@@ -34,6 +34,7 @@ ACQUIRE_TIMEOUT_KILL = 0.1  # when a holder may be killed: waiters must give up 
 EMPTY = ("mpconform-empty",)  # a get that found nothing
 GAVE_UP = ("mpconform-gave-up",)  # a fetch_inc whose lock acquire timed out
 QUEUE_KINDS = ("queue", "simple_queue")
+SLOTS = 2  # a semaphore scenario's initial value: at most this many holders at once
 PARENT = "parent"
 
 
@@ -80,6 +81,8 @@ def _perform(
     elif op == "get":
         _call(log, "get", ())
         _ret(log, _get(objs["queue"], kind))
+    elif op == "lock" and kind == "semaphore":
+        _slot(objs, hold, log, options["acquire_timeout"])
     elif op == "lock":
         _section(wid, objs, hold, log, options["acquire_timeout"])
     elif op == "inc":
@@ -140,6 +143,29 @@ def _section(wid: int, objs: dict, hold: float, log: Any, timeout: float) -> Non
     _ret(log, None)
 
 
+def _slot(objs: dict, hold: float, log: Any, timeout: float) -> None:
+    """acquire(timeout) on a Semaphore(SLOTS); holders count themselves in and out of a
+    Value under its own lock, so a count above SLOTS is a holder too many."""
+    sem, inside = objs["lock"], objs["inside"]
+    _call(log, "acquire", ())
+    got = sem.acquire(timeout=timeout)
+    _ret(log, bool(got))
+    if not got:
+        return
+    with inside.get_lock():
+        inside.value += 1
+        count = inside.value
+    if count > SLOTS:
+        log.send(("over", count, time.monotonic_ns()))
+    if hold:
+        time.sleep(hold)
+    with inside.get_lock():
+        inside.value -= 1
+    _call(log, "release", ())
+    sem.release()
+    _ret(log, None)
+
+
 def _fetch_inc(value: Any, hold: float, log: Any, timeout: float) -> None:
     """Fetch-and-increment under the Value's own lock, the documented way to make += atomic;
     ``hold`` widens the read-to-write window a broken lock would let others into."""
@@ -171,6 +197,8 @@ def make_objects(ctx: Any, kind: str, make_lock: Callable[[Any], Any] | None = N
     if kind == "lock":
         lock = make_lock(ctx) if make_lock is not None else ctx.Lock()
         return {"lock": lock, "owner": ctx.RawValue("i", 0)}
+    if kind == "semaphore":
+        return {"lock": ctx.Semaphore(SLOTS), "inside": ctx.Value("i", 0)}
     if kind in ("counter", "register"):
         return {"value": ctx.Value("i", 0)}
     raise ValueError(f"unknown scenario kind {kind!r}")
@@ -199,6 +227,7 @@ class _Run:
         self.killed: dict[int, int] = {}  # worker -> monotonic_ns just before SIGKILL
         self.notes: list[str] = []
         self.owner: list[tuple] = []  # (worker, where, found, t)
+        self.over: list[tuple] = []  # (worker, holders counted, t): semaphore scenarios
         self.flushed: list[int] = []
         self.drain: list[tuple] = []
         self.exitcodes: dict[int, Any] = {}
@@ -214,6 +243,8 @@ class _Run:
             self.rows[wid][-1][4] = msg[2]
         elif tag == "owner":
             self.owner.append((wid, msg[1], msg[2], msg[3]))
+        elif tag == "over":
+            self.over.append((wid, msg[1], msg[2]))
         elif tag == "end":
             self.ended[wid] = True
         elif tag == "error":
@@ -231,6 +262,7 @@ class _Run:
             "killed": dict(self.killed),
             "notes": list(self.notes),
             "owner": list(self.owner),
+            "over": list(self.over),
             "flushed": list(self.flushed),
             "drained": bool(self.drain),
             "exitcodes": dict(self.exitcodes),
@@ -407,6 +439,8 @@ def quick_check(kind: str, result: dict) -> list[str]:
     killed = {f"w{w}" for w in result["killed"]}
     if kind == "lock":
         return _quick_lock(ops, result)
+    if kind == "semaphore":
+        return [f"w{w} counted {n} holders of a Semaphore({SLOTS})" for w, n, _ in result["over"]]
     if kind in QUEUE_KINDS:
         flushed = {f"w{w}" for w in result["flushed"]}
         return _quick_queue(ops, flushed if result["drained"] and not killed else set())

@@ -17,7 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-KINDS = ("queue", "simple_queue", "lock", "counter", "register")
+KINDS = ("queue", "simple_queue", "lock", "semaphore", "counter", "register")
 NEMESES = ("none", "pause", "kill", "pin", "exit")
 # Zero first, so that delays shrink away; the others make interleavings and pauses likely.
 DELAYS = st.sampled_from([0.0, 0.0, 0.0, 0.001, 0.005])
@@ -104,6 +104,7 @@ OPS = {
     "queue": ("put", "get"),
     "simple_queue": ("put", "get"),
     "lock": ("lock",),
+    "semaphore": ("lock",),
     "counter": ("inc",),
     "register": ("write", "read"),
 }
@@ -124,14 +125,15 @@ def program(draw: Any, kind: str, wid: int, min_ops: int = 3, max_ops: int = 8) 
 def allowed_nemeses(kind: str, has_signals: bool = True) -> tuple[str, ...]:
     """Nemeses that leave a checkable history for ``kind``.
 
-    A Value's read/write takes its lock with no timeout, so a killed holder would hang the
-    register scenario; ``exit`` only means something for a Queue (no feeder elsewhere).
+    ``kill`` only where every wait has a timeout: a Value's read/write and a semaphore's
+    holder count take a lock without one, and SimpleQueue's get() has none, so a killed
+    holder would hang the others. ``exit`` only means something for a Queue (the feeder).
     Thread backends have no processes to signal.
     """
     if not has_signals:
         return ("none",)
     names = ["none", "pause", "pin"]
-    if kind != "register" and kind != "simple_queue":
+    if kind in ("queue", "lock", "counter"):
         names.insert(2, "kill")
     if kind == "queue":
         names.append("exit")

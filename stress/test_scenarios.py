@@ -81,6 +81,13 @@ def test_lock_has_one_holder_at_a_time(mp: Target, repro_dir: Path, data: Any) -
 
 @budget("heavy")
 @given(data=st.data())
+def test_semaphore_admits_at_most_its_value(mp: Target, repro_dir: Path, data: Any) -> None:
+    """Semaphore(2): never more than two processes hold it at once, even with a holder paused"""
+    check_kind(mp, "semaphore", data, repro_dir)
+
+
+@budget("heavy")
+@given(data=st.data())
 def test_value_lock_makes_increments_atomic(mp: Target, repro_dir: Path, data: Any) -> None:
     """Value: increments made under get_lock() are never lost, even with an incrementer paused
     or killed"""

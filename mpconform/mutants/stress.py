@@ -90,6 +90,11 @@ class TwoHolderLock(synchronize.Lock):
         synchronize.SemLock.__init__(self, synchronize.SEMAPHORE, 2, 2, ctx=ctx)
 
 
+def semaphore_extra_slot(base: Any, value: int = 1) -> Any:
+    """Semaphore(n) with n + 1 slots, as an off-by-one in a binding's initial value."""
+    return base.Semaphore(value + 1)
+
+
 def queue_of(cls: type) -> Callable[..., Any]:
     def make(base: Any, *args: Any, **kwargs: Any) -> Any:
         return cls(*args, ctx=base.get_context(), **kwargs)
@@ -130,6 +135,11 @@ lock_two_holders = stress_mutant(
     "Lock is a semaphore with two slots: two processes can hold it at once",
     Lock=two_holder_lock,
 )
+semaphore_off_by_one = stress_mutant(
+    "semaphore-off-by-one",
+    "Semaphore(n) admits n + 1 holders",
+    Semaphore=semaphore_extra_slot,
+)
 value_lock_fresh = stress_mutant(
     "value-lock-fresh",
     "Value.get_lock() returns a new lock on every call, so increments under it race",
@@ -147,6 +157,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         "test_lock_has_one_holder_at_a_time",
         "test_lock_contention",
     ),
+    "semaphore_off_by_one": ("test_semaphore_admits_at_most_its_value",),
     "value_lock_fresh": (
         "test_value_lock_makes_increments_atomic",
         "test_value_counter_contention",
