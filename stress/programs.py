@@ -19,6 +19,7 @@ return (its effect unknown). Times are ``time.monotonic_ns()``, system-wide on L
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -318,12 +319,19 @@ def drive(
     finally:
         for proc in procs:
             if proc.is_alive():
-                proc.kill()
+                _kill(proc)
             proc.join(JOIN_LIMIT)
         for conn in logs:
             conn.close()
         release_objects(objs, clean)
     return run.result()
+
+
+def _kill(proc: Any) -> None:
+    """SIGKILL by pid: not every backend's Process has kill()."""
+    if isinstance(proc.pid, int):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGKILL)
 
 
 def _pin(procs: list, run: _Run) -> None:
@@ -396,7 +404,7 @@ def _join(procs: list, run: _Run) -> None:
                 f"w{wid} finished its program but had not exited after {JOIN_LIMIT:g} s; killed"
             )
             run.killed.setdefault(wid, time.monotonic_ns())
-            proc.kill()
+            _kill(proc)
             proc.join(JOIN_LIMIT)
         run.exitcodes[wid] = proc.exitcode
 

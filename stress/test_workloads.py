@@ -209,8 +209,7 @@ def lock_kinds(mp: Target) -> dict[str, Callable[[], Any]]:
 
 
 def test_lock_contention(mp: Target, mp_stress: StressRun) -> None:
-    """Lock, RLock and Semaphore(1) keep critical sections exclusive under 2-4 x cpu_count
-    contending processes"""
+    """Lock, RLock and Semaphore(1) stay exclusive under 2-4 x cpu_count contending processes"""
     tally, per_kind = Tally(mp_stress), Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for number in mp_stress.rounds():
@@ -362,8 +361,10 @@ def _screened(made: list, taken: list) -> list[str]:
 
 
 def test_queue_volume(mp: Target, mp_stress: StressRun) -> None:
-    """Queue carries every item exactly once and in each producer's order, with several
-    producers and consumers, tiny and multi-MiB items, bounded and unbounded"""
+    """Queue delivers every item once, in each producer's order, under sustained volume
+
+    Several producers and consumers, tiny and multi-MiB items, bounded and unbounded queues.
+    """
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for number in mp_stress.rounds():
@@ -458,8 +459,7 @@ def test_pool_throughput(mp: Target, mp_stress: StressRun) -> None:
 
 
 def test_condition_and_event_ping_pong(mp: Target, mp_stress: StressRun) -> None:
-    """Two processes passing the turn through a Condition, or through a pair of Events,
-    strictly alternate"""
+    """Two processes passing the turn through a Condition or a pair of Events strictly alternate"""
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for _ in mp_stress.rounds():
@@ -505,8 +505,7 @@ def tally_round(tally: Tally, key: str, procs: list, readers: list) -> None:
 
 
 def test_safety_under_pause_and_pinning(mp: Target, mp_stress: StressRun) -> None:
-    """Locks stay exclusive and Queues lose nothing while workers are paused (SIGSTOP/SIGCONT)
-    or all pinned to one CPU"""
+    """Locks stay exclusive and Queues lose nothing with workers paused or pinned to one CPU"""
     require_signals(mp)
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
@@ -526,8 +525,11 @@ def test_safety_under_pause_and_pinning(mp: Target, mp_stress: StressRun) -> Non
 
 
 def test_killed_lock_holder_outcome(mp: Target, mp_stress: StressRun) -> None:
-    """What becomes of a Lock, RLock or Semaphore whose holder is killed (reported outcome;
-    CPython: it stays held, so waiters need timeouts)"""
+    """Outcome: a Lock, RLock or Semaphore whose holder was killed (CPython: stays held)
+
+    Reported, not judged: the documentation warns that a terminated holder may leave a lock
+    unusable, so waiters need timeouts; the figures say what this backend does.
+    """
     require_signals(mp)
     outcomes: dict[str, str] = {}
     exitcodes: dict[str, Any] = {}
@@ -561,8 +563,11 @@ def test_killed_lock_holder_outcome(mp: Target, mp_stress: StressRun) -> None:
 
 
 def test_put_then_os_exit_outcome(mp: Target, mp_stress: StressRun) -> None:
-    """Items a process puts right before os._exit() (reported outcome; CPython may lose them,
-    since os._exit skips the feeder flush); what does arrive arrives in order, once"""
+    """Outcome: items put right before os._exit() (CPython may lose them; no feeder flush)
+
+    The loss is reported, not judged (os._exit skips the exit handler that flushes the feeder
+    thread); what does arrive must arrive in order, once.
+    """
     require_signals(mp)
     count, lost_total, rounds_with_loss = 50, 0, 0
     problems: list[str] = []
