@@ -990,7 +990,8 @@ def test_thread_pool_computes_what_sequential_calls_compute(mp):
                 "imap_unordered": lambda: sorted(pool.imap_unordered(kids.square, items)),
                 "starmap": lambda: pool.starmap(kids.power, [(x, 2) for x in items], chunksize),
                 "apply_async": lambda: [
-                    r.get(LIVENESS) for r in [pool.apply_async(kids.square, (x,)) for x in items]
+                    result_of(mp, r, "ThreadPool.apply_async()")
+                    for r in [pool.apply_async(kids.square, (x,)) for x in items]
                 ],
             }
             got = bounded(calls[api], f"ThreadPool.{api}()")
@@ -1016,7 +1017,9 @@ def test_thread_pool_raises_the_task_exception(mp):
                 allowed = failures(items, bad)
             else:
                 x = items[first_bad(items, bad)]
-                got = raised(lambda: pool.apply_async(task, (x,)).get(LIVENESS))
+                got = raised(
+                    lambda: result_of(mp, pool.apply_async(task, (x,)), "ThreadPool.apply_async()")
+                )
                 allowed = {refusal(x)[1]}
             assert got is not None, "the ThreadPool raised nothing although a task raised"
             assert got[0] is kids.TaskError and got[1] in allowed, (
