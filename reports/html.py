@@ -134,7 +134,7 @@ def _feature(row: Row) -> str:
 
 
 def _tooltip(cell: Cell) -> str:
-    if cell.status is Status.PASS or not cell.message:
+    if not cell.message:
         return f"{cell.status.value} in {cell.duration:.3f}s"
     text = f"{cell.status.value}: {' '.join(cell.message.split())}"
     if cell.expected:

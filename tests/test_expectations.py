@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 import pytest
-from childrun import CASES, suite_args
+from childrun import CASES, REPO, suite_args
 from test_reports import document, result
 
 from mpconform import expectations as ex
@@ -226,3 +226,17 @@ def test_run_refuses_a_missing_or_broken_file_before_any_test_starts(tmp_path, c
     assert cli.main(["run", "--report", report, "--expectations", str(broken)]) == 2
     err = capsys.readouterr().err
     assert f"{broken}:1: unknown outcome 'sometimes'" in err and err.count("\n") == 1
+
+
+def test_outcome_markers_accept_their_statuses_and_notes_reach_passing_results(child_run):
+    case = REPO / "tests" / "cases" / "case_outcome.py"
+    run = child_run(*suite_args(str(case), "--mp-start-method", "fork"))
+    assert run.statuses == {
+        "test_hangs_like_the_reference[stdlib-fork]": "TIMEOUT",
+        "test_fails_outright[stdlib-fork]": "FAIL",
+        "test_passes_with_a_note[stdlib-fork]": "PASS",
+    }
+    hang = run.result("test_hangs_like_the_reference[stdlib-fork]")
+    assert hang["expected"] == ["PASS", "TIMEOUT"] and "reference hangs" in hang["expectation"]
+    assert run.returncode == 1  # only because of the FAIL
+    assert run.result("test_passes_with_a_note[stdlib-fork]")["message"] == "raised WorkerLostError"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from meta import OWN_ERRORS, run_selection
+from meta import assert_all_pass, assert_caught, run_selection
 
 from mpconform.conformance.test_locks import most_overlapping
 from mpconform.mutants.locks import CAUGHT_BY
@@ -20,38 +20,16 @@ from mpconform.mutants.locks import CAUGHT_BY
 MODULES = ("mpconform.conformance.test_locks",)
 
 
-def cells(run: Any) -> dict[str, list[dict]]:
-    """Feature (test function) -> its results, one per parametrization."""
-    found: dict[str, list[dict]] = {}
-    for result in run.doc["results"]:
-        found.setdefault(result["feature"], []).append(result)
-    assert found, f"no results\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
-    return found
-
-
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
-    run = run_selection(child_run, MODULES, f"mpconform.mutants.locks:{mutant}", tests)
-    found = cells(run)
-    missed = [t for t in tests if not any(r["status"] == "FAIL" for r in found.get(t, []))]
-    assert not missed, f"{mutant} not caught by {missed}\n{run.stdout[-4000:]}"
-    for result in run.doc["results"]:
-        text = f"{result.get('message') or ''}\n{result.get('details') or ''}"
-        assert not OWN_ERRORS.search(text), (
-            f"{result['feature']} failed for the wrong reason:\n{text}"
-        )
+    backend = f"mpconform.mutants.locks:{mutant}"
+    assert_caught(run_selection(child_run, MODULES, backend, tests), tests)
 
 
 def test_same_properties_pass_on_stdlib(child_run: Any) -> None:
     tests = tuple(sorted({t for selected in CAUGHT_BY.values() for t in selected}))
-    run = run_selection(child_run, MODULES, "stdlib", tests)
-    found = cells(run)
-    assert set(found) == set(tests), f"missing: {set(tests) - set(found)}"
-    wrong = {r["nodeid"]: r["status"] for rs in found.values() for r in rs if r["status"] != "PASS"}
-    assert not wrong, f"{wrong}\n{run.stdout[-4000:]}"
-    assert run.returncode == 0
-    assert run.leftovers == []
+    assert_all_pass(run_selection(child_run, MODULES, "stdlib", tests), tests)
 
 
 @pytest.mark.parametrize(
