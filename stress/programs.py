@@ -153,18 +153,20 @@ def _slot(objs: dict, hold: float, log: Any, timeout: float) -> None:
     _ret(log, bool(got))
     if not got:
         return
-    with inside.get_lock():
-        inside.value += 1
-        count = inside.value
-    if count > SLOTS:
-        log.send(("over", count, time.monotonic_ns()))
-    if hold:
-        time.sleep(hold)
-    with inside.get_lock():
-        inside.value -= 1
-    _call(log, "release", ())
-    sem.release()
-    _ret(log, None)
+    try:
+        with inside.get_lock():
+            inside.value += 1
+            count = inside.value
+        if count > SLOTS:
+            log.send(("over", count, time.monotonic_ns()))
+        if hold:
+            time.sleep(hold)
+        with inside.get_lock():
+            inside.value -= 1
+    finally:
+        _call(log, "release", ())
+        sem.release()
+        _ret(log, None)
 
 
 def _fetch_inc(value: Any, hold: float, log: Any, timeout: float) -> None:

@@ -67,7 +67,7 @@ def has_signals(mp: Target) -> bool:
 def run_scenario(mp: Target, scenario: Scenario) -> Observed:
     if scenario.nemesis.name != "none" and not has_signals(mp):
         raise Unsupported(f"{mp.adapter.name} workers are threads: no {scenario.nemesis.name}")
-    if scenario.kind == "counter" and not hasattr(mp.Value("i", 0), "get_lock"):
+    if scenario.kind in ("counter", "semaphore") and not hasattr(mp.Value("i", 0), "get_lock"):
         raise Unsupported(f"{mp.adapter.name}'s Value has no get_lock()")
     try:
         raw = programs.drive(mp, scenario.kind, scenario.plain_programs(), scenario.nemesis.plain())
