@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import event, given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from mpconform.outcomes import Unsupported
 from mpconform.profiles import budget
 from mpconform.stress import runner, scripts
-from mpconform.stress.scenarios import Scenario, allowed_nemeses, from_plain, scenarios
+from mpconform.stress.scenarios import KINDS, Scenario, allowed_nemeses, from_plain, scenarios
 from mpconform.target import Target
 from mpconform.waiting import LIVENESS
 
@@ -144,6 +145,26 @@ def test_rendered_script_runs_clean(mp: Target, tmp_path: Path, scenario: Scenar
     done = run_script(text, tmp_path, runs=2)
     assert done.returncode == 0 and "no violation" in done.stdout, (
         f"exit {done.returncode}\n{done.stdout}\n{done.stderr[-3000:]}"
+    )
+
+
+SCRIPT_BUDGET = settings(budget("heavy"), max_examples=max(3, budget("heavy").max_examples // 2))
+
+
+@SCRIPT_BUDGET
+@given(data=st.data())
+def test_generated_scenario_scripts_run_clean(mp: Target, data: Any) -> None:
+    """Standalone scripts of generated scenarios (any object, any nemesis) find no violation"""
+    if not runner.has_signals(mp):
+        raise Unsupported("scripts drive processes; a thread backend has none to signal")
+    kind = data.draw(st.sampled_from(KINDS), label="kind")
+    scenario = data.draw(drawn(mp, kind), label="scenario")
+    event(f"{kind}, nemesis: {scenario.nemesis.name}")
+    text = scripts.render(scenario, runner.backend_module(mp), mp.start_method)
+    with tempfile.TemporaryDirectory(prefix="mpconform-script-") as where:
+        done = run_script(text, Path(where), runs=1)
+    assert done.returncode == 0 and "no violation" in done.stdout, (
+        f"exit {done.returncode}\n{done.stdout}\n{done.stderr[-3000:]}\n{scenario.describe()}"
     )
 
 
