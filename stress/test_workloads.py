@@ -509,12 +509,12 @@ def test_safety_under_pause_and_pinning(mp: Target, mp_stress: StressRun) -> Non
     require_signals(mp)
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
-    for number in mp_stress.rounds():
-        name = ("pause", "pin")[number % 2]
-        done, elapsed, problems = contention(mp, mp.Lock, 2 * cpus(), seconds, True, name)
-        tally.add(f"lock_{name}", done, elapsed, problems)
-        items, elapsed, problems = volume(mp, 64, seconds, True, name, big_every=0)
-        tally.add(f"queue_{name}", items, elapsed, problems)
+    for _ in mp_stress.rounds():
+        for name in ("pause", "pin"):
+            done, elapsed, problems = contention(mp, mp.Lock, 2 * cpus(), seconds, True, name)
+            tally.add(f"lock_{name}", done, elapsed, problems)
+            items, elapsed, problems = volume(mp, 64, seconds, True, name, big_every=0)
+            tally.add(f"queue_{name}", items, elapsed, problems)
         tally.record(
             history=True,
             **{f"ops_per_s_{key}": tally.rate(key) for key in sorted(tally.ops)},
