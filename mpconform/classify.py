@@ -59,10 +59,22 @@ def phase_message(excinfo: Any, outcome: str, longrepr: str) -> str:
         if isinstance(exc, Unsupported):
             return _short(str(exc.msg)[len(Unsupported.PREFIX) :])
         text = str(getattr(exc, "msg", None) or "") or excinfo.exconly()
+        first = _first_of_group(exc)
+        if first is not None:
+            # Hypothesis's FlakyFailure: a race that did not repeat while shrinking. What it
+            # saw the first time is the reason a reader needs.
+            text = f"{text}\nfirst failure: {type(first).__name__}: {first}"
         return _short(text)
     if outcome == "skipped":
         return _short(longrepr)
     return ""
+
+
+def _first_of_group(exc: BaseException) -> BaseException | None:
+    inner = getattr(exc, "exceptions", None)
+    if isinstance(inner, (list, tuple)) and inner and isinstance(inner[0], BaseException):
+        return inner[0]
+    return None
 
 
 def combine(phases: dict[str, tuple[Status, str]]) -> tuple[Status, str]:

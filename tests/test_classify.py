@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from childrun import suite_args
+from hypothesis.errors import FlakyFailure
 
-from mpconform.classify import combine, falsifying_example, phase_status
+from mpconform.classify import combine, falsifying_example, phase_message, phase_status
 from mpconform.outcomes import ChildCrashed, LeakDetected, TestTimeout, Unsupported
 from mpconform.status import Status
 
@@ -88,3 +89,12 @@ def test_falsifying_example_reaches_the_results_file(child_run):
     result = run.result("test_sys_exit_code_is_exitcode[dummy-thread]")
     assert result["status"] == "FAIL"
     assert "code=" in (result["falsifying_example"] or ""), result
+
+
+def test_a_flaky_failure_shows_what_failed_the_first_time() -> None:
+    try:
+        raise FlakyFailure("Hypothesis saw a failure it could not reproduce", [ValueError("x=3")])
+    except FlakyFailure:
+        info = pytest.ExceptionInfo.from_current()
+    message = phase_message(info, "failed", "")
+    assert "could not reproduce" in message and "first failure: ValueError: x=3" in message
