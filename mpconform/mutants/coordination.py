@@ -11,15 +11,11 @@ name, although the meta-tests only use fork.
 
 from __future__ import annotations
 
-import functools
-import multiprocessing
-import multiprocessing.connection
 import multiprocessing.synchronize as synchronize
-import platform
 import sys
 from typing import Any, Callable
 
-from mpconform.adapter import Adapter
+from mpconform.mutants.wrap import factory_mutant
 
 # -- Condition ---------------------------------------------------------------------------------
 
@@ -148,18 +144,6 @@ class ReleasedOneEarly(synchronize.Barrier):
 # -- adapters ----------------------------------------------------------------------------------
 
 
-class CoordinationContext:
-    """A stdlib context with some factories swapped; everything else passes through."""
-
-    def __init__(self, base: Any, factories: dict[str, Callable[..., Any]]) -> None:
-        self._base = base
-        for name, factory in factories.items():
-            setattr(self, name, functools.partial(factory, base))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._base, name)
-
-
 def condition_of(cls: type) -> Callable[..., Any]:
     def make(base: Any, lock: Any = None) -> Any:
         return cls(lock, ctx=base)
@@ -181,69 +165,55 @@ def barrier_of(cls: type) -> Callable[..., Any]:
     return make
 
 
-def coordination_mutant(name: str, description: str, **factories: Callable[..., Any]) -> Adapter:
-    def get_context(method: str) -> CoordinationContext:
-        return CoordinationContext(multiprocessing.get_context(method), factories)
-
-    return Adapter(
-        name=name,
-        get_context=get_context,
-        start_methods=tuple(multiprocessing.get_all_start_methods()),
-        version=platform.python_version(),
-        connection=multiprocessing.connection,
-        description=description,
-    )
-
-
-notify_wakes_all = coordination_mutant(
+notify_wakes_all = factory_mutant(
     "notify-wakes-all",
     "Condition.notify(n) wakes every waiter",
     Condition=condition_of(NotifyWakesAll),
 )
-notify_all_wakes_one = coordination_mutant(
+notify_all_wakes_one = factory_mutant(
     "notify-all-wakes-one",
     "Condition.notify_all() wakes one waiter",
     Condition=condition_of(NotifyAllWakesOne),
 )
-condition_timeout_true = coordination_mutant(
+condition_timeout_true = factory_mutant(
     "condition-timeout-true",
     "Condition.wait(timeout) returns True when it timed out",
     Condition=condition_of(TimedWaitSaysNotified),
 )
-notify_banked = coordination_mutant(
+notify_banked = factory_mutant(
     "notify-banked",
     "Condition.notify() with nobody waiting wakes the next wait()",
     Condition=condition_of(NotifyBanked),
 )
-given_lock_ignored = coordination_mutant(
+given_lock_ignored = factory_mutant(
     "given-lock-ignored",
     "Condition(lock) ignores lock and uses an RLock of its own",
     Condition=condition_of(GivenLockIgnored),
 )
-wait_keeps_rlock_level = coordination_mutant(
+wait_keeps_rlock_level = factory_mutant(
     "wait-keeps-rlock-level",
     "Condition.wait() releases an RLock held n times only once",
     Condition=condition_of(WaitReleasesOneLevel),
 )
-event_timeout_none = coordination_mutant(
+event_timeout_none = factory_mutant(
     "event-timeout-none",
     "Event.wait(timeout) returns None instead of False on timeout",
     Event=event_of(TimedWaitFallsOff),
 )
-event_clear_ignored = coordination_mutant(
+event_clear_ignored = factory_mutant(
     "event-clear-ignored", "Event.clear() leaves the flag set", Event=event_of(ClearForgotten)
 )
-barrier_same_index = coordination_mutant(
+barrier_same_index = factory_mutant(
     "barrier-same-index",
     "Barrier.wait() returns 0 to every party",
     Barrier=barrier_of(SameIndexForAll),
 )
-barrier_action_by_all = coordination_mutant(
+barrier_action_by_all = factory_mutant(
     "barrier-action-by-all",
     "every party runs the Barrier's action",
     Barrier=barrier_of(ActionByEveryParty),
 )
-barrier_releases_early = coordination_mutant(
+barrier_releases_early = factory_mutant(
     "barrier-releases-early",
     "Barrier(n) releases its parties when n - 1 have arrived",
     Barrier=barrier_of(ReleasedOneEarly),

@@ -14,16 +14,14 @@ and forkserver children could unpickle them by name, although the meta-tests onl
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.sharedctypes
 import multiprocessing.synchronize as synchronize
-import platform
 import threading
 from typing import Any, Callable
 
-from mpconform.adapter import Adapter
+from mpconform.mutants.wrap import factory_mutant
 
 SEMLOCK_KINDS: dict[str, type] = {
     "Lock": synchronize.Lock,
@@ -31,18 +29,6 @@ SEMLOCK_KINDS: dict[str, type] = {
     "Semaphore": synchronize.Semaphore,
     "BoundedSemaphore": synchronize.BoundedSemaphore,
 }
-
-
-class LocksContext:
-    """A stdlib context whose lock factories are swapped; everything else passes through."""
-
-    def __init__(self, base: Any, factories: dict[str, Callable[..., Any]]) -> None:
-        self._base = base
-        for name, factory in factories.items():
-            setattr(self, name, functools.partial(factory, base))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._base, name)
 
 
 def made_by(cls: type, extra_slots: int = 0) -> Callable[..., Any]:
@@ -179,68 +165,52 @@ def value_with_fresh_locks(base: Any, *args: Any, **kwargs: Any) -> Any:
 # -- adapters ----------------------------------------------------------------------------------
 
 
-def locks_mutant(name: str, description: str, **factories: Callable[..., Any]) -> Adapter:
-    """An adapter named ``name``: stdlib with ``factories`` swapped into every context."""
-
-    def get_context(method: str) -> LocksContext:
-        return LocksContext(multiprocessing.get_context(method), factories)
-
-    return Adapter(
-        name=name,
-        get_context=get_context,
-        start_methods=tuple(multiprocessing.get_all_start_methods()),
-        version=platform.python_version(),
-        connection=multiprocessing.connection,
-        description=description,
-    )
-
-
 def every_kind(mixin: type) -> dict[str, Callable[..., Any]]:
     return {kind: made_by(cls) for kind, cls in _classes(mixin).items()}
 
 
-acquire_timeout_ignored = locks_mutant(
+acquire_timeout_ignored = factory_mutant(
     "acquire-timeout-ignored",
     "acquire(timeout=t) gives up at once on a held lock or exhausted semaphore",
     **every_kind(TimeoutIgnored),
 )
-failed_acquire_returns_none = locks_mutant(
+failed_acquire_returns_none = factory_mutant(
     "failed-acquire-returns-none",
     "acquire() that does not get the lock returns None instead of False",
     **every_kind(NoneOnFailure),
 )
-lock_per_process = locks_mutant(
+lock_per_process = factory_mutant(
     "lock-per-process",
     "Lock is a threading.Lock: every process has its own copy",
     Lock=lambda base: ProcessLocalLock(ctx=base),
 )
-lock_is_rlock = locks_mutant(
+lock_is_rlock = factory_mutant(
     "lock-is-rlock",
     "Lock is an alias of RLock: re-entrant, and only its owner may release it",
     Lock=made_by(synchronize.RLock),
 )
-rlock_not_reentrant = locks_mutant(
+rlock_not_reentrant = factory_mutant(
     "rlock-not-reentrant",
     "RLock is an alias of Lock: its owner blocks on itself",
     RLock=made_by(synchronize.Lock),
 )
-rlock_release_unchecked = locks_mutant(
+rlock_release_unchecked = factory_mutant(
     "rlock-release-unchecked",
     "RLock.release() by a non-owner, or of an unowned RLock, silently does nothing",
     RLock=made_by(_classes(OwnerUnchecked, ("RLock",))["RLock"]),
 )
-bounded_semaphore_unbounded = locks_mutant(
+bounded_semaphore_unbounded = factory_mutant(
     "bounded-semaphore-unbounded",
     "BoundedSemaphore is a plain Semaphore: release() beyond the initial value is accepted",
     BoundedSemaphore=made_by(synchronize.Semaphore),
 )
-semaphore_one_extra = locks_mutant(
+semaphore_one_extra = factory_mutant(
     "semaphore-one-extra",
     "Semaphore(n) and BoundedSemaphore(n) start with n + 1 slots",
     Semaphore=made_by(synchronize.Semaphore, extra_slots=1),
     BoundedSemaphore=made_by(synchronize.BoundedSemaphore, extra_slots=1),
 )
-value_get_lock_fresh = locks_mutant(
+value_get_lock_fresh = factory_mutant(
     "value-get-lock-fresh",
     "Value.get_lock() returns a new lock on every call",
     Value=value_with_fresh_locks,

@@ -13,33 +13,19 @@ name, although the meta-tests only use fork.
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.queues
 import multiprocessing.reduction
 import os
-import platform
 import time
 from types import ModuleType
 from typing import Any, Callable
 
-from mpconform.adapter import Adapter
+from mpconform.mutants.wrap import factory_mutant
 
 Connection = multiprocessing.connection.Connection
 POLL = 0.01
-
-
-class MessagingContext:
-    """A stdlib context whose message-passing factories are swapped; everything else passes."""
-
-    def __init__(self, base: Any, factories: dict[str, Callable[..., Any]]) -> None:
-        self._base = base
-        for name, factory in factories.items():
-            setattr(self, name, functools.partial(factory, base))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._base, name)
 
 
 # -- connections -------------------------------------------------------------------------------
@@ -205,63 +191,42 @@ def queue_of(cls: type) -> Callable[..., Any]:
 # -- adapters ----------------------------------------------------------------------------------
 
 
-def messaging_mutant(
-    name: str,
-    description: str,
-    connection: ModuleType = multiprocessing.connection,
-    **factories: Callable[..., Any],
-) -> Adapter:
-    """An adapter named ``name``: stdlib with ``factories`` swapped into every context."""
-
-    def get_context(method: str) -> MessagingContext:
-        return MessagingContext(multiprocessing.get_context(method), factories)
-
-    return Adapter(
-        name=name,
-        get_context=get_context,
-        start_methods=tuple(multiprocessing.get_all_start_methods()),
-        version=platform.python_version(),
-        connection=connection,
-        description=description,
-    )
-
-
-send_bytes_offset_ignored = messaging_mutant(
+send_bytes_offset_ignored = factory_mutant(
     "send-bytes-offset-ignored",
     "send_bytes(buf, offset, size) sends buf[:size]",
     Pipe=pipe_of(OffsetIgnored),
 )
-recv_bytes_maxlength_ignored = messaging_mutant(
+recv_bytes_maxlength_ignored = factory_mutant(
     "recv-bytes-maxlength-ignored",
     "recv_bytes(maxlength) returns messages longer than maxlength",
     Pipe=pipe_of(MaxlengthIgnored),
 )
-poll_never_waits = messaging_mutant(
+poll_never_waits = factory_mutant(
     "poll-never-waits", "poll(timeout) returns at once", Pipe=pipe_of(PollNoWait)
 )
-authkey_ignored = messaging_mutant(
+authkey_ignored = factory_mutant(
     "authkey-ignored",
     "Listener and Client drop the authkey, so anyone connects",
     connection=connection_module(
         "authkey_ignored", Listener=AuthkeyDroppedListener, Client=authkey_dropped_client
     ),
 )
-last_put_lost = messaging_mutant(
+last_put_lost = factory_mutant(
     "last-put-lost",
     "Queue.put() holds each item until the next put; the last one is lost at exit",
     Queue=queue_of(LastPutHeldBack),
 )
-get_timeout_ignored = messaging_mutant(
+get_timeout_ignored = factory_mutant(
     "get-timeout-ignored",
     "Queue.get(timeout=t) raises Empty at once",
     Queue=queue_of(GetGivesUpAtOnce),
 )
-join_when_empty = messaging_mutant(
+join_when_empty = factory_mutant(
     "join-when-empty",
     "JoinableQueue.join() returns once the queue is empty, tasks still open",
     JoinableQueue=queue_of(JoinWhenEmpty),
 )
-simple_queue_lifo = messaging_mutant(
+simple_queue_lifo = factory_mutant(
     "simple-queue-lifo",
     "SimpleQueue.get() hands out each batch of waiting items in reverse",
     SimpleQueue=queue_of(BatchReversed),

@@ -12,14 +12,10 @@ is why the meta-tests run them under fork, where the child keeps the very object
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
-import multiprocessing.connection
 import multiprocessing.sharedctypes as sharedctypes
-import platform
 from typing import Any, Callable
 
-from mpconform.adapter import Adapter
-from mpconform.mutants.messaging import MessagingContext
+from mpconform.mutants.wrap import factory_mutant
 
 # -- helpers -----------------------------------------------------------------------------------
 
@@ -169,54 +165,38 @@ def always_wrapped_value(base: Any, typecode_or_type: Any, *args: Any, lock: Any
 # -- adapters ----------------------------------------------------------------------------------
 
 
-def shared_memory_mutant(name: str, description: str, **factories: Callable[..., Any]) -> Adapter:
-    """An adapter named ``name``: stdlib with ``factories`` swapped into every context."""
-
-    def get_context(method: str) -> MessagingContext:
-        return MessagingContext(multiprocessing.get_context(method), factories)
-
-    return Adapter(
-        name=name,
-        get_context=get_context,
-        start_methods=tuple(multiprocessing.get_all_start_methods()),
-        version=platform.python_version(),
-        connection=multiprocessing.connection,
-        description=description,
-    )
-
-
-value_process_local = shared_memory_mutant(
+value_process_local = factory_mutant(
     "value-process-local",
     "Value() allocates on the private heap: a forked child's stores are its own",
     Value=private_value,
 )
-array_wrong_width = shared_memory_mutant(
+array_wrong_width = factory_mutant(
     "array-wrong-width",
     "Array('q') and Array('Q') store 32-bit elements",
     Array=narrow_array,
 )
-get_lock_new_per_call = shared_memory_mutant(
+get_lock_new_per_call = factory_mutant(
     "get-lock-new-per-call",
     "get_lock() returns a new lock on every call",
     Value=fresh_lock_value,
     Array=array_factory(FreshLockArray),
 )
-slice_assignment_short = shared_memory_mutant(
+slice_assignment_short = factory_mutant(
     "slice-assignment-short",
     "a[i:j] = seq leaves the last element of the slice unwritten",
     Array=array_factory(ShortSliceArray),
 )
-negative_index_refused = shared_memory_mutant(
+negative_index_refused = factory_mutant(
     "negative-index-refused",
     "Array indexing raises IndexError for negative indices",
     Array=array_factory(NonNegativeArray),
 )
-char_value_not_nul_terminated = shared_memory_mutant(
+char_value_not_nul_terminated = factory_mutant(
     "char-value-not-nul-terminated",
     "Array('c').value returns every byte instead of stopping at NUL",
     Array=array_factory(RawValueString, chars=True),
 )
-lock_false_ignored = shared_memory_mutant(
+lock_false_ignored = factory_mutant(
     "lock-false-ignored",
     "Value(..., lock=False) still returns a synchronized wrapper",
     Value=always_wrapped_value,

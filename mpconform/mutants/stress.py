@@ -12,30 +12,16 @@ passes through (a Queue's internal locks and the harness's own Events stay corre
 from __future__ import annotations
 
 import collections
-import functools
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.queues
 import multiprocessing.synchronize as synchronize
-import platform
 from typing import Any, Callable
 
-from mpconform.adapter import Adapter
 from mpconform.mutants.locks import value_with_fresh_locks
+from mpconform.mutants.wrap import factory_mutant
 
 DROP_EVERY = 50
-
-
-class StressContext:
-    """A stdlib context whose factories in ``factories`` are swapped; the rest passes."""
-
-    def __init__(self, base: Any, factories: dict[str, Callable[..., Any]]) -> None:
-        self._base = base
-        for name, factory in factories.items():
-            setattr(self, name, functools.partial(factory, base))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._base, name)
 
 
 class _SwappingBuffer(collections.deque):
@@ -106,41 +92,27 @@ def two_holder_lock(base: Any) -> Any:
     return TwoHolderLock(ctx=base.get_context())
 
 
-def stress_mutant(name: str, description: str, **factories: Callable[..., Any]) -> Adapter:
-    def get_context(method: str) -> StressContext:
-        return StressContext(multiprocessing.get_context(method), factories)
-
-    return Adapter(
-        name=name,
-        get_context=get_context,
-        start_methods=tuple(multiprocessing.get_all_start_methods()),
-        version=platform.python_version(),
-        connection=multiprocessing.connection,
-        description=description,
-    )
-
-
-queue_pairs_swapped = stress_mutant(
+queue_pairs_swapped = factory_mutant(
     "queue-pairs-swapped",
     "Queue's feeder sends every other buffered pair in reverse order",
     Queue=queue_of(PairSwappingQueue),
 )
-queue_drops_items = stress_mutant(
+queue_drops_items = factory_mutant(
     "queue-drops-items",
     f"Queue.put() drops every {DROP_EVERY}th item of each process",
     Queue=queue_of(DroppingQueue),
 )
-lock_two_holders = stress_mutant(
+lock_two_holders = factory_mutant(
     "lock-two-holders",
     "Lock is a semaphore with two slots: two processes can hold it at once",
     Lock=two_holder_lock,
 )
-semaphore_off_by_one = stress_mutant(
+semaphore_off_by_one = factory_mutant(
     "semaphore-off-by-one",
     "Semaphore(n) admits n + 1 holders",
     Semaphore=semaphore_extra_slot,
 )
-value_lock_fresh = stress_mutant(
+value_lock_fresh = factory_mutant(
     "value-lock-fresh",
     "Value.get_lock() returns a new lock on every call, so increments under it race",
     Value=value_with_fresh_locks,

@@ -7,10 +7,12 @@ module-level name of the mutant's module.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import multiprocessing.connection
 import platform
-from typing import Any
+from types import ModuleType
+from typing import Any, Callable
 
 from mpconform.adapter import Adapter
 
@@ -49,5 +51,42 @@ def mutant(name: str, mixin: type, namespace: dict[str, Any], description: str) 
         start_methods=tuple(classes),
         version=platform.python_version(),
         connection=multiprocessing.connection,
+        description=description,
+    )
+
+
+class SwappedContext:
+    """A stdlib context with some factories swapped; everything else passes through, so a
+    mutant's bug cannot leak into the helpers the suite itself uses.
+
+    Each factory is called as ``factory(base_context, *args, **kwargs)``.
+    """
+
+    def __init__(self, base: Any, factories: dict[str, Callable[..., Any]]) -> None:
+        self._base = base
+        for name, factory in factories.items():
+            setattr(self, name, functools.partial(factory, base))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._base, name)
+
+
+def factory_mutant(
+    name: str,
+    description: str,
+    connection: ModuleType = multiprocessing.connection,
+    **factories: Callable[..., Any],
+) -> Adapter:
+    """An adapter named ``name``: stdlib with ``factories`` swapped into every context."""
+
+    def get_context(method: str) -> SwappedContext:
+        return SwappedContext(multiprocessing.get_context(method), factories)
+
+    return Adapter(
+        name=name,
+        get_context=get_context,
+        start_methods=tuple(multiprocessing.get_all_start_methods()),
+        version=platform.python_version(),
+        connection=connection,
         description=description,
     )
