@@ -30,6 +30,7 @@ def main() -> int:
 
     walls: list[float] = []
     per_method: dict[str, list[float]] = defaultdict(list)
+    per_area: dict[str, list[float]] = defaultdict(list)
     unclean = 0
     for i in range(args.runs):
         with tempfile.TemporaryDirectory() as report:
@@ -53,6 +54,7 @@ def main() -> int:
         statuses = Counter(r["status"] for r in doc["results"])
         for result in doc["results"]:
             per_method[result["start_method"]].append(result["duration"])
+            per_area[result["area"]].append(result["duration"])
         walls.append(wall)
         if proc.returncode != 0:
             unclean += 1
@@ -61,6 +63,8 @@ def main() -> int:
     print(f"wall time: median {statistics.median(walls):.1f} s, max {max(walls):.1f} s")
     for method, durations in sorted(per_method.items()):
         print(f"  test time under {method}: {sum(durations) / args.runs:.1f} s per run")
+    for area, durations in sorted(per_area.items()):
+        print(f"  test time of {area}: {sum(durations) / args.runs:.1f} s per run")
     return 1 if unclean else 0
 
 
