@@ -231,7 +231,9 @@ class Recorder:
             and combine(p)[0].value in (self.static[nodeid].get("expected") or ())
         )
         if expected:
-            terminalreporter.write_line(f"{expected} of these as the expectation file allows")
+            terminalreporter.write_line(
+                f"{expected} of these accepted (by the expectation file or an outcome marker)"
+            )
         for entry in self.unmatched or []:
             terminalreporter.write_line(f"expectation matched no test: {entry}")
         if self.leftovers:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,30 @@ def test_rounds_fill_the_budget_and_at_least_the_minimum() -> None:
     assert seen == [0, 1, 2]
 
 
+@pytest.fixture
+def sigint_default() -> Iterator[None]:
+    """Python's own SIGINT handler for the test: an xdist worker runs with SIGINT ignored,
+    and a loop started with SIGINT ignored rightly leaves it ignored."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_ignored_sigint_stays_ignored() -> None:
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        run = StressRun(0.05)
+        for _ in run.rounds():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGINT)
+        assert not run.interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("sigint_default")
 def test_ctrl_c_ends_the_loop_after_the_round_and_keeps_the_figures() -> None:
     run = StressRun(30)
     for number in run.rounds():
@@ -43,6 +68,7 @@ def test_ctrl_c_ends_the_loop_after_the_round_and_keeps_the_figures() -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
 
 
+@pytest.mark.usefixtures("sigint_default")
 def test_a_second_ctrl_c_aborts() -> None:
     run = StressRun(30)
     with pytest.raises(KeyboardInterrupt):
@@ -72,7 +98,16 @@ def test_ctrl_c_in_a_stress_run_reports_what_it_verified(tmp_path: Path) -> None
     env.pop("PYTEST_ADDOPTS", None)
     cmd = [sys.executable, *suite_args(str(CASE), "--mp-stress-seconds", "120")]
     cmd = [a.replace("{report}", str(report)) for a in cmd]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        # As a terminal starts it: an xdist worker (running this test) ignores SIGINT, and
+        # its children would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         deadline = time.monotonic() + 60
         while not started.exists() and time.monotonic() < deadline:
