@@ -65,9 +65,10 @@ def conformance(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=False)
+@nox.session
 def report(session: nox.Session) -> None:
     """Merge every per-Python results file into one report (default: reports/out/pythons)."""
+    session.install("-q", ".")
     found = sorted(glob.glob(os.path.join(RESULTS, "py*", "results.json")))
     if not found:
         session.error(f"no results under {RESULTS}; run the conformance sessions first")
@@ -75,9 +76,10 @@ def report(session: nox.Session) -> None:
     session.run("mpconform", "report", *found, "--out", out)
 
 
-@nox.session(python=False)
+@nox.session
 def examples(session: nox.Session) -> None:
     """Regenerate reports/examples/: the merged report plus the results files it came from."""
+    session.install("-q", ".")
     found = sorted(glob.glob(os.path.join(RESULTS, "py*", "results.json")))
     if len(found) < 2:
         session.error("the examples need results from two Pythons; run two conformance sessions")

@@ -5,6 +5,7 @@ Everything here is plain text; each renderer escapes it for its own format.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -71,7 +72,9 @@ def overview_facts(matrix: Matrix) -> list[tuple[str, str]]:
 def score(summary: ColumnSummary) -> str:
     if summary.score is None:
         return "n/a"
-    return f"{summary.score:.0%} ({summary.passed}/{summary.applicable})"
+    # Rounded down: 209 of 210 must not read "100%".
+    percent = math.floor(summary.score * 100)
+    return f"{percent}% ({summary.passed}/{summary.applicable})"
 
 
 def status_list(cells: Iterable[Cell]) -> str:

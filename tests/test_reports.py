@@ -725,3 +725,10 @@ def test_reports_package_does_not_import_pytest() -> None:
     code = "import sys, mpconform.reports; print('pytest' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_score_short_of_perfect_never_reads_100_percent() -> None:
+    rows = [result(f"test_{i}", "stdlib", "fork", line=i) for i in range(209)]
+    rows.append(result("test_hang", "stdlib", "fork", "TIMEOUT", line=300))
+    matrix = build([document(rows)])
+    assert wording.score(matrix.summaries[matrix.columns[0]]) == "99% (209/210)"
