@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""mpconform repro: test_array_bad_index_or_slice_length_raises[Array] under dummy-thread (FAIL on py3.12).
+
+An index out of range raises IndexError, a slice assignment of another length ValueError
+
+Recorded message:
+    AssertionError: writing [slice(None, None, None)] in the child raised TypeError; CPython raises ValueError
+    assert 'TypeError' == 'ValueError'
+      
+      - ValueError
+      + TypeError
+    Failing test case: refused(
+        # The test always failed when commented parts were varied together.
+        start=[-2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648],  # or any other generated value
+        access=('child', (('item', slice(
+               None,  # or any other generated value
+               None,  # or any other generated value
+               None,  # or any other generated value
+           )),), [], 'ValueError'),
+    )
+    Explanation:
+        These lines were always and only run by failing test cases:
+            /tmp/exclone/.nox/conformance-3-12/lib/python3.12/site-packages/mpconform/conformance/test_shared_memory.py:613
+            /tmp/exclone/.nox/conformance-3-12/lib/python3.12/site-packages/mpconform/conformance/test_shared_memory.py:614
+            /tmp/exclone/.nox/conformance-3-12/lib/python3.12/site-packages/mpconform/conformance/test_shared_memory.py:615
+            /tmp/exclone/.nox/conformance-3-12/lib/python3.12/site-packages/mpconform/conformance/test_shared_memory.py:617
+            /tmp/exclone/.nox/conformance-3-12/lib/python3.12/site-packages/mpconform/conformance/test_shared_memory.py:620
+
+Recorded falsifying example:
+    Failing test case: refused(
+        # The test always failed when commented parts were varied together.
+        start=[-2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648,
+         -2_147_483_648],  # or any other generated value
+        access=('child', (('item', slice(
+               None,  # or any other generated value
+               None,  # or any other generated value
+               None,  # or any other generated value
+           )),), [], 'ValueError'),
+    )
+
+Run it with the Python that ran the suite: python test_array_bad_index_or_slice_length_raises_Array_-dummy-thread_py3.12.py
+Exit code 1: the difference reproduces; 0: the property passes now; 2: cannot run it here.
+Needs: pip install 'mpconform==0.1.0' plus the backend (dummy).
+"""
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+MODULES = ['mpconform.conformance.test_shared_memory']  # pytest names a test module after its path: try each
+TEST = 'test_array_bad_index_or_slice_length_raises[dummy-thread-Array]'
+BACKEND = 'dummy'
+START_METHOD = 'thread'
+PROFILE = 'ci'
+SEED = None
+RECORDED = {'status': 'FAIL', 'message': "AssertionError: writing [slice(None, None, None)] in the child raised TypeError; CPython raises ValueError\nassert 'TypeError' == 'ValueError'\n  \n  - ValueError\n  + TypeError\nFailing test case: refused(\n    # The test always failed when commented parts were varied together.\n    start=[-2_147_483_648,\n     -2_147_483_648,\n     -2_147_483_648,\n     -2_147_483_648,\n     -2_147_483_648,\n     -2_147_483_648,\n     -2_147_483_648,\n     -2_147_483_648],  # or any other generated value\n    access=('child', (('item', slice(\n           None,  # or any other generated value\n           None,  # or any other generated value\n           None,  # or any other generated value\n       )),), [], 'ValueError'),\n)\nExplanation:\n    These lines were always and only run by failing test cases:\n        /tmp/exclone/.nox/conformance-3-12/lib/python3.12/site-packages/mpconform/conformance/test_shared_memory.py:613\n        /tmp/exclone/.nox/conformance-3-12/lib/python3.12/site-packages/mpconform/conformance/test_shared_memory.py:614\n        /tmp/exclone/.nox/conformance-3-12/lib/python3.12/site-packages/mpconform/conformance/test_shared_memory.py:615\n        /tmp/exclone/.nox/conformance-3-12/lib/python3.12/site-packages/mpconform/conformance/test_shared_memory.py:617\n        /tmp/exclone/.nox/conformance-3-12/lib/python3.12/site-packages/mpconform/conformance/test_shared_memory.py:620"}
+
+
+def main():
+    path = None
+    for name in MODULES:
+        try:
+            path = importlib.import_module(name).__file__
+            break
+        except ImportError:
+            continue
+    if path is None:
+        print(f"cannot import {MODULES[0]}; install mpconform 0.1.0", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="mpconform-repro-") as out:
+        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "no:xdist"]
+        cmd += [f"{path}::{TEST}", "--mp-backend", BACKEND, "--mp-start-method", START_METHOD]
+        cmd += ["--mp-profile", PROFILE, "--mp-report-dir", out]
+        if SEED is not None:
+            cmd += ["--hypothesis-seed", SEED]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), *sys.path]))
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with open(os.path.join(out, "results.json"), encoding="utf-8") as fh:
+                results = json.load(fh)["results"]
+        except (OSError, ValueError, KeyError):
+            print("the property did not run; rerun the command by hand:", file=sys.stderr)
+            print(" ".join(cmd), file=sys.stderr)
+            return 2
+    if not results:
+        print(f"no test {TEST} in {path}: not the run's mpconform?", file=sys.stderr)
+        return 2
+    now = results[0]
+    print(f"{TEST}: recorded {RECORDED['status']}, now {now['status']}")
+    if now["status"] in ("PASS", "UNSUPPORTED", "SKIP"):
+        print("not reproduced: the property holds here now")
+        return 0
+    print("\nWhat differs from CPython's multiprocessing:")
+    print(now["message"] or RECORDED["message"])
+    example = now.get("falsifying_example")
+    if example and example not in (now["message"] or ""):
+        print("\n" + example)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""mpconform repro: test_default_names_number_children_in_order under dummy-thread (FAIL on py3.11).
+
+Default names end in "-N", N counting the parent's children; the child sees the same name
+
+Recorded message:
+    AssertionError: Thread-1722 (report_identity)
+    assert ('Thread' and '-' and False)
+     +  where False = <built-in method isdigit of str object at 0x7ff6c4cd0c10>()
+     +    where <built-in method isdigit of str object at 0x7ff6c4cd0c10> = '1722 (report_identity)'.isdigit
+    Failing test case: test_default_names_number_children_in_order(
+        mp=<mp dummy-thread>,
+        count=1,
+    )
+
+Recorded falsifying example:
+    Failing test case: test_default_names_number_children_in_order(
+        mp=<mp dummy-thread>,
+        count=1,
+    )
+
+Run it with the Python that ran the suite: python test_default_names_number_children_in_order-dummy-thread_py3.11.py
+Exit code 1: the difference reproduces; 0: the property passes now; 2: cannot run it here.
+Needs: pip install 'mpconform==0.1.0' plus the backend (dummy).
+"""
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+MODULES = ['mpconform.conformance.test_process_lifecycle']  # pytest names a test module after its path: try each
+TEST = 'test_default_names_number_children_in_order[dummy-thread]'
+BACKEND = 'dummy'
+START_METHOD = 'thread'
+PROFILE = 'ci'
+SEED = None
+RECORDED = {'status': 'FAIL', 'message': "AssertionError: Thread-1722 (report_identity)\nassert ('Thread' and '-' and False)\n +  where False = <built-in method isdigit of str object at 0x7ff6c4cd0c10>()\n +    where <built-in method isdigit of str object at 0x7ff6c4cd0c10> = '1722 (report_identity)'.isdigit\nFailing test case: test_default_names_number_children_in_order(\n    mp=<mp dummy-thread>,\n    count=1,\n)"}
+
+
+def main():
+    path = None
+    for name in MODULES:
+        try:
+            path = importlib.import_module(name).__file__
+            break
+        except ImportError:
+            continue
+    if path is None:
+        print(f"cannot import {MODULES[0]}; install mpconform 0.1.0", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="mpconform-repro-") as out:
+        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "no:xdist"]
+        cmd += [f"{path}::{TEST}", "--mp-backend", BACKEND, "--mp-start-method", START_METHOD]
+        cmd += ["--mp-profile", PROFILE, "--mp-report-dir", out]
+        if SEED is not None:
+            cmd += ["--hypothesis-seed", SEED]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), *sys.path]))
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with open(os.path.join(out, "results.json"), encoding="utf-8") as fh:
+                results = json.load(fh)["results"]
+        except (OSError, ValueError, KeyError):
+            print("the property did not run; rerun the command by hand:", file=sys.stderr)
+            print(" ".join(cmd), file=sys.stderr)
+            return 2
+    if not results:
+        print(f"no test {TEST} in {path}: not the run's mpconform?", file=sys.stderr)
+        return 2
+    now = results[0]
+    print(f"{TEST}: recorded {RECORDED['status']}, now {now['status']}")
+    if now["status"] in ("PASS", "UNSUPPORTED", "SKIP"):
+        print("not reproduced: the property holds here now")
+        return 0
+    print("\nWhat differs from CPython's multiprocessing:")
+    print(now["message"] or RECORDED["message"])
+    example = now.get("falsifying_example")
+    if example and example not in (now["message"] or ""):
+        print("\n" + example)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
