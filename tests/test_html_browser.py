@@ -51,6 +51,11 @@ def _chromium(tmp_path: Path, page: Path, *args: str) -> str:
         "--no-sandbox",  # CI runs as root, where the sandbox refuses to start
         "--disable-gpu",
         "--no-first-run",
+        # No network here: without these Chromium keeps trying to reach Google's services.
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
         f"--user-data-dir={tmp_path / 'profile'}",
         *args,
         page.as_uri(),
