@@ -27,7 +27,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mpconform.agents import Agent, receive, running
+from mpconform.legacy_agents import Agent, receive, running
 from mpconform.checkers import History, Op, Register, check
 from mpconform.conformance import children_coordination as kids
 from mpconform.outcomes import TestTimeout

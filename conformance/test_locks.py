@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mpconform.agents import Agent, receive, running
+from mpconform.legacy_agents import Agent, receive, running
 from mpconform.checkers import History, Op, Section, screen_counter, screen_critical_sections
 from mpconform.conformance import children_locks as kids
 from mpconform.outcomes import TestTimeout, Unsupported

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mpconform.agents import Agent, running
+from mpconform.legacy_agents import Agent, running
 from mpconform.conformance import children_managers as kids
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget

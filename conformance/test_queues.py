@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mpconform.agents import Agent, receive, running
+from mpconform.legacy_agents import Agent, receive, running
 from mpconform.checkers import FifoQueue as FifoModel
 from mpconform.checkers import History, Op, RelaxedQueue, check, screen_queue
 from mpconform.conformance import children_queues as kids

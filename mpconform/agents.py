@@ -1,26 +1,175 @@
-"""Long-lived children that one property drives across all of its Hypothesis examples.
+"""The one protocol by which a test drives long-lived children ("agents").
 
-Starting a process per example costs 50-100 ms under spawn, which would spend a property's whole
-budget on start-up. An agent is started once per test, before the Hypothesis loop, and stopped
-in a ``finally``. Queues and other synchronised objects can only reach a child as Process
-arguments at creation, so everything the agent will ever use is passed when it starts.
+Starting a process per Hypothesis example would spend a property's budget on start-up, and
+synchronised objects (locks, queues, shared values) reach a child only as Process arguments at
+creation. So a property starts its agents once, with every object they will ever use, and then
+sends them commands across all its examples. Every area speaks this protocol; an area adds
+*commands* (plain functions in its ``children_*`` module, gathered in a ``COMMANDS`` table),
+never a wire format of its own.
 
-Stopping must not deadlock: an agent that put items nobody read waits at exit for its feeder
-thread, which waits for a reader. :meth:`Agent.stop` therefore keeps calling ``drain`` while it
-waits, and a child that still runs after the liveness bound is killed (TIMEOUT).
+The wire format:
+
+- the test sends ``(name, args, kwargs)``; ``name`` is a key of the agent's command table, or
+  one of :data:`STOP` and :data:`RESET`;
+- the agent runs ``table[name](session, *args, **kwargs)`` and answers with one
+  :class:`Reply`: the value returned, or the raised exception's class names (most derived
+  first) and message. The exception object itself is never sent: its class may not unpickle
+  in the test process, and the names are all a property needs;
+- a command may send :class:`Note` values before its reply (``session.note(...)``), e.g. "I
+  am about to block" or "ready, waiting for go", which the test reads with
+  :meth:`Agent.note`.
+
+:data:`RESET` clears the session's per-example state and runs the table's optional
+``"reset"`` command: the one per-example reset. An agent whose test vanished gives up after
+:data:`~mpconform.limits.PATIENCE` of silence.
+
+The child side (:func:`serve`, :class:`Session`, :func:`outcome`) imports only the standard
+library and :mod:`mpconform.limits`: children import this module at every process start. The
+test side imports what it needs lazily.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
-from collections.abc import Iterator
-from typing import Any, Callable
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Callable, NamedTuple
 
-from .outcomes import TestTimeout
-from .waiting import LIVENESS, finish
+from .limits import LIVENESS, PATIENCE
 
-POLL = 0.05
+STOP = "mpconform:stop"
+RESET = "mpconform:reset"
+
+Commands = Mapping[str, Callable[..., Any]]
+
+
+# -- what travels ------------------------------------------------------------------------------
+
+
+class Reply(NamedTuple):
+    """One call's outcome, wherever it ran: a value, or the exception's class names."""
+
+    value: Any  # what the call returned; None when it raised
+    raised: tuple[str, ...]  # the exception's class names, most derived first; () if none
+    message: str  # str(exception), "" when the call returned
+    t_invoke: int  # time.monotonic_ns() readings: system-wide on Linux, so comparable
+    t_return: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.raised
+
+    def is_a(self, name: str) -> bool:
+        """Whether the call raised an exception of class ``name`` (or a subclass)."""
+        return name in self.raised
+
+    def show(self) -> str:
+        if self.raised:
+            return f"raised {self.raised[0]}: {self.message}"
+        return f"returned {self.value!r}"
+
+    def get(self) -> Any:
+        """The value; an :class:`AgentRaised` AssertionError when the call raised."""
+        if self.raised:
+            raise AgentRaised(self)
+        return self.value
+
+
+class Note(NamedTuple):
+    """Something a command says before its reply (e.g. that it is about to block)."""
+
+    value: Any
+
+
+class AgentRaised(AssertionError):
+    """A command the test expected to succeed raised in the agent."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(f"the agent's call {reply.show()}")
+        self.reply = reply
+
+
+def outcome(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Reply:
+    """Run ``call`` here and describe how it ended; used by agents and the test alike, so a
+    property compares like with like wherever the call ran."""
+    t0 = time.monotonic_ns()
+    try:
+        value = call(*args, **kwargs)
+    except Exception as exc:
+        names = tuple(c.__name__ for c in type(exc).__mro__)
+        return Reply(None, names, str(exc), t0, time.monotonic_ns())
+    return Reply(value, (), "", t0, time.monotonic_ns())
+
+
+# -- the agent's side --------------------------------------------------------------------------
+
+
+def _pid(session: Session) -> int:
+    return os.getpid()
+
+
+def _echo(session: Session, value: Any) -> Any:
+    return value
+
+
+#: Commands every agent has besides its table's: a health check and a pickling round trip.
+BUILTIN: dict[str, Callable[..., Any]] = {"pid": _pid, "echo": _echo}
+
+
+class Session:
+    """What a command receives first: the agent's objects, its per-example state, its pipe."""
+
+    def __init__(self, conn: Any, objects: Sequence[Any], name: str) -> None:
+        self.conn = conn
+        self.objects = objects
+        self.name = name  # e.g. "agent 2"; commands use it in their findings
+        self.state: dict[str, Any] = {}  # cleared by RESET
+
+    def note(self, value: Any) -> None:
+        """Tell the test something before the reply (it reads it with ``Agent.note``)."""
+        self.conn.send(Note(value))
+
+    def receive(self, timeout: float = PATIENCE) -> Any:
+        """A follow-up message from the test within a running command (e.g. "go on")."""
+        if not self.conn.poll(timeout):
+            raise TimeoutError(f"{self.name}: the test sent nothing within {timeout:g} s")
+        return self.conn.recv()
+
+
+def serve(conn: Any, commands: Commands, objects: Sequence[Any] = (), name: str = "agent") -> None:
+    """The agent's main loop: run commands from ``conn`` until STOP, end of file or silence."""
+    session = Session(conn, objects, name)
+    while True:
+        try:
+            if not conn.poll(PATIENCE):
+                return
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        command, args, kwargs = message
+        if command == STOP:
+            conn.send(Reply(None, (), "", 0, 0))
+            return
+        if command == RESET:
+            session.state.clear()
+            command = "reset"
+            if command not in commands:
+                conn.send(Reply(None, (), "", 0, 0))
+                continue
+        function = commands.get(command) or BUILTIN.get(command)
+        if function is None:
+            reply = Reply(None, ("KeyError",), f"{name} has no command {command!r}", 0, 0)
+        else:
+            reply = outcome(function, session, *args, **kwargs)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # the value did not pickle: say so instead of dying
+            names = tuple(c.__name__ for c in type(exc).__mro__)
+            conn.send(Reply(None, names, f"the reply did not pickle: {exc}", *reply[3:]))
+
+
+# -- the test's side ---------------------------------------------------------------------------
 
 
 class AgentDied(AssertionError):
@@ -28,93 +177,194 @@ class AgentDied(AssertionError):
 
 
 class Agent:
-    """A started child plus the way to ask it to end.
+    """The test's handle on one running agent."""
 
-    ``stop`` is called once to ask the child to end (e.g. put a STOP item on its inbox);
-    ``drain`` is called repeatedly while waiting for it, to read whatever the child still
-    writes.
-    """
-
-    def __init__(
-        self,
-        proc: Any,
-        stop: Callable[[], None],
-        drain: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, proc: Any, conn: Any, name: str) -> None:
         self.proc = proc
-        self._stop = stop
-        self._drain = drain
+        self.conn = conn
+        self.name = name
         self.stopped = False
 
     @property
-    def name(self) -> str:
-        return str(getattr(self.proc, "name", "agent"))
+    def pid(self) -> int | None:
+        pid = getattr(self.proc, "pid", None)
+        return pid if isinstance(pid, int) else None
 
-    def check_alive(self, waiting_for: str = "an answer") -> None:
-        if not self.proc.is_alive():
-            raise AgentDied(
-                f"{self.name} ended (exitcode {self.proc.exitcode}) while the test waited for "
-                f"{waiting_for}"
-            )
+    def alive(self) -> bool:
+        return bool(self.proc.is_alive())
+
+    def send(self, command: str, *args: Any, **kwargs: Any) -> None:
+        """Start ``command`` without waiting for its reply (see :meth:`reply`)."""
+        self.conn.send((command, args, kwargs))
+
+    def _next(self, what: str) -> Any:
+        from .waiting import wait_until
+
+        def gone() -> str | None:
+            if self.proc.is_alive():
+                return None
+            code = getattr(self.proc, "exitcode", None)
+            return f"{self.name} ended (exitcode {code}) while the test waited for {what}"
+
+        try:
+            wait_until(self.conn.poll, f"{what} from {self.name}", [self.proc], gone=gone)
+        except AssertionError as exc:
+            raise AgentDied(str(exc)) from None
+        return self.conn.recv()
+
+    def reply(self, what: str = "a reply") -> Reply:
+        """The reply to the command sent last; a Note here means the test is out of step."""
+        message = self._next(what)
+        if not isinstance(message, Reply):
+            raise AssertionError(f"{self.name} sent {message!r} where {what} was due")
+        return message
+
+    def note(self, what: str = "a note") -> Any:
+        """The next Note's value; a Reply here means the command ended before saying it."""
+        message = self._next(what)
+        if not isinstance(message, Note):
+            raise AssertionError(f"{self.name} answered {message!r} where {what} was due")
+        return message.value
+
+    def call(self, command: str, *args: Any, **kwargs: Any) -> Reply:
+        """Run ``command`` in the agent and wait (bounded) for its reply."""
+        self.send(command, *args, **kwargs)
+        return self.reply(f"the reply to {command}")
+
+    def run(self, command: str, *args: Any, **kwargs: Any) -> Any:
+        """Run ``command`` and return its value; an AssertionError when it raised."""
+        reply = self.call(command, *args, **kwargs)
+        if reply.raised:
+            raise AgentRaised(reply)
+        return reply.value
+
+    def reset(self) -> None:
+        """The per-example reset: clear the agent's state and run its ``reset`` command."""
+        self.run(RESET)
+
+    def drain(self) -> None:
+        with contextlib.suppress(Exception):
+            while self.conn.poll(0):
+                self.conn.recv()
 
     def stop(self, timeout: float = LIVENESS) -> Any:
-        """Ask the child to end and wait (bounded); returns its exitcode."""
+        """Ask the agent to end and wait (bounded); returns its exitcode.
+
+        While it winds down the test keeps reading its pipe, so an agent blocked on a full
+        pipe (or a Queue feeder waiting for a reader, see ``drain``) can still finish.
+        """
+        from .waiting import finish
+
         if self.stopped:
-            return self.proc.exitcode
+            return getattr(self.proc, "exitcode", None)
         self.stopped = True
-        if self.proc.is_alive():  # asking a dead agent could block, e.g. on a full pipe
-            self._stop()
+        if self.proc.is_alive():  # asking a dead agent could block on a full pipe
+            with contextlib.suppress(OSError, ValueError):
+                self.send(STOP)
         end = time.monotonic() + timeout
         while self.proc.is_alive() and time.monotonic() < end:
-            if self._drain is not None:
-                self._drain()
-            self.proc.join(POLL)
-        return finish(self.proc, 0 if self.proc.is_alive() else LIVENESS, self.name)
+            self.drain()
+            self.proc.join(0.05)
+        code = finish(self.proc, 0 if self.proc.is_alive() else timeout, self.name)
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        return code
 
 
 @contextlib.contextmanager
-def running(
+def started(
     mp: Any,
-    target: Callable[..., Any],
-    args: tuple,
+    commands: Commands,
+    objects: Sequence[Any] = (),
     *,
-    stop: Callable[[], None],
+    name: str = "agent",
     drain: Callable[[], None] | None = None,
-    name: str | None = None,
 ) -> Iterator[Agent]:
-    """Start ``target(*args)`` as an agent; stop it however the body ends.
+    """Start one agent with ``objects``; stop it however the body ends.
 
-    When the body failed, a failure to stop cleanly is suppressed so the original error is the
-    one reported; a hang still ends as TIMEOUT, because a stray child would be a leak.
+    ``drain`` is called while the agent winds down, for objects whose feeder threads wait
+    for a reader (an agent that put items nobody read cannot exit otherwise). When the body
+    failed, a failure to stop cleanly is suppressed so the original error is the one
+    reported; a hang still ends as TIMEOUT, because a stray child would be a leak.
     """
-    kwargs = {} if name is None else {"name": name}
-    proc = mp.Process(target=target, args=args, **kwargs)
-    proc.start()
-    agent = Agent(proc, stop, drain)
-    try:
+    with contextlib.ExitStack() as stack:
+        ours, theirs = mp.Pipe()
+        stack.callback(theirs.close)  # after the agent ended: start() may still need it
+        proc = mp.Process(target=serve, args=(theirs, commands, tuple(objects), name), name=name)
+        proc.start()
+        agent = Agent(proc, ours, name)
+
+        def stop() -> Any:
+            if drain is None:
+                return agent.stop()
+            previous = agent.drain
+            agent.drain = lambda: (previous(), drain())  # type: ignore[method-assign]
+            return agent.stop()
+
+        try:
+            yield agent
+        except BaseException:
+            with contextlib.suppress(Exception):
+                stop()
+            raise
+        code = stop()
+        if code != 0:
+            raise AssertionError(f"{name} ended with exitcode {code} when asked to stop")
+
+
+@contextlib.contextmanager
+def crew(
+    mp: Any,
+    commands: Commands,
+    size: int,
+    objects: Sequence[Any] = (),
+    *,
+    name: str = "agent",
+    drain: Callable[[], None] | None = None,
+) -> Iterator[list[Agent]]:
+    """``size`` agents sharing ``objects``, named ``"{name} 1"`` .. ``"{name} size"``."""
+    with contextlib.ExitStack() as stack:
+        yield [
+            stack.enter_context(started(mp, commands, objects, name=f"{name} {i + 1}", drain=drain))
+            for i in range(size)
+        ]
+
+
+def together(agents: Sequence[Agent], command: str, each: Sequence[tuple]) -> list[Reply]:
+    """Send ``command`` to every agent (with its own ``each`` args) before reading any
+    reply; the replies in agent order. Every reply is read before any is judged, so a failing
+    example leaves nothing in the pipes for the next one."""
+    for agent, args in zip(agents, each):
+        agent.send(command, *args)
+    return [agent.reply(f"the reply to {command}") for agent in agents]
+
+
+# -- warm agents, kept across tests ------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def warm(mp: Any, commands: Commands, *, name: str = "warm agent") -> Iterator[Agent]:
+    """A reset agent that serves every test of this worker with this command table.
+
+    For properties that are not about start-up: everything such an agent needs must reach it
+    after it started (plain values, Connections, manager proxies). A test that fails while
+    using it gets it discarded (its breakage never reaches another test's verdict); otherwise
+    it is reset and kept. See :mod:`mpconform.warm`.
+    """
+    from . import warm as keeper
+
+    key = ("agent", getattr(mp, "id", repr(mp)), id(commands), name)
+
+    def make() -> keeper.Kept:
+        stack = contextlib.ExitStack()
+        agent = stack.enter_context(started(mp, commands, name=name))
+        pid = agent.pid
+        return keeper.Kept(agent, lambda: [pid] if pid else [], stack.close, agent.alive)
+
+    def reset(agent: Agent) -> None:
+        agent.reset()
+        if agent.conn.poll(0):
+            raise AssertionError(f"{name} still had something to say after its reset")
+
+    with keeper.borrowed(key, make, reset=reset) as agent:
         yield agent
-    except BaseException:
-        with contextlib.suppress(Exception):
-            agent.stop()
-        raise
-    code = agent.stop()
-    if code != 0:
-        raise AssertionError(f"{agent.name} ended with exitcode {code} when asked to stop")
-
-
-def receive(
-    get: Callable[[float], Any], agent: Agent | None, nothing: Any, what: str = "an answer"
-) -> Any:
-    """Wait for the next item from ``get(slice)`` (which returns ``nothing`` when the slice
-    passed empty-handed), failing at once when ``agent`` ended and TIMEOUT after LIVENESS."""
-    end = time.monotonic() + LIVENESS
-    while time.monotonic() < end:
-        item = get(POLL)
-        if item is not nothing:
-            return item
-        if agent is not None and not agent.proc.is_alive():
-            item = get(POLL)  # it may have written its last words just before ending
-            if item is not nothing:
-                return item
-            agent.check_alive(what)
-    raise TestTimeout(f"no {what} within {LIVENESS:g} s")

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
-from . import processes, semaphores
+from . import processes, semaphores, warm
 from .classify import falsifying_example, phase_message, phase_status
 from .deadline import GRACE_SECONDS, deadline
 from .errors import USAGE_EXIT_CODE, ConfigError
@@ -208,7 +208,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     timeout = test_timeout(item)
 
     def kill_what_the_test_started() -> str:
-        strays = processes.strays(item.stash.get(_BASELINE, frozenset()))
+        strays = processes.strays(item.stash.get(_BASELINE, frozenset()), warm.kept_pids())
         processes.kill_tree(strays)
         return f"killed {len(strays)} process(es) it started" if strays else ""
 
@@ -233,11 +233,11 @@ def _collect_leaks(item: pytest.Item, target: Target) -> list[str]:
     baseline = item.stash.get(_BASELINE, None)
     if baseline is None:
         return []
-    strays = processes.strays(baseline)
+    strays = processes.strays(baseline, warm.kept_pids())
     end = time.monotonic() + LEAK_GRACE
     while strays and time.monotonic() < end:
         time.sleep(0.02)
-        strays = processes.strays(baseline)
+        strays = processes.strays(baseline, warm.kept_pids())
     found = [f"process {s}" for s in processes.describe(strays)]
     if strays:
         processes.kill_tree(strays)
@@ -247,7 +247,7 @@ def _collect_leaks(item: pytest.Item, target: Target) -> list[str]:
     if not item.stash.get(_CALL_FAILED, False):
         # A failed test's exceptions (kept by Hypothesis, and AttributeError.obj) hold on to
         # the objects it made, semaphores included: that is not the backend leaking.
-        leaked = semaphores.leaked_since(item.stash[_SEMS])
+        leaked = semaphores.leaked_since(item.stash[_SEMS] | warm.kept_sems())
         found += [f"semaphore /dev/shm/{name}" for name in leaked]
     return found
 
@@ -342,6 +342,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if not _runs_tests(config) or _SESSION_BASELINE not in config.stash:
         return
+    warm.close_all()
     strays = processes.strays(config.stash[_SESSION_BASELINE])
     leftovers = [str(s) for s in processes.describe(strays)]
     processes.kill_tree(strays)

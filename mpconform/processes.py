@@ -79,10 +79,19 @@ class Stray:
         return f"pid {self.pid} ({self.cmdline[:120]})"
 
 
-def strays(baseline: frozenset[Identity]) -> list[psutil.Process]:
-    """Live descendants that are not in ``baseline`` and are not run-long helpers."""
+def strays(baseline: frozenset[Identity], kept: Iterable[int] = ()) -> list[psutil.Process]:
+    """Live descendants that are not in ``baseline``, not run-long helpers, and neither
+    ``kept`` processes (warm resources, see :mod:`mpconform.warm`) nor below one."""
+    everything = descendants()
+    exempt = set(kept)
+    for proc in everything:
+        if proc.pid in exempt:
+            with contextlib.suppress(psutil.Error):
+                exempt.update(p.pid for p in proc.children(recursive=True))
     found = []
-    for proc in descendants():
+    for proc in everything:
+        if proc.pid in exempt:
+            continue
         ident = _identity(proc)
         if ident is None or ident in baseline or not _alive(proc) or _is_helper(proc):
             continue

@@ -1,7 +1,12 @@
 """Bounded waits on children for use in tests: a hang becomes TIMEOUT, a signal death CRASH.
 
-Upper bounds here are liveness bounds, deliberately generous: they decide "this hangs", never
-"this is slow". Only lower bounds are asserted as timing properties.
+Upper bounds here are liveness bounds: they decide "this hangs", never "this is slow". Only
+lower bounds are asserted as timing properties. A bound that runs out is not yet a verdict:
+on a machine whose cores are all busy a healthy child can be starved for longer than any
+fixed bound, so the wait first asks whether the processes it waits on used CPU time since it
+last looked (:class:`Progress`). Only a wait whose processes made no progress for a whole
+bound ends as TIMEOUT; one that keeps seeing progress is still capped (a livelock also burns
+CPU), at :data:`MAX_EXTENSIONS` extra bounds.
 """
 
 from __future__ import annotations
@@ -9,14 +14,21 @@ from __future__ import annotations
 import contextlib
 import signal
 import time
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Callable
 
 import psutil
 
 from . import processes
+from .limits import LIVENESS, POLL
 from .outcomes import ChildCrashed, TestTimeout
 
-LIVENESS = 30.0
+#: How many more bounds a wait grants while the waited-on processes keep using CPU.
+MAX_EXTENSIONS = 3
+#: CPU seconds a process tree must use within a bound to count as progressing.
+MIN_PROGRESS = 0.005
+
+__all__ = ["LIVENESS", "POLL", "Progress", "finish", "join", "receive", "wait_until"]
 
 
 def signal_name(number: int) -> str:
@@ -26,19 +38,110 @@ def signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+def _pid_of(proc: Any) -> int | None:
+    pid = getattr(proc, "pid", None)
+    return pid if isinstance(pid, int) else None
+
+
+class Progress:
+    """CPU time used by some processes and everything below them, compared between looks.
+
+    ``procs`` are Process objects (anything with an int ``pid``); ``None`` means every
+    descendant of the test process, for waits on something that is not one child (a Pool's
+    result, a manager's answer).
+    """
+
+    def __init__(self, procs: Iterable[Any] | None = None) -> None:
+        self._pids = None if procs is None else [p for p in map(_pid_of, procs) if p]
+        self._last = self._cpu()
+
+    def _roots(self) -> list[psutil.Process]:
+        if self._pids is None:
+            return processes.descendants()
+        roots = []
+        for pid in self._pids:
+            with contextlib.suppress(psutil.Error):
+                roots.append(psutil.Process(pid))
+        return roots
+
+    def _cpu(self) -> float:
+        total = 0.0
+        seen: set[int] = set()
+        for root in self._roots():
+            with contextlib.suppress(psutil.Error):
+                for p in [root, *root.children(recursive=True)]:
+                    if p.pid in seen:
+                        continue
+                    seen.add(p.pid)
+                    with contextlib.suppress(psutil.Error):
+                        times = p.cpu_times()
+                        total += times.user + times.system
+        return total
+
+    def made(self) -> bool:
+        """Whether the processes used CPU time since the previous call (or creation)."""
+        now = self._cpu()
+        moved = now - self._last >= MIN_PROGRESS
+        self._last = now
+        return moved
+
+
+def wait_until(
+    ready: Callable[[float], bool],
+    what: str,
+    procs: Iterable[Any] | None = None,
+    bound: float = LIVENESS,
+    gone: Callable[[], str | None] | None = None,
+) -> None:
+    """Call ``ready(slice)`` until it returns True; TIMEOUT when ``procs`` stop progressing.
+
+    ``ready`` may block for up to ``slice`` seconds. ``gone`` is called between slices and
+    returns a message when the other side ended, so that a dead child fails at once instead
+    of after the bound.
+    """
+    progress = Progress(procs)
+    extensions = 0
+    end = time.monotonic() + bound
+    while True:
+        if ready(POLL):
+            return
+        if gone is not None:
+            message = gone()
+            if message is not None:
+                if ready(0):  # it may have done its part just before ending
+                    return
+                raise AssertionError(message)
+        if time.monotonic() < end:
+            continue
+        if bound > 0 and extensions < MAX_EXTENSIONS and progress.made():
+            extensions += 1
+            end = time.monotonic() + bound
+            continue
+        waited = bound * (extensions + 1)
+        why = "made no progress" if extensions < MAX_EXTENSIONS else "was still busy"
+        raise TestTimeout(f"{what} did not happen within {waited:g} s (the other side {why})")
+
+
 def join(proc: Any, timeout: float = LIVENESS, what: str | None = None) -> Any:
-    """Join ``proc``; if it is still running after ``timeout`` kill its tree and TIMEOUT.
+    """Join ``proc``; if it still runs and makes no progress, kill its tree and TIMEOUT.
 
     Returns the exitcode.
     """
-    proc.join(timeout)
-    if proc.is_alive():
-        pid = getattr(proc, "pid", None)
-        if isinstance(pid, int):
+    name = what or getattr(proc, "name", "the child")
+
+    def ended(slice_: float) -> bool:
+        proc.join(slice_)
+        return not proc.is_alive()
+
+    try:
+        wait_until(ended, f"{name} ending", [proc], timeout)
+    except TestTimeout as exc:
+        pid = _pid_of(proc)
+        if pid is not None:
             with contextlib.suppress(psutil.Error):
                 processes.kill_tree([psutil.Process(pid)])
             proc.join(5)
-        raise TestTimeout(f"{what or proc.name} still running after {timeout:g} s")
+        raise TestTimeout(f"{name} still running: {exc}") from None
     return proc.exitcode
 
 
@@ -53,20 +156,14 @@ def finish(proc: Any, timeout: float = LIVENESS, what: str | None = None) -> Any
     return code
 
 
-POLL_SLICE = 0.05
-
-
 def receive(conn: Any, proc: Any, what: str = "its report") -> Any:
-    """The next message on ``conn`` from child ``proc``, bounded twice over: it fails at once
-    when the child ended without sending it, and ends as TIMEOUT after LIVENESS."""
-    end = time.monotonic() + LIVENESS
-    while time.monotonic() < end:
-        if conn.poll(POLL_SLICE):
-            return conn.recv()
-        if not proc.is_alive():
-            if conn.poll(0):  # it may have written its last words just before ending
-                return conn.recv()
-            raise AssertionError(
-                f"{proc.name} ended with exitcode {proc.exitcode} before sending {what}"
-            )
-    raise TestTimeout(f"{proc.name} sent nothing within {LIVENESS:g} s")
+    """The next message on ``conn`` from child ``proc``: it fails at once when the child
+    ended without sending it, and ends as TIMEOUT when the child stops making progress."""
+
+    def gone() -> str | None:
+        if proc.is_alive():
+            return None
+        return f"{proc.name} ended with exitcode {proc.exitcode} before sending {what}"
+
+    wait_until(conn.poll, f"{what} from {proc.name}", [proc], gone=gone)
+    return conn.recv()
