@@ -304,7 +304,9 @@ def started(
         try:
             yield agent
         except BaseException:
-            with contextlib.suppress(Exception):
+            from .outcomes import ChildCrashed
+
+            with contextlib.suppress(Exception, ChildCrashed):  # the body's error comes first
                 stop()
             raise
         code = stop()

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
-import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Sequence
 
-from . import __version__, expectations, profiles, registry, results
+from . import __version__, expectations, jobs, profiles, registry, results
 from .errors import USAGE_EXIT_CODE, ConfigError
 from .options import check_writable_dir, choose_start_methods, parse_shard, split_list
 from .status import SEVERITY_ORDER, Status
@@ -75,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs",
         "-n",
         default="auto",
-        help="parallel pytest-xdist workers: a number, 'auto', or 0 for serial",
+        help="parallel test processes, each running a slice of the tests: a number, 'auto' "
+        "(one per CPU), or 0 for one process",
     )
     run.add_argument("--seed", help="Hypothesis seed (turns off derandomization)")
     run.add_argument("--timeout", type=float, help="seconds per test before TIMEOUT")
@@ -153,7 +155,9 @@ def _validate_jobs(jobs: str) -> str:
     raise ConfigError(f"--jobs must be a number or 'auto', not {jobs!r}")
 
 
-def pytest_command(args: argparse.Namespace, report_dir: str) -> list[str]:
+def pytest_command(
+    args: argparse.Namespace, report_dir: str, shard: str | None = None
+) -> list[str]:
     suites = [SUITES[name] for name in args.suite or SUITES]
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", *suites]
     for backend in args.backend or ["stdlib"]:
@@ -161,8 +165,6 @@ def pytest_command(args: argparse.Namespace, report_dir: str) -> list[str]:
     for method in args.start_method or []:
         cmd += ["--mp-start-method", method]
     cmd += ["--mp-profile", args.profile, "--mp-report-dir", report_dir, "-q", "-rN"]
-    if args.jobs != "0":
-        cmd += ["-n", args.jobs]
     if args.seed is not None:
         cmd += ["--hypothesis-seed", args.seed]
     if args.timeout is not None:
@@ -171,8 +173,8 @@ def pytest_command(args: argparse.Namespace, report_dir: str) -> list[str]:
         cmd += ["--mp-stress-seconds", str(args.stress_seconds)]
     if args.keyword:
         cmd += ["-k", args.keyword]
-    if args.shard:
-        cmd += ["--mp-shard", args.shard]
+    if shard or args.shard:
+        cmd += ["--mp-shard", shard or args.shard]
     if args.expectations:
         cmd += ["--mp-expectations", os.path.abspath(args.expectations)]
     if args.run_known_failures:
@@ -193,7 +195,7 @@ def _run(args: argparse.Namespace) -> int:
     _validate_jobs(args.jobs)
     if args.expectations:
         expectations.load(args.expectations)
-    parse_shard(args.shard)
+    ci_shard = parse_shard(args.shard)
     if args.timeout is not None and args.timeout <= 0:
         raise ConfigError("--timeout must be positive")
     if args.stress_seconds is not None and not args.stress_seconds > 0:
@@ -211,24 +213,77 @@ def _run(args: argparse.Namespace) -> int:
 
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
+    count = jobs.count(args.jobs)
+    if count == 1:
+        commands = [pytest_command(args, report_dir)]
+        dirs = [report_dir]
+    else:
+        dirs = [os.path.join(report_dir, ".jobs", str(j)) for j in range(1, count + 1)]
+        commands = [
+            pytest_command(args, d, jobs.shard_of(j, count, ci_shard))
+            for j, d in enumerate(dirs, start=1)
+        ]
+    t0 = time.monotonic()
     # pytest must react to SIGINT even when we were started with it ignored (a background job
     # of a non-interactive shell, as CI runners start commands): an ignored disposition is
     # inherited, and Python installs no KeyboardInterrupt handler over it.
     previous_int = signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
-        proc = subprocess.Popen(pytest_command(args, report_dir), env=env)
+        started = jobs.start(commands, dirs, env, quiet=count > 1)
     finally:
         signal.signal(signal.SIGINT, previous_int)
+
     # Ctrl-C reaches pytest too (same process group): let it stop and write what it verified.
     # A SIGTERM aimed at us alone (a CI job being cancelled) is passed on as an interrupt.
+    def interrupt(*_: object) -> None:
+        for job in started:
+            job.proc.send_signal(signal.SIGINT)
+
     previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    previous_term = signal.signal(signal.SIGTERM, lambda *_: proc.send_signal(signal.SIGINT))
+    previous_term = signal.signal(signal.SIGTERM, interrupt)
     try:
-        code = proc.wait()
+        codes = jobs.wait(started, t0, show=count > 1)
     finally:
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)
-    return _verdict(code, results_path)
+    if count == 1:
+        return _verdict(codes[0], results_path)
+    return _merge_jobs(started, codes, results_path, time.monotonic() - t0)
+
+
+def _merge_jobs(started: list, codes: list[int], results_path: str, wall: float) -> int:
+    """Merge the jobs' results into the report directory, then judge them as one run."""
+    from mpconform.reports import render_all
+
+    if all(code == 5 for code in codes):
+        return _verdict(5, results_path)
+    if 4 in codes:
+        for job, code in zip(started, codes):
+            if code == 4:
+                jobs.show_log_tail(job)
+        return _verdict(4, results_path)
+    docs = []
+    for job in started:
+        path = os.path.join(job.report_dir, "results.json")
+        if os.path.exists(path):
+            docs.append(results.load(path))
+    if not docs:
+        for job in started:
+            jobs.show_log_tail(job)
+        return _verdict(max(codes), results_path)
+    doc = results.merge_jobs(docs, wall)
+    results.write(results_path, doc)
+    render_all([doc], os.path.dirname(results_path))
+    abnormal = [job for job, code in zip(started, codes) if code not in (0, 1, 5)]
+    for job in abnormal:
+        jobs.show_log_tail(job)
+    for result in doc["results"]:
+        if not results.accepted(result):
+            first = (result.get("message") or "").strip().splitlines()[:1]
+            print(f"  {result['status']}: {result['nodeid']}" + (f": {first[0]}" if first else ""))
+    if not abnormal:
+        shutil.rmtree(os.path.join(os.path.dirname(results_path), ".jobs"), ignore_errors=True)
+    return _verdict(max(code for code in codes if code != 5), results_path)
 
 
 def _verdict(pytest_code: int, results_path: str) -> int:

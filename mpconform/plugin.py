@@ -24,6 +24,7 @@ from .recorder import Recorder
 from .status import Status
 from .stressing import StressRun
 from .target import Target
+from .watchdog import Watchdog
 
 SETTINGS = pytest.StashKey[Settings]()
 _BASELINE = pytest.StashKey[frozenset]()
@@ -34,6 +35,7 @@ _CALL_FAILED = pytest.StashKey[bool]()
 _EXPECTATION = pytest.StashKey[Expectation]()
 _STRESS = pytest.StashKey[StressRun]()
 _NOTES = pytest.StashKey[list]()
+_WATCHDOG = pytest.StashKey[Watchdog]()
 LEAK_GRACE = 1.0  # seconds a just-stopped child may take to disappear before it counts
 
 
@@ -81,8 +83,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # pytest-timeout's thread method is the backstop behind our own SIGALRM deadline: it fires
-    # only if a test never returns to the interpreter, and it works under xdist.
     settings = config.stash[SETTINGS]
     if settings.shard is not None:
         _keep_shard(config, items, *settings.shard)
@@ -90,9 +90,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         target = target_of(item)
         if target is None:
             continue
-        if item.get_closest_marker("timeout") is None:
-            backstop = test_timeout(item) + 3 * GRACE_SECONDS
-            item.add_marker(pytest.mark.timeout(backstop, method="thread"))
         if settings.expectations is not None:
             _apply_expectation(item, target, settings.expectations, settings.run_known_failures)
         if _EXPECTATION not in item.stash:
@@ -179,6 +176,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if not _runs_tests(session.config):
         return
     processes.become_subreaper()
+    # Started before the baseline, so it is never a test's stray; closed before the sweep.
+    session.config.stash[_WATCHDOG] = Watchdog()
     session.config.stash[_SESSION_BASELINE] = processes.snapshot()
 
 
@@ -187,6 +186,17 @@ def _runs_tests(config: pytest.Config) -> bool:
     if hasattr(config, "workerinput"):
         return True
     return config.getoption("dist", "no") == "no" or not config.getoption("numprocesses", None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[Any]:
+    """Arm the watchdog process over setup, call and teardown: the backstop for a test that
+    never returns to the interpreter, so the SIGALRM deadline cannot end it."""
+    watchdog = item.config.stash.get(_WATCHDOG, None)
+    if watchdog is None or target_of(item) is None:
+        return (yield)
+    with watchdog.armed(test_timeout(item) + 3 * GRACE_SECONDS, item.nodeid):
+        return (yield)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -343,6 +353,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _runs_tests(config) or _SESSION_BASELINE not in config.stash:
         return
     warm.close_all()
+    watchdog = config.stash.get(_WATCHDOG, None)
+    if watchdog is not None:
+        watchdog.close()
     strays = processes.strays(config.stash[_SESSION_BASELINE])
     leftovers = [str(s) for s in processes.describe(strays)]
     processes.kill_tree(strays)

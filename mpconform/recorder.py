@@ -18,10 +18,12 @@ import pytest
 
 from . import results
 from .classify import MAX_MESSAGE, combine
+from .jobs import PROGRESS_ENV
 from .options import Settings
 from .status import SEVERITY_ORDER, Status
 
 RESULTS_NAME = "results.json"
+
 CHECKPOINT_EVERY = float(os.environ.get("MPCONFORM_CHECKPOINT_SECONDS") or 60.0)
 _PARAM_ID = re.compile(r"\[(?P<id>[^\[\]]+)\]$")
 
@@ -42,6 +44,20 @@ class Recorder:
         self.unmatched: list[str] | None = None
         self.interrupted = False  # a stress test stopped early on Ctrl-C
         self.last_checkpoint = time.monotonic()
+        self.progress_path = os.environ.get(PROGRESS_ENV) or None
+
+    def _progress(self, line: str) -> None:
+        """Append one line for the CLI, which shows a whole run's progress by area."""
+        if self.progress_path is None:
+            return
+        try:
+            with open(self.progress_path, "a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+        except OSError:
+            self.progress_path = None
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._progress(f"collected\t{len(session.items)}")
 
     # -- collecting ------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -62,6 +78,10 @@ class Recorder:
         if report.failed and report.longrepr is not None:
             self.details[nodeid] = str(report.longrepr)[: results.MAX_DETAILS]
         if report.when == "teardown":
+            status, _ = combine(self.phases[nodeid])
+            static = self.static[nodeid]
+            accepted = status.conforms or status.value in (static.get("expected") or ())
+            self._progress(f"{status.value}\t{int(accepted)}\t{static.get('area', '')}")
             self._checkpoint()
 
     def _checkpoint(self) -> None:

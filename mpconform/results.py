@@ -166,3 +166,31 @@ def validate(doc: Any, origin: str = "<results>") -> None:
             isinstance(expected, list) and all(e in _STATUSES for e in expected)
         ):
             raise ConfigError(f"{origin} is corrupt: results[{i}] has expected {expected!r}")
+
+
+def merge_jobs(docs: Sequence[Mapping[str, Any]], duration: float) -> dict[str, Any]:
+    """One results document from the documents of the parallel jobs of one run.
+
+    The jobs ran disjoint slices of the same tests with the same settings, so their results
+    are simply joined; the run information is the first job's, with what differs combined:
+    the run is interrupted or incomplete if any job was, an expectation line is unmatched only
+    if no job matched it, and the duration is the whole run's wall time.
+    """
+    if not docs:
+        raise ValueError("no job wrote results")
+    run = dict(docs[0]["run"])
+    runs = [doc["run"] for doc in docs]
+    run["started"] = min(r.get("started", "") for r in runs)
+    run["finished"] = max(r.get("finished", "") for r in runs)
+    run["duration"] = round(duration, 3)
+    run["workers"] = len(docs)
+    run["interrupted"] = any(r.get("interrupted") for r in runs)
+    run["complete"] = all(r.get("complete", True) for r in runs)
+    run["exitstatus"] = max((r.get("exitstatus", 0) for r in runs), key=lambda c: c != 0)
+    run["leftovers"] = [x for r in runs for x in r.get("leftovers", [])]
+    if run.get("expectations") is not None:
+        unmatched = [set((r.get("expectations") or {}).get("unmatched") or []) for r in runs]
+        run["expectations"] = dict(run["expectations"])
+        run["expectations"]["unmatched"] = sorted(set.intersection(*unmatched))
+    merged = [TestResult(**r) for doc in docs for r in doc["results"]]
+    return document(RunInfo(**run), merged)

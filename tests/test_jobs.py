@@ -1,0 +1,78 @@
+"""Parallel jobs of one run: slices that partition the tests, and results merged as one run."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from mpconform import jobs, results
+from mpconform.options import parse_shard
+
+
+def _kept(shard: str, ranks: range) -> set[int]:
+    index, count = parse_shard(shard)
+    return {r for r in ranks if r % count == index - 1}
+
+
+@pytest.mark.parametrize(("n", "ci"), [(1, None), (2, None), (3, None), (2, (2, 3)), (4, (1, 2))])
+def test_job_slices_partition_their_ci_shard(n: int, ci: tuple[int, int] | None) -> None:
+    ranks = range(500)
+    wanted = _kept(f"{ci[0]}/{ci[1]}", ranks) if ci else set(ranks)
+    slices = [_kept(jobs.shard_of(j, n, ci), ranks) for j in range(1, n + 1)]
+    assert set().union(*slices) == wanted
+    for a, b in itertools.combinations(slices, 2):
+        assert a.isdisjoint(b)
+    assert max(map(len, slices)) - min(map(len, slices)) <= 1, "every job gets a fair share"
+
+
+def test_auto_is_one_job_per_usable_cpu_and_zero_is_one() -> None:
+    assert jobs.count("auto") >= 1
+    assert jobs.count("0") == jobs.count("1") == 1
+    assert jobs.count("3") == 3
+
+
+def _doc(nodeids: list[str], **run: object) -> dict:
+    info = results.RunInfo(started="2026-01-01T00:00:0" + str(len(nodeids)), **run)  # type: ignore[arg-type]
+    rows = [
+        results.TestResult(
+            nodeid=n,
+            module="m",
+            line=1,
+            area="A",
+            feature=n,
+            title=n,
+            basis="docs",
+            backend="stdlib",
+            start_method="fork",
+            status="PASS",
+            duration=0.1,
+        )
+        for n in nodeids
+    ]
+    return results.document(info, rows)
+
+
+def test_merged_jobs_read_as_one_run() -> None:
+    one = _doc(["t1", "t2"], expectations={"file": "x", "unmatched": ["a", "b"]}, exitstatus=0)
+    two = _doc(["t3"], expectations={"file": "x", "unmatched": ["b", "c"]}, exitstatus=1)
+    two["run"]["interrupted"] = True
+    merged = results.merge_jobs([one, two], duration=12.5)
+    results.validate(merged)
+    assert sorted(r["nodeid"] for r in merged["results"]) == ["t1", "t2", "t3"]
+    run = merged["run"]
+    assert run["duration"] == 12.5 and run["workers"] == 2
+    assert run["interrupted"] and run["exitstatus"] == 1
+    assert run["expectations"]["unmatched"] == ["b"], "unmatched only if no job matched it"
+    assert run["started"] == min(one["run"]["started"], two["run"]["started"])
+
+
+def test_progress_is_read_by_area_and_counts_accepted_outcomes_as_conforming(tmp_path) -> None:
+    job = jobs.Job(1, str(tmp_path), None, None, None)  # type: ignore[arg-type]
+    (tmp_path / "progress.tsv").write_text(
+        "collected\t4\nPASS\t1\tPool\nTIMEOUT\t1\tPool\nFAIL\t0\tQueues\n"
+    )
+    found = jobs.Progress.read([job])
+    assert (found.collected, found.done, found.differ) == (4, 3, 1)
+    line = found.line(12.0, None)
+    assert "3 of 4 tests done, 1 not conforming" in line and "Pool, Queues" in line
