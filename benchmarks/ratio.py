@@ -1,0 +1,151 @@
+"""The speed bound, measured side by side: mpconform's default run vs CPython's own suite.
+
+The rule this project keeps: ``mpconform run --backend stdlib`` (the main job) takes at most
+0.4x the wall time of CPython's own multiprocessing tests for the same start methods, on the
+same interpreter and machine. This script runs both, alternately (``--runs`` rounds, so a
+slow moment of the machine hits both alike), and prints each wall time, the medians and
+their ratio. Exit 0 when the median ratio is within ``--bound``, 1 when not, 2 when CPython's
+tests cannot run here.
+
+    python benchmarks/ratio.py --runs 3
+
+CPython's side is ``python -m test -j2 test_multiprocessing_{fork,spawn,forkserver}``. Some
+builds ship ``test/_test_multiprocessing.py`` without those wrapper modules (pyenv's 3.11.7
+does); the script then writes them into a temporary test directory, split by test type
+(processes, threads, manager, misc) where the interpreter's regrtest splits them, exactly as
+CPython's own tree does, and names the split modules explicitly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+METHODS = ("fork", "spawn", "forkserver")
+TYPES = ("processes", "threads", "manager")
+HEADER = "import unittest\nfrom test._test_multiprocessing import install_tests_in_module_dict\n"
+
+
+def cpython_suite(methods: list[str], workdir: Path, jobs: int) -> list[str] | None:
+    """The ``python -m test`` command for ``methods``, writing wrappers if needed; None if
+    this interpreter has no ``test._test_multiprocessing``."""
+    if importlib.util.find_spec("test._test_multiprocessing") is None:
+        return None
+    stdlib_tests = Path(sysconfig.get_paths()["stdlib"]) / "test"
+    names = [f"test_multiprocessing_{m}" for m in methods]
+    base = [sys.executable, "-m", "test", f"-j{jobs}"]
+    if all((stdlib_tests / n).exists() or (stdlib_tests / f"{n}.py").exists() for n in names):
+        return [*base, *names]
+    try:
+        from test.libregrtest.findtests import SPLITTESTDIRS  # type: ignore[import-not-found]
+    except ImportError:
+        SPLITTESTDIRS = set()
+    split = any(n in SPLITTESTDIRS for n in names)
+    selected = []
+    for method, name in zip(methods, names):
+        if split:
+            package = workdir / name
+            package.mkdir()
+            (package / "__init__.py").write_text(
+                "import os.path\nfrom test import support\n\n\ndef load_tests(*args):\n"
+                "    return support.load_package_tests(os.path.dirname(__file__), *args)\n"
+            )
+            for kind in TYPES:
+                (package / f"test_{kind}.py").write_text(
+                    HEADER + f"install_tests_in_module_dict(globals(), {method!r}, "
+                    f"only_type={kind!r})\n"
+                )
+                selected.append(f"{name}.test_{kind}")
+            (package / "test_misc.py").write_text(
+                HEADER + f"install_tests_in_module_dict(globals(), {method!r}, "
+                "exclude_types=True)\n"
+            )
+            selected.append(f"{name}.test_misc")
+        else:
+            (workdir / f"{name}.py").write_text(
+                HEADER + f"install_tests_in_module_dict(globals(), {method!r})\n"
+            )
+            selected.append(name)
+    return [*base, "--testdir", str(workdir), *selected]
+
+
+def timed(cmd: list[str], cwd: str | None = None) -> tuple[float, int, str]:
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+    return time.monotonic() - t0, proc.returncode, proc.stdout + proc.stderr
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=1, help="alternating rounds (median kept)")
+    parser.add_argument("--start-methods", default=",".join(METHODS))
+    parser.add_argument("--jobs", type=int, default=2, help="-j for CPython's regrtest")
+    parser.add_argument("--bound", type=float, default=0.4)
+    parser.add_argument("extra", nargs="*", help="after --: more `mpconform run` arguments")
+    args = parser.parse_args()
+    methods = [m for m in args.start_methods.split(",") if m]
+
+    ours: list[float] = []
+    theirs: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        suite = cpython_suite(methods, Path(tmp), args.jobs)
+        if suite is None:
+            print(
+                f"{sys.executable} has no test._test_multiprocessing (CPython's test package "
+                "is not installed); install it (e.g. Debian's libpython3-testsuite) to compare",
+                file=sys.stderr,
+            )
+            return 2
+        print("CPython's suite:", " ".join(suite[1:]), flush=True)
+        for i in range(args.runs):
+            report = os.path.join(tmp, f"report-{i}")
+            cmd = [
+                sys.executable,
+                "-m",
+                "mpconform.cli",
+                "run",
+                "--backend",
+                "stdlib",
+                "--start-method",
+                ",".join(methods),
+                "--report",
+                report,
+                *args.extra,
+            ]
+            wall, code, out = timed(cmd)
+            statuses = _statuses(Path(report) / "results.json")
+            print(f"round {i + 1}: mpconform {wall:6.1f} s (exit {code}, {statuses})", flush=True)
+            ours.append(wall)
+            wall, code, out = timed(suite, cwd=tmp)
+            verdict = "SUCCESS" if "Result: SUCCESS" in out else f"exit {code}"
+            print(f"round {i + 1}: CPython   {wall:6.1f} s ({verdict})", flush=True)
+            theirs.append(wall)
+    a, b = statistics.median(ours), statistics.median(theirs)
+    ratio = a / b
+    print(f"\nmedian wall time: mpconform {a:.1f} s, CPython's suite {b:.1f} s")
+    print(f"ratio {ratio:.2f} (bound {args.bound}): {'within' if ratio <= args.bound else 'OVER'}")
+    return 0 if ratio <= args.bound else 1
+
+
+def _statuses(path: Path) -> str:
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return "no results"
+    counts: dict[str, int] = {}
+    for result in doc["results"]:
+        counts[result["status"]] = counts.get(result["status"], 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
