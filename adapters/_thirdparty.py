@@ -8,7 +8,9 @@ from mpconform.adapter import Adapter
 from mpconform.errors import BackendNotInstalled
 
 
-def load_mirror(name: str, requirement: str, description: str) -> Adapter:
+def load_mirror(
+    name: str, requirement: str, description: str, lost_worker_timeout: float | None = None
+) -> Adapter:
     try:
         module = importlib.import_module(name)
     except ImportError as exc:
@@ -25,4 +27,5 @@ def load_mirror(name: str, requirement: str, description: str) -> Adapter:
         pool=adapter.pool,
         managers=adapter.managers,
         description=description,
+        lost_worker_timeout=lost_worker_timeout,
     )

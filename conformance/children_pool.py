@@ -110,6 +110,12 @@ def whoami(x: int) -> tuple[int, str, int]:
     return x, me.token, me.inits
 
 
+def worker_pid(pause: float) -> int:
+    """This worker's pid, after ``pause`` seconds: probes that spread over every worker."""
+    time.sleep(pause)
+    return os.getpid()
+
+
 def keep(objects: dict) -> None:
     """Initializer: keep the synchronised objects a test passed for its tasks, by name."""
     _SHARED.update(objects)

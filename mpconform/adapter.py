@@ -88,6 +88,9 @@ class Adapter:
     the backend has none, and the properties that need one read UNSUPPORTED.
     ``unsupported`` maps capability names to the reason they cannot work on this backend.
     ``memory_model`` overrides :data:`MEMORY_MODEL` for custom start method names.
+    ``lost_worker_timeout`` is the seconds after which the backend's Pool gives up on a task
+    whose worker died (raising instead of waiting forever); None when it has no such timeout.
+    Fault properties wait that long, and no longer, before calling a lost task lost for good.
     """
 
     name: str
@@ -100,6 +103,7 @@ class Adapter:
     unsupported: Mapping[str, str] = field(default_factory=dict)
     memory_model: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
+    lost_worker_timeout: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
