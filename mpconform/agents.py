@@ -207,7 +207,7 @@ class Agent:
             return f"{self.name} ended (exitcode {code}) while the test waited for {what}"
 
         try:
-            wait_until(self.conn.poll, f"{what} from {self.name}", [self.proc], gone=gone)
+            wait_until(self.conn.poll, f"{what} from {self.name}", None, gone=gone)
         except AssertionError as exc:
             raise AgentDied(str(exc)) from None
         return self.conn.recv()

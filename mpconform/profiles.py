@@ -24,7 +24,7 @@ class Profile:
     use_database: bool
     timeout: float  # seconds per test before TIMEOUT
     description: str
-    stress_seconds: float = 3.0  # how long each stress workload runs
+    stress_seconds: float = 3.0  # how long each stress workload runs; < 1 s is a smoke
 
 
 PROFILES: dict[str, Profile] = {
@@ -35,7 +35,7 @@ PROFILES: dict[str, Profile] = {
         True,
         60.0,
         "fast feedback",
-        stress_seconds=1.0,
+        stress_seconds=0.5,
     ),
     "ci": Profile(
         "ci",
@@ -43,8 +43,8 @@ PROFILES: dict[str, Profile] = {
         True,
         False,
         180.0,
-        "default; derandomized so every run tries the same examples",
-        stress_seconds=2.0,
+        "default; derandomized so every run tries the same examples; stress workloads as a smoke",
+        stress_seconds=0.5,
     ),
     "thorough": Profile(
         "thorough",

@@ -18,6 +18,10 @@ from collections.abc import Iterator
 from typing import Any, Callable
 
 PROGRESS_EVERY = 10.0  # seconds between progress lines on long runs
+#: A budget below this many seconds is a smoke: every detector runs once, on short slices,
+#: and figures that only compare (ops/s with and without history) are left out. The default
+#: (ci) profile's budget is a smoke; figures need ``--mp-stress-seconds`` or ``thorough``.
+SMOKE_BELOW = 1.0
 
 
 class StressRun:
@@ -35,6 +39,11 @@ class StressRun:
         self.interrupted = False
         self._progress = progress
         self._started = 0.0
+
+    @property
+    def smoke(self) -> bool:
+        """Whether this run only exercises the detectors (see :data:`SMOKE_BELOW`)."""
+        return self.seconds < SMOKE_BELOW
 
     @property
     def elapsed(self) -> float:

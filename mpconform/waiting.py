@@ -7,6 +7,11 @@ fixed bound, so the wait first asks whether the processes it waits on used CPU t
 last looked (:class:`Progress`). Only a wait whose processes made no progress for a whole
 bound ends as TIMEOUT; one that keeps seeing progress is still capped (a livelock also burns
 CPU), at :data:`MAX_EXTENSIONS` extra bounds.
+
+The helpers here (:func:`join`, :func:`receive`) watch the test's whole process tree, not
+just the child they wait on: a producer waiting at exit for its feeder to flush uses no CPU
+while the consumers it waits for are the ones being starved, and the system is still
+progressing.
 """
 
 from __future__ import annotations
@@ -134,7 +139,7 @@ def join(proc: Any, timeout: float = LIVENESS, what: str | None = None) -> Any:
         return not proc.is_alive()
 
     try:
-        wait_until(ended, f"{name} ending", [proc], timeout)
+        wait_until(ended, f"{name} ending", None, timeout)
     except TestTimeout as exc:
         pid = _pid_of(proc)
         if pid is not None:
@@ -165,5 +170,5 @@ def receive(conn: Any, proc: Any, what: str = "its report") -> Any:
             return None
         return f"{proc.name} ended with exitcode {proc.exitcode} before sending {what}"
 
-    wait_until(conn.poll, f"{what} from {proc.name}", [proc], gone=gone)
+    wait_until(conn.poll, f"{what} from {proc.name}", None, gone=gone)
     return conn.recv()

@@ -41,12 +41,22 @@ pytestmark = pytest.mark.mp_area("Stress: workloads")
 BIG_SIZE = 2 * 1024 * 1024 + 1  # a multi-MiB item: many pipe writes per message
 BIG_EVERY = 1000
 PAUSE = 0.02  # seconds a paused worker stays stopped
+SMOKE_SLICE = 0.2  # seconds per measured run in a smoke: thousands of operations
+SMOKE_ITEMS = 5000  # items per producer in a smoke's queue runs (a lost 50th shows 100 times)
 SHOWN = 10  # problems quoted in a failure message
 
 
 def slice_of(stress: StressRun) -> float:
-    """Seconds per measured run: short in ci, longer when the budget is long."""
+    """Seconds per measured run: short in a smoke, longer when the budget is long."""
+    if stress.smoke:
+        return SMOKE_SLICE
     return min(max(stress.seconds / 10, 0.25), 2.0)
+
+
+def history_variants(stress: StressRun) -> tuple[bool, ...]:
+    """With history (the detector) always; without it too when figures are wanted (the
+    overhead ratio), which a smoke leaves out."""
+    return (True,) if stress.smoke else (True, False)
 
 
 def cpus() -> int:
@@ -214,12 +224,13 @@ def test_lock_contention(mp: Target, mp_stress: StressRun) -> None:
     for number in mp_stress.rounds():
         workers = (2 + number % 3) * cpus()
         for name, make in lock_kinds(mp).items():
-            for history in (True, False):
+            for history in history_variants(mp_stress):
                 done, elapsed, problems = contention(mp, make, workers, seconds, history)
                 tally.add("history" if history else "plain", done, elapsed, problems)
                 per_kind.add(name, done, elapsed)
         rates = {f"ops_per_s_{name}": per_kind.rate(name) for name in per_kind.ops}
-        tally.record(history=True, workers=workers, **tally.overhead(), **rates)
+        overhead = {} if mp_stress.smoke else tally.overhead()
+        tally.record(history=True, workers=workers, **overhead, **rates)
         if tally.problems:
             break
     fail_if(tally.problems, f"{mp.adapter.name} let two processes hold a lock at once")
@@ -273,8 +284,13 @@ def volume(
     history: bool,
     nemesis_name: str | None = None,
     big_every: int = BIG_EVERY,
+    limit: int = 0,
 ) -> tuple[int, float, list[str]]:
-    """(items transferred, seconds, problems) for a multi-producer, multi-consumer run."""
+    """(items transferred, seconds, problems) for a multi-producer, multi-consumer run.
+
+    ``limit`` caps each producer's items (0: none): producers outrun consumers on an
+    unbounded queue, so without a cap a short run still spends seconds draining.
+    """
     n_prod, n_cons = max(2, cpus()), 2
     q, go = mp.Queue(maxsize), mp.Event()
     readers, writers = pipes(mp, n_prod + n_cons)
@@ -285,7 +301,7 @@ def volume(
     producers = [
         mp.Process(
             target=wl.producer,
-            args=(i, q, go, seconds, big_every, BIG_SIZE, history, writers[n_cons + i]),
+            args=(i, q, go, seconds, big_every, BIG_SIZE, history, writers[n_cons + i], limit),
             name=f"stress-p{i}",
         )
         for i in range(n_prod)
@@ -367,11 +383,16 @@ def test_queue_volume(mp: Target, mp_stress: StressRun) -> None:
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for number in mp_stress.rounds():
-        maxsize = 0 if number % 2 == 0 else 64
-        for history in (True, False):
-            items, elapsed, problems = volume(mp, maxsize, seconds, history)
-            tally.add("history" if history else "plain", items, elapsed, problems)
-        tally.record(history=True, big_item_bytes=BIG_SIZE, **tally.overhead())
+        # A smoke has one round: it runs both queue kinds in it.
+        maxsizes = (0, 64) if mp_stress.smoke else (0 if number % 2 == 0 else 64,)
+        for maxsize in maxsizes:
+            for history in history_variants(mp_stress):
+                items, elapsed, problems = volume(
+                    mp, maxsize, seconds, history, limit=SMOKE_ITEMS if mp_stress.smoke else 0
+                )
+                tally.add("history" if history else "plain", items, elapsed, problems)
+        overhead = {} if mp_stress.smoke else tally.overhead()
+        tally.record(history=True, big_item_bytes=BIG_SIZE, **overhead)
         if tally.problems:
             break
     fail_if(tally.problems, f"{mp.adapter.name}'s Queue lost, duplicated or reordered items")
@@ -512,7 +533,8 @@ def test_safety_under_pause_and_pinning(mp: Target, mp_stress: StressRun) -> Non
         for name in ("pause", "pin"):
             done, elapsed, problems = contention(mp, mp.Lock, 2 * cpus(), seconds, True, name)
             tally.add(f"lock_{name}", done, elapsed, problems)
-            items, elapsed, problems = volume(mp, 64, seconds, True, name, big_every=0)
+            limit = SMOKE_ITEMS if mp_stress.smoke else 0
+            items, elapsed, problems = volume(mp, 64, seconds, True, name, 0, limit)
             tally.add(f"queue_{name}", items, elapsed, problems)
         tally.record(
             history=True,

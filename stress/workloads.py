@@ -112,14 +112,16 @@ def producer(
     big_size: int,
     history: bool,
     out: Any,
+    limit: int = 0,
 ) -> None:
-    """Put ``(wid, seq, payload)`` for ``seconds``; every ``big_every``-th payload is big."""
+    """Put ``(wid, seq, payload)`` for ``seconds`` (and at most ``limit`` items, 0 for no
+    limit); every ``big_every``-th payload is big."""
     puts: list[tuple[int, int, int]] = []
     problems: list[str] = []
     seq = 0
     if go.wait(LIVENESS):
         end = time.monotonic() + seconds
-        while time.monotonic() < end:
+        while time.monotonic() < end and (not limit or seq < limit):
             big = big_every and seq % big_every == big_every - 1
             item = (wid, seq, blob(seq, big_size) if big else b"")
             start = time.monotonic_ns() if history else 0
