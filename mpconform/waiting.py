@@ -32,6 +32,8 @@ from .outcomes import ChildCrashed, TestTimeout
 MAX_EXTENSIONS = 3
 #: CPU seconds a process tree must use within a bound to count as progressing.
 MIN_PROGRESS = 0.005
+#: Seconds into a wait before the first CPU-time reading (the baseline of the progress check).
+PROGRESS_BASELINE_AFTER = 0.5
 
 __all__ = ["LIVENESS", "POLL", "Progress", "finish", "join", "receive", "wait_until"]
 
@@ -104,12 +106,18 @@ def wait_until(
     returns a message when the other side ended, so that a dead child fails at once instead
     of after the bound.
     """
-    progress = Progress(procs)
+    start = time.monotonic()
+    end = start + bound
+    # Measuring CPU time walks the process tree: done only once a wait has lasted a while,
+    # never on the fast path, where the answer comes within the first slice.
+    look_after = start + min(PROGRESS_BASELINE_AFTER, bound / 2)
+    progress: Progress | None = None
     extensions = 0
-    end = time.monotonic() + bound
     while True:
         if ready(POLL):
             return
+        if progress is None and time.monotonic() >= look_after:
+            progress = Progress(procs)
         if gone is not None:
             message = gone()
             if message is not None:
@@ -118,6 +126,8 @@ def wait_until(
                 raise AssertionError(message)
         if time.monotonic() < end:
             continue
+        if progress is None:
+            progress = Progress(procs)
         if bound > 0 and extensions < MAX_EXTENSIONS and progress.made():
             extensions += 1
             end = time.monotonic() + bound
