@@ -10,7 +10,7 @@ Every command ends with exactly one final message, ``(tag, "done", result)`` or 
 a Condition's lock just before ``wait()``. The tag is the test's example number, so messages
 of an example that failed are recognised and skipped by the next one. Times are
 ``time.monotonic_ns()``, system-wide on Linux and so comparable across processes. Every wait
-is bounded by :data:`LIVENESS`: an agent whose test died gives up and ends.
+is bounded by :data:`PATIENCE`: an agent whose test died gives up and ends.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import threading
 import time
 from typing import Any, Callable
 
-LIVENESS = 60.0
-STOP = ("mpconform-stop",)
+from mpconform.agents import STOP
+from mpconform.limits import PATIENCE
+
 LET_GO = ("mpconform-let-go",)  # ends a "hold"; any other time it is ignored
 
 
@@ -37,7 +38,7 @@ def account(exc: BaseException) -> tuple[str, str, bool]:
 
 def agent(conn: Any, things: dict) -> None:
     """Run commands from ``conn`` on ``things`` until STOP, end of file, or silence."""
-    while conn.poll(LIVENESS):
+    while conn.poll(PATIENCE):
         try:
             command = conn.recv()
         except (EOFError, OSError):
@@ -57,8 +58,8 @@ def agent(conn: Any, things: dict) -> None:
 
 def acquire(lock: Any, times: int = 1) -> None:
     for _ in range(times):
-        if not lock.acquire(timeout=LIVENESS):
-            raise RuntimeError(f"could not acquire {lock!r} within {LIVENESS:g} s")
+        if not lock.acquire(timeout=PATIENCE):
+            raise RuntimeError(f"could not acquire {lock!r} within {PATIENCE:g} s")
 
 
 def release(lock: Any, times: int = 1) -> None:
@@ -75,7 +76,7 @@ def hold(conn: Any, tag: int, things: dict, key: str, times: int) -> str:
     acquire(lock, times)
     try:
         conn.send((tag, "held", None))
-        if conn.poll(LIVENESS):
+        if conn.poll(PATIENCE):
             conn.recv()
     finally:
         release(lock, times)

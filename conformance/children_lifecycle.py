@@ -8,7 +8,7 @@ backend's own object as an argument, because under billiard or multiprocess the 
 
 A child that has to stay alive blocks on a pipe until the test sends a release message. It
 never waits for end-of-file: under fork every sibling inherits copies of both pipe ends, so
-EOF may never come. After :data:`LIVENESS` seconds it gives up, so a test that died without
+EOF may never come. After :data:`PATIENCE` seconds it gives up, so a test that died without
 releasing it cannot leave it behind for long.
 """
 
@@ -21,8 +21,8 @@ import sys
 from typing import Any, Callable
 
 from mpconform.conformance.children_common import describe
+from mpconform.limits import PATIENCE
 
-LIVENESS = 60.0
 READY = "ready"
 RELEASE = "release"
 MISSING = "<missing>"
@@ -67,7 +67,7 @@ def end(how: tuple) -> None:
 
 
 def wait_for_release(conn: Any) -> None:
-    if conn.poll(LIVENESS):
+    if conn.poll(PATIENCE):
         conn.recv()
 
 
@@ -156,7 +156,7 @@ def try_start_child(conn: Any, process_cls: type) -> None:
     except BaseException as exc:
         conn.send(type(exc).__name__)
     else:
-        proc.join(LIVENESS)
+        proc.join(PATIENCE)
         conn.send(None)
 
 
@@ -179,7 +179,7 @@ def start_daemon_grandchild(
     grandchild = process_cls(target=report_pid_and_hold, args=(up_w, release))
     grandchild.daemon = True
     grandchild.start()
-    report.send(up_r.recv() if up_r.poll(LIVENESS) else None)
+    report.send(up_r.recv() if up_r.poll(PATIENCE) else None)
     end(how)
 
 

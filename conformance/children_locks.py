@@ -6,7 +6,7 @@ the child as Process arguments at creation (the only way to share them), which i
 agent is started per test with every object the test will use, and then driven through a
 pipe across all Hypothesis examples.
 
-Every wait is bounded: an agent whose test died gives up after :data:`LIVENESS` of silence,
+Every wait is bounded: an agent whose test died gives up after :data:`PATIENCE` of silence,
 and every blocking acquire it makes carries a timeout. Times are ``time.monotonic_ns()``
 readings, system-wide on Linux and so comparable with the test's own.
 """
@@ -17,8 +17,9 @@ import os
 import time
 from typing import Any
 
-LIVENESS = 60.0
-STOP = ("mpconform-stop",)
+from mpconform.agents import STOP
+from mpconform.limits import PATIENCE
+
 READY = "ready"
 INVOKING = "invoking"  # sent just before a blocking call the test wants to see blocked
 NO_OWNER = 0
@@ -50,7 +51,7 @@ def serve(conn: Any, objects: list, cells: list, me: int, go: Any = None) -> Non
     commands first answer READY and wait for the event ``go``, so that all agents start
     together and really compete, whatever the lock under test does.
     """
-    while conn.poll(LIVENESS):
+    while conn.poll(PATIENCE):
         command = conn.recv()
         if command == STOP:
             return
@@ -67,7 +68,7 @@ def serve(conn: Any, objects: list, cells: list, me: int, go: Any = None) -> Non
             conn.send(outcome(obj.get_value))
         elif op in ("count", "cycles"):
             conn.send(READY)
-            if not go.wait(LIVENESS):
+            if not go.wait(PATIENCE):
                 return
             work = count if op == "count" else cycles
             conn.send(outcome(work, obj, cells, me, *args))

@@ -5,7 +5,7 @@ does nothing at import time beyond defining names. Manager proxies, unlike raw l
 queues, can be pickled and sent to processes that are already running: long-lived agents
 (:func:`serve`) receive a job and fresh proxies per Hypothesis example through their pipe.
 
-Every wait is bounded by :data:`LIVENESS`: an agent whose test died gives up and ends.
+Every wait is bounded by :data:`PATIENCE`: an agent whose test died gives up and ends.
 
 A custom manager class must be importable by name in a spawn child (``BaseManager.start()``
 pickles ``type(self)._run_server``), yet its base is the backend's ``BaseManager``, which this
@@ -20,9 +20,10 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable
 
-LIVENESS = 60.0
+from mpconform.agents import STOP
+from mpconform.limits import PATIENCE
+
 POLL = 0.05
-STOP = "stop"
 READY = "ready"
 GO = "go"
 MANAGER_PREFIX = "CounterManager__"
@@ -87,7 +88,7 @@ def __getattr__(name: str) -> Any:
 # -- agent loop --------------------------------------------------------------------------------
 
 
-def _recv(conn: Any, timeout: float = LIVENESS) -> Any:
+def _recv(conn: Any, timeout: float = PATIENCE) -> Any:
     """The next message, or STOP when none came within ``timeout`` (the test gave up)."""
     if conn.poll(timeout):
         return conn.recv()
@@ -209,7 +210,7 @@ def consume_all(conn: Any, q: Any, count: int) -> list:
     """Get ``count`` items, calling task_done() after each (for JoinableQueue)."""
     got = []
     for _ in range(count):
-        got.append(q.get(timeout=LIVENESS))
+        got.append(q.get(timeout=PATIENCE))
         if callable(getattr(q, "task_done", None)):
             q.task_done()
     return got
@@ -217,7 +218,7 @@ def consume_all(conn: Any, q: Any, count: int) -> list:
 
 def hold(conn: Any, lock: Any) -> bool:
     """Acquire ``lock``, say so, keep it until the test says GO, then release it."""
-    if not lock.acquire(timeout=LIVENESS):
+    if not lock.acquire(timeout=PATIENCE):
         return False
     try:
         conn.send("held")
@@ -230,7 +231,7 @@ def wait_event(conn: Any, event: Any) -> tuple[bool, bool]:
     """Report is_set() before waiting, then the result of a bounded wait()."""
     before = event.is_set()
     conn.send(("before", before))
-    return before, event.wait(LIVENESS)
+    return before, event.wait(PATIENCE)
 
 
 def wait_condition(conn: Any, condition: Any) -> bool:
@@ -241,12 +242,12 @@ def wait_condition(conn: Any, condition: Any) -> bool:
     """
     with condition:
         conn.send("waiting")
-        return bool(condition.wait(LIVENESS))
+        return bool(condition.wait(PATIENCE))
 
 
 def pass_barrier(conn: Any, barrier: Any) -> int:
     conn.send(READY)
-    return barrier.wait(LIVENESS)
+    return barrier.wait(PATIENCE)
 
 
 def use_counter(conn: Any, counter: Any, steps: list) -> list:

@@ -6,7 +6,7 @@ would make the properties measure start-up instead of connections. The backend i
 imported here; what the child needs of it (``Client``, ``AuthenticationError``) arrives as
 arguments, because under billiard or multiprocess the stdlib's classes are the wrong ones.
 
-Every wait here is bounded by :data:`LIVENESS`, so a test that died without stopping its
+Every wait here is bounded by :data:`PATIENCE`, so a test that died without stopping its
 child cannot leave it behind for long.
 """
 
@@ -17,19 +17,18 @@ import threading
 import time
 from typing import Any, Callable
 
+from mpconform.agents import STOP
 from mpconform.conformance.children_common import describe
-
-LIVENESS = 60.0
-STOP = ("stop",)
+from mpconform.limits import PATIENCE
 
 
 class Timeout(Exception):
-    """Nothing arrived within LIVENESS: the parent is gone or out of step."""
+    """Nothing arrived within PATIENCE: the parent is gone or out of step."""
 
 
 def receive(conn: Any) -> Any:
-    if not conn.poll(LIVENESS):
-        raise Timeout(f"nothing received within {LIVENESS:g} s")
+    if not conn.poll(PATIENCE):
+        raise Timeout(f"nothing received within {PATIENCE:g} s")
     return conn.recv()
 
 
@@ -68,7 +67,7 @@ def traffic(inbound: Any, outbound: Any, tag: Any, sizes: list, incoming: int) -
     reader.start()
     for index, size in enumerate(sizes):
         outbound.send((tag, index, pattern(tag, index, size)))
-    reader.join(LIVENESS)
+    reader.join(PATIENCE)
     if reader.is_alive():
         seen.append(("error", "the receiving thread is still waiting"))
     return seen
@@ -117,9 +116,9 @@ def serve(
     """
     while True:
         command = receive(control)
-        kind = command[0]
-        if kind == "stop":
+        if command == STOP:
             return
+        kind = command[0]
         if kind == "echo":
             _, tag, payload = command
             control.send(("echo", tag, describe(payload), payload))
@@ -150,13 +149,13 @@ RELEASE = "release"
 
 
 def hold(conn: Any) -> None:
-    """Report that the target runs, then block until released (or LIVENESS passed).
+    """Report that the target runs, then block until released (or PATIENCE passed).
 
     Waits for a release message rather than end-of-file: under fork, siblings inherit copies
     of the pipe ends, so end-of-file may never come.
     """
     conn.send(READY)
-    if conn.poll(LIVENESS):
+    if conn.poll(PATIENCE):
         conn.recv()
 
 

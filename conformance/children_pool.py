@@ -8,7 +8,7 @@ creation; the initializers below keep them in :data:`_SHARED` for the tasks to u
 Workers are told apart by a token made on first use in each worker (process id plus a random
 part, kept in a ``threading.local``): a pid can be reused by a replacement process, and a
 thread ident by a replacement thread of a ThreadPool, but a token cannot. Every wait is bounded
-by :data:`LIVENESS`, so a worker whose test died gives up instead of lingering.
+by :data:`PATIENCE`, so a worker whose test died gives up instead of lingering.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import time
 import uuid
 from typing import Any
 
-LIVENESS = 60.0
+from mpconform.limits import PATIENCE
+
 BROKEN = "mpconform-barrier-broken"
 
 _LOCAL = threading.local()
@@ -146,17 +147,17 @@ def rendezvous(x: int) -> tuple[int, str, int]:
 def hold(x: int) -> int:
     """Report this worker's pid on the ``started`` queue, then wait for the ``gate`` event.
 
-    Gives up after LIVENESS, so a worker the test forgot does not outlive it for long.
+    Gives up after PATIENCE, so a worker the test forgot does not outlive it for long.
     """
     _SHARED["started"].put(os.getpid())
-    if not _SHARED["gate"].wait(LIVENESS):
+    if not _SHARED["gate"].wait(PATIENCE):
         raise TaskError("the gate never opened")
     return x
 
 
 def gated(x: int) -> int:
     """Wait for the ``gate`` event (bounded), then return ``x``."""
-    if not _SHARED["gate"].wait(LIVENESS):
+    if not _SHARED["gate"].wait(PATIENCE):
         raise TaskError("the gate never opened")
     return x
 

@@ -4,7 +4,7 @@ Spawn and forkserver children import this module by name, so it imports only the
 does nothing at import time beyond defining names. Queues, pipes and events arrive as Process
 arguments (the only way to share them), and the backend itself is never imported here.
 
-Every wait is bounded by :data:`LIVENESS`: a child whose test died gives up and ends instead
+Every wait is bounded by :data:`PATIENCE`: a child whose test died gives up and ends instead
 of lingering. Histories are sent back as plain tuples
 ``(process, op, args, result, t_invoke, t_return)`` with ``time.monotonic_ns()`` times, which
 is system-wide on Linux and so comparable with the other children's readings.
@@ -16,10 +16,11 @@ import queue
 import time
 from typing import Any
 
-LIVENESS = 60.0
+from mpconform.agents import STOP
+from mpconform.limits import PATIENCE
+
 POLL = 0.01
 READY = "ready"
-STOP = ("mpconform-stop",)  # never equal to a tagged item, which is a 3-tuple
 QUIT = ("mpconform-quit",)
 NOTHING = ("mpconform-nothing",)  # what take() returns when the bounded wait ran out
 
@@ -43,7 +44,7 @@ class Parcel:
         return f"Parcel({self.label!r}, {self.content!r})"
 
 
-def take(q: Any, timed: bool, timeout: float = LIVENESS) -> Any:
+def take(q: Any, timed: bool, timeout: float = PATIENCE) -> Any:
     """The next item, or NOTHING after ``timeout``.
 
     ``timed=False`` is for SimpleQueue, whose get() has no timeout: it polls empty(), which is
@@ -88,7 +89,7 @@ def produce(q: Any, conn: Any, name: str, values: list, go: Any, marker: Any, fl
     buffered items into the pipe, which gives the relaxed model something to check.
     """
     conn.send(READY)
-    if not go.wait(LIVENESS):
+    if not go.wait(PATIENCE):
         return
     ops = []
     for value in [*values, marker]:
@@ -159,7 +160,7 @@ def work_but_hold_last(q: Any, count: int, conn: Any, held: Any, release: Any) -
     for _ in range(count - 1):
         q.task_done()
     held.set()
-    if not release.wait(LIVENESS):
+    if not release.wait(PATIENCE):
         return
     t_last = time.monotonic_ns()
     q.task_done()

@@ -9,15 +9,15 @@ An access is described by a *path*: a tuple of steps applied to a pooled object,
 ``("attr", name)``, ``("item", index_or_slice)`` or ``("call", method_name)``. Reading applies
 every step; writing applies all but the last and assigns through the last. The same path
 vocabulary is used by the test side, so "the parent writes, the child reads" and the reverse
-run exactly the same accesses. Every wait is bounded by :data:`LIVENESS`.
+run exactly the same accesses. Every wait is bounded by :data:`PATIENCE`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-LIVENESS = 60.0
-STOP = ("stop",)
+from mpconform.agents import STOP
+from mpconform.limits import PATIENCE
 
 
 def resolve(obj: Any, steps: tuple) -> Any:
@@ -82,7 +82,7 @@ def serve(conn: Any, pool: dict) -> None:
         "increment": increment,
     }
     try:
-        while conn.poll(LIVENESS):
+        while conn.poll(PATIENCE):
             message = conn.recv()
             if message == STOP:
                 return
@@ -113,7 +113,7 @@ def increment(obj: Any, path: tuple, times: int) -> None:
 
 def hold(obj: Any, held: list) -> bool:
     lock = obj.get_lock()
-    got = lock.acquire(timeout=LIVENESS)
+    got = lock.acquire(timeout=PATIENCE)
     if got:
         held.append(lock)
     return got

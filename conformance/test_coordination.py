@@ -27,9 +27,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mpconform.legacy_agents import Agent, receive, running
 from mpconform.checkers import History, Op, Register, check
 from mpconform.conformance import children_coordination as kids
+from mpconform.legacy_agents import Agent, receive, running
 from mpconform.outcomes import TestTimeout
 from mpconform.profiles import budget
 from mpconform.target import Target

@@ -25,9 +25,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mpconform.legacy_agents import Agent, receive, running
 from mpconform.checkers import History, Op, Section, screen_counter, screen_critical_sections
 from mpconform.conformance import children_locks as kids
+from mpconform.legacy_agents import Agent, receive, running
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target

@@ -26,8 +26,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mpconform.legacy_agents import Agent, running
 from mpconform.conformance import children_managers as kids
+from mpconform.legacy_agents import Agent, running
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target

@@ -22,11 +22,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mpconform.legacy_agents import Agent, receive, running
 from mpconform.checkers import FifoQueue as FifoModel
 from mpconform.checkers import History, Op, RelaxedQueue, check, screen_queue
 from mpconform.conformance import children_queues as kids
 from mpconform.conformance.strategies import payloads
+from mpconform.legacy_agents import Agent, receive, running
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target

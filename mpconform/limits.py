@@ -64,7 +64,8 @@ def _timed() -> float:
 
 #: Seconds the test process waits for a child's next sign of life before asking whether it
 #: made progress; a child that made none within this bound hangs (TIMEOUT).
-LIVENESS = 30.0 * slowdown()
+LIVENESS_AT_REFERENCE = 30.0
+LIVENESS = LIVENESS_AT_REFERENCE * slowdown()
 #: Seconds of silence after which a long-lived child decides its test is gone and ends. It
 #: outlasts every wait of the test process, which may extend LIVENESS while it sees progress.
 PATIENCE = 4 * LIVENESS

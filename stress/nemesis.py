@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-LIVENESS = 30.0
+from mpconform.limits import PATIENCE
 
 
 def kill(proc: Any) -> int:
@@ -66,12 +66,12 @@ def pin(procs: Sequence[Any]) -> int | None:
 
 
 def hold_lock(lock: Any, out: Any, release: Any) -> None:
-    """Take ``lock``, say so, and hold it until ``release`` is set (or LIVENESS passes)."""
-    if not lock.acquire(timeout=LIVENESS):
+    """Take ``lock``, say so, and hold it until ``release`` is set (or PATIENCE passes)."""
+    if not lock.acquire(timeout=PATIENCE):
         out.send("could not acquire")
         return
     out.send("held")
-    release.wait(LIVENESS)
+    release.wait(PATIENCE)
     lock.release()
 
 

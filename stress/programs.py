@@ -25,7 +25,11 @@ import signal
 import time
 from typing import Any, Callable
 
-LIVENESS = 30.0  # seconds: a scenario that runs longer than this hangs
+# This module is pasted verbatim into standalone scripts that run without mpconform, so it
+# keeps the reference values of mpconform.limits (tests/test_stress_limits.py checks that
+# they agree); inside the suite, drive() is handed mpconform's progress-aware wait instead.
+LIVENESS = 30.0  # mpconform.limits.LIVENESS_AT_REFERENCE: a scenario this long hangs
+PATIENCE = 4 * LIVENESS  # mpconform.limits.PATIENCE at the reference: a worker gives up
 JOIN_LIMIT = 10.0  # seconds a worker that finished its program may take to exit
 POLL = 0.002
 GET_TIMEOUT = 0.05  # a get gives up (Empty) after this; Empty is a legal answer anyway
@@ -40,7 +44,7 @@ PARENT = "parent"
 
 
 class Hang(Exception):
-    """The scenario did not finish within LIVENESS; every worker has been killed."""
+    """The scenario's workers stopped making progress; every worker has been killed."""
 
 
 # -- child side --------------------------------------------------------------------------------
@@ -48,7 +52,7 @@ class Hang(Exception):
 
 def worker(wid: int, kind: str, steps: Any, objs: dict, log: Any, go: Any, options: dict) -> None:
     """Run one program, logging ("call", op, args, t), ("ret", result, t) and ("step", i)."""
-    if not go.wait(LIVENESS):
+    if not go.wait(PATIENCE):
         return
     try:
         for index, (op, arg, delay, hold) in enumerate(steps):
@@ -281,11 +285,15 @@ def drive(
     nemesis: Any = ("none", 0, 0, 0.0),
     make_lock: Callable[[Any], Any] | None = None,
     target: Callable[..., None] = worker,
+    wait: Callable[..., None] | None = None,
 ) -> dict:
     """Run a scenario and return what it observed (see :meth:`_Run.result`).
 
-    Raises :class:`Hang` when it did not finish within LIVENESS (after killing every worker).
-    Workers are always joined, or killed and joined, whatever happens.
+    Raises :class:`Hang` when it did not finish (after killing every worker). ``wait`` decides
+    that: ``wait(ready, what)`` calls ``ready(slice)`` until it returns True and raises when
+    the scenario hangs; mpconform passes its progress-aware wait, which calls a scenario
+    that keeps using CPU slow, not hung. Without it (a standalone script) the bound is a
+    flat LIVENESS. Workers are always joined, or killed and joined, whatever happens.
     """
     name, victim = nemesis[0], nemesis[1]
     timeout = ACQUIRE_TIMEOUT_KILL if name == "kill" else ACQUIRE_TIMEOUT
@@ -312,7 +320,7 @@ def drive(
         if name == "pin":
             _pin(procs, run)
         go.set()
-        _follow(procs, logs, run, nemesis)
+        _follow(procs, logs, run, nemesis, wait or _flat_wait)
         _join(procs, run)
         if kind in QUEUE_KINDS:
             _record_flushes(procs, run, nemesis)
@@ -346,13 +354,18 @@ def _pin(procs: list, run: _Run) -> None:
         os.sched_setaffinity(proc.pid, {cpu})
 
 
-def _follow(procs: list, logs: list, run: _Run, nemesis: Any) -> None:
-    """Read every log until each worker ended or died; fire the nemesis on its trigger."""
+def _flat_wait(ready: Callable[[float], bool], what: str) -> None:
     end = time.monotonic() + LIVENESS
-    live = set(range(len(procs)))
-    while live:
+    while not ready(POLL):
         if time.monotonic() > end:
-            raise Hang(f"workers {sorted(live)} still running after {LIVENESS:g} s")
+            raise Hang(f"{what} did not happen within {LIVENESS:g} s")
+
+
+def _follow(procs: list, logs: list, run: _Run, nemesis: Any, wait: Callable[..., None]) -> None:
+    """Read every log until each worker ended or died; fire the nemesis on its trigger."""
+    live = set(range(len(procs)))
+
+    def finished(slice_: float) -> bool:
         quiet = True
         for wid in sorted(live):
             dead = not procs[wid].is_alive()  # before reading, so its last words are read
@@ -361,7 +374,17 @@ def _follow(procs: list, logs: list, run: _Run, nemesis: Any) -> None:
             if closed or dead or run.ended[wid]:
                 live.discard(wid)
         if quiet and live:
-            logs[min(live)].poll(POLL)
+            logs[min(live)].poll(min(slice_, POLL))
+        return not live
+
+    try:
+        wait(finished, "the scenario's workers ending")
+    except Hang:
+        raise
+    except BaseException as exc:  # the suite's wait ends a hang its own way (TestTimeout)
+        if type(exc).__name__ != "TestTimeout":
+            raise
+        raise Hang(f"workers {sorted(live)} still running: {exc}") from None
 
 
 def _read(conn: Any, wid: int, procs: list, run: _Run, nemesis: Any) -> tuple[bool, bool]:

@@ -37,6 +37,7 @@ from mpconform.checkers import (
 )
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.target import Target
+from mpconform.waiting import wait_until
 
 from . import programs, scripts
 from .scenarios import Scenario
@@ -70,7 +71,13 @@ def run_scenario(mp: Target, scenario: Scenario) -> Observed:
     if scenario.kind in ("counter", "semaphore") and not hasattr(mp.Value("i", 0), "get_lock"):
         raise Unsupported(f"{mp.adapter.name}'s Value has no get_lock()")
     try:
-        raw = programs.drive(mp, scenario.kind, scenario.plain_programs(), scenario.nemesis.plain())
+        raw = programs.drive(
+            mp,
+            scenario.kind,
+            scenario.plain_programs(),
+            scenario.nemesis.plain(),
+            wait=lambda ready, what: wait_until(ready, what, None),
+        )
     except programs.Hang as exc:
         raise TestTimeout(f"{exc}\n{scenario.describe()}") from None
     except (Unsupported, TestTimeout):

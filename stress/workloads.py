@@ -8,7 +8,7 @@ the problems it saw itself (owner cell, sequence gaps, corrupted payloads) and, 
 ``history`` is on, the timestamps the parent's screens need. ``history=False`` runs the same
 loop without reading clocks or keeping records, which is what the overhead figures compare.
 
-Every wait is bounded by LIVENESS; a child that gives up says so in its report.
+Every wait is bounded by PATIENCE; a child that gives up says so in its report.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ import threading
 import time
 from typing import Any
 
-LIVENESS = 30.0
+from mpconform.agents import STOP
+from mpconform.limits import PATIENCE
+
 GET_SLICE = 0.1
-STOP = ("mpconform-stop",)
 MAX_REPORTED = 20  # problems listed per worker; the count is always exact
 
 
@@ -51,13 +52,13 @@ def lock_worker(
     starts, ends = array.array("q"), array.array("q")
     done = 0
     looped = 0.0
-    if go.wait(LIVENESS):
+    if go.wait(PATIENCE):
         me, now = wid + 1, time.monotonic_ns
         begin = time.monotonic()
         end = begin + seconds
         while time.monotonic() < end:
-            if not lock.acquire(timeout=LIVENESS):
-                problems.append(f"acquire(timeout={LIVENESS:g}) gave up")
+            if not lock.acquire(timeout=PATIENCE):
+                problems.append(f"acquire(timeout={PATIENCE:g}) gave up")
                 break
             if history:
                 starts.append(now())
@@ -84,11 +85,11 @@ def value_worker(wid: int, value: Any, go: Any, seconds: float, out: Any) -> Non
     """Fetch-and-increment under ``value.get_lock()``; report every old value seen."""
     olds: list[int] = []
     problems: list[str] = []
-    if go.wait(LIVENESS):
+    if go.wait(PATIENCE):
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             lock = value.get_lock()
-            if not lock.acquire(timeout=LIVENESS):
+            if not lock.acquire(timeout=PATIENCE):
                 problems.append("get_lock().acquire() gave up")
                 break
             try:
@@ -119,14 +120,14 @@ def producer(
     puts: list[tuple[int, int, int]] = []
     problems: list[str] = []
     seq = 0
-    if go.wait(LIVENESS):
+    if go.wait(PATIENCE):
         end = time.monotonic() + seconds
         while time.monotonic() < end and (not limit or seq < limit):
             big = big_every and seq % big_every == big_every - 1
             item = (wid, seq, blob(seq, big_size) if big else b"")
             start = time.monotonic_ns() if history else 0
             try:
-                q.put(item, timeout=LIVENESS)
+                q.put(item, timeout=PATIENCE)
             except Exception as exc:
                 problems.append(f"put gave up: {type(exc).__name__}")
                 break
@@ -146,7 +147,7 @@ def consumer(wid: int, q: Any, go: Any, history: bool, out: Any) -> None:
     problems: list[str] = []
     last: dict[int, int] = {}
     count = 0
-    if go.wait(LIVENESS):
+    if go.wait(PATIENCE):
         idle_since = time.monotonic()
         while True:
             start = time.monotonic_ns() if history else 0
@@ -155,8 +156,8 @@ def consumer(wid: int, q: Any, go: Any, history: bool, out: Any) -> None:
             except Exception as exc:
                 if not _empty(exc):
                     raise
-                if time.monotonic() - idle_since > LIVENESS:
-                    problems.append(f"no STOP within {LIVENESS:g} s")
+                if time.monotonic() - idle_since > PATIENCE:
+                    problems.append(f"no STOP within {PATIENCE:g} s")
                     break
                 continue
             idle_since = time.monotonic()
@@ -201,15 +202,15 @@ def flood_end(conn: Any, go: Any, seconds: float, big_every: int, big_size: int,
             errors.append(f"send failed: {exc!r}")
         sent[0] = seq
 
-    if not go.wait(LIVENESS):
+    if not go.wait(PATIENCE):
         out.send((0, 0, ["never told to start"]))
         return
     sender = threading.Thread(target=send, daemon=True)
     sender.start()
     received, expected = 0, 0
     while True:
-        if not conn.poll(LIVENESS):
-            errors.append(f"nothing received for {LIVENESS:g} s")
+        if not conn.poll(PATIENCE):
+            errors.append(f"nothing received for {PATIENCE:g} s")
             break
         seq, payload = conn.recv()
         if seq == "end":
@@ -223,7 +224,7 @@ def flood_end(conn: Any, go: Any, seconds: float, big_every: int, big_size: int,
             errors.append(f"payload of message {seq} corrupted")
         expected += 1
         received += 1
-    sender.join(LIVENESS)
+    sender.join(PATIENCE)
     if sender.is_alive():
         errors.append("the sending thread was still blocked after the exchange")
     out.send((sent[0], received, errors[:MAX_REPORTED]))
@@ -255,9 +256,9 @@ def condition_player(parity: int, cond: Any, turn: Any, seconds: float, out: Any
     end = time.monotonic() + seconds
     with cond:
         while True:
-            ready = cond.wait_for(lambda: turn.value < 0 or turn.value % 2 == parity, LIVENESS)
+            ready = cond.wait_for(lambda: turn.value < 0 or turn.value % 2 == parity, PATIENCE)
             if not ready:
-                problems.append(f"turn stayed {turn.value} for {LIVENESS:g} s")
+                problems.append(f"turn stayed {turn.value} for {PATIENCE:g} s")
                 break
             if turn.value < 0:
                 break
@@ -285,8 +286,8 @@ def event_player(
     end = time.monotonic() + seconds
     while True:
         if parity == 1 or moves:
-            if not mine.wait(LIVENESS):
-                problems.append(f"player {parity} waited {LIVENESS:g} s for its turn")
+            if not mine.wait(PATIENCE):
+                problems.append(f"player {parity} waited {PATIENCE:g} s for its turn")
                 break
             mine.clear()
         if stop.value:

@@ -4,7 +4,8 @@ Each mutant in :mod:`mpconform.mutants.stress` is stdlib with one bug that only 
 concurrency or volume (a Queue that swaps buffered pairs or drops an item now and then, a Lock
 with two slots, a Value whose get_lock() is a fresh lock each call); the stress tests it names
 in ``CAUGHT_BY`` must FAIL against it within the ci budget (derandomized examples, each
-workload a smoke of one short round). The same selection must PASS on stdlib, or a FAIL would prove nothing. Fork only.
+workload a smoke of one short round). The same selection must PASS on stdlib, or a FAIL would
+prove nothing. Fork only.
 """
 
 from __future__ import annotations
