@@ -39,6 +39,7 @@ CLOCK_SLACK = 0.001  # a timeout rounded to whole milliseconds may return this e
 SHUTDOWN_GRACE = 5.0  # seconds a manager process may take to disappear after shutdown()
 QUIET = 0.02  # how long a blocked party is watched to see that it stays blocked
 POLL = 0.01  # between looks at whether a process has ended
+CLOSE_WAIT = 5.0  # seconds a finished Caller's thread may take to end (a stuck one is a daemon)
 
 # -- strategies --------------------------------------------------------------------------------
 
@@ -124,8 +125,8 @@ class Caller:
 
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        thread = threading.Thread(target=self._run, name="mpconform-caller", daemon=True)
-        thread.start()
+        self._thread = threading.Thread(target=self._run, name="mpconform-caller", daemon=True)
+        self._thread.start()
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
@@ -145,7 +146,10 @@ class Caller:
             raise TestTimeout(f"{what} neither returned nor raised within {timeout:g} s") from None
 
     def close(self) -> None:
+        """End the thread and wait for it (briefly): a thread still alive when a later test
+        forks would make that fork a fork of a multi-threaded process."""
         self._jobs.put(None)
+        self._thread.join(CLOSE_WAIT)
 
 
 @contextlib.contextmanager

@@ -659,6 +659,8 @@ def test_initializer_runs_once_in_every_worker(mp, processes, tasks, maxtasks, v
 
     Each worker reports (token, times initialised, initargs) when its initializer runs; tasks
     report their worker's token. With maxtasksperchild, replacement workers serve tasks too.
+    Those replacements are forked by the Pool's own handler thread: under fork this property
+    forks from a threaded process, and must.
     """
     if maxtasks is not None:
         assume(takes_maxtasksperchild(mp))  # test_maxtasksperchild_* reports the lack
@@ -698,6 +700,9 @@ def test_maxtasksperchild_replaces_workers(mp):
 
     One pool serves all examples, so counts add up across them; a chunk is one task, so
     tasks go one per chunk. Replacements must be initialised like the first workers.
+
+    Under fork this property forks from a threaded process, and must: the Pool's own
+    worker-handler thread starts the replacement workers (that is what is under test).
     """
     if not takes_maxtasksperchild(mp):
         raise Unsupported("Pool() takes no maxtasksperchild argument")
@@ -950,7 +955,9 @@ def test_killed_worker_does_not_hang_map(mp, mp_note):
     has been replaced (a probe task answers from a new worker) and every probe submitted after
     the kill has completed, the pool has shown it works and has handled the death; a result
     still unset then can only be delivered by a lost-worker timeout, which an adapter that has
-    one declares (billiard: 10 s), and only that long is waited for.
+    one declares (billiard: 10 s), and only that long is waited for. The replacement is forked
+    by the Pool's handler thread (under fork, a fork from a threaded process, as in any use of
+    a Pool that replaces workers).
     """
     require_processes(mp, "a thread cannot be killed")
     started, shared = _holding_objects(mp)

@@ -534,9 +534,11 @@ def test_joinable_queue_join_waits_for_every_task(mp, count, pause):
     with queues(mp, "JoinableQueue") as (q,):
         held, go_on = mp.Event(), mp.Event()
         ours, theirs = mp.Pipe()
+        # Started before the first put: put() starts the queue's feeder thread, and a fork
+        # from a process with a running thread may deadlock in the child.
+        proc = start(mp, kids.work_but_hold_last, q, count, theirs, held, go_on)
         for i in range(count):
             q.put(i)
-        proc = start(mp, kids.work_but_hold_last, q, count, theirs, held, go_on)
         returned: list[int] = []
         joiner = threading.Thread(target=lambda: (q.join(), returned.append(time.monotonic_ns())))
         joiner.daemon = True
