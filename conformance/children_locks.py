@@ -3,8 +3,8 @@
 Spawn and forkserver children import this module by name, so it imports only the stdlib and
 does nothing at import time beyond defining names. Locks, semaphores and shared values reach
 the child as Process arguments at creation (the only way to share them), which is why one
-agent is started per test with every object the test will use, and then driven through a
-pipe across all Hypothesis examples.
+agent (:mod:`mpconform.agents`) is started per test with every object the test will use, and
+then sent :data:`COMMANDS` across all Hypothesis examples.
 
 Every wait is bounded: an agent whose test died gives up after :data:`PATIENCE` of silence,
 and every blocking acquire it makes carries a timeout. Times are ``time.monotonic_ns()``
@@ -17,63 +17,67 @@ import os
 import time
 from typing import Any
 
-from mpconform.agents import STOP
+from mpconform.agents import Session
 from mpconform.limits import PATIENCE
 
-READY = "ready"
-INVOKING = "invoking"  # sent just before a blocking call the test wants to see blocked
+READY = "ready"  # noted by a counting command before it waits for the go event
+INVOKING = "invoking"  # noted just before a blocking call the test wants to see blocked
 NO_OWNER = 0
 
 
-def outcome(call: Any, *args: Any, **kwargs: Any) -> tuple:
-    """``("ok", result, t_invoke, t_return)`` or ``("raised", mro names, message, t...)``.
-
-    The exception itself is not sent: its class may not unpickle in the test process, and the
-    names of its classes are all a property needs (``"AssertionError" in names``).
-    """
-    t0 = time.monotonic_ns()
-    try:
-        result = call(*args, **kwargs)
-    except Exception as exc:
-        names = tuple(c.__name__ for c in type(exc).__mro__)
-        return ("raised", names, str(exc), t0, time.monotonic_ns())
-    return ("ok", result, t0, time.monotonic_ns())
+# -- the holder agent's commands ---------------------------------------------------------------
+# A holder agent gets ``(objects, cells, me, go)`` at start: the objects under test, the shared
+# values the counting commands use, its nonzero holder id, and the event that starts a round.
 
 
-# -- the holder agent --------------------------------------------------------------------------
+def _target(session: Session, index: int) -> Any:
+    return session.objects[0][index]
 
 
-def serve(conn: Any, objects: list, cells: list, me: int, go: Any = None) -> None:
-    """Run commands from ``conn`` on ``objects`` until STOP or silence.
+def acquire(session: Session, index: int, *args: Any) -> Any:
+    return _target(session, index).acquire(*args)
 
-    A command is ``(op, index, *args)``; the reply is an :func:`outcome`. ``cells`` are shared
-    values the counting commands use; ``me`` is this agent's nonzero holder id. Counting
-    commands first answer READY and wait for the event ``go``, so that all agents start
-    together and really compete, whatever the lock under test does.
-    """
-    while conn.poll(PATIENCE):
-        command = conn.recv()
-        if command == STOP:
-            return
-        op, index, *args = command
-        obj = objects[index]
-        if op == "acquire":
-            conn.send(outcome(obj.acquire, *args))
-        elif op == "announced_acquire":
-            conn.send(INVOKING)
-            conn.send(outcome(obj.acquire, *args))
-        elif op == "release":
-            conn.send(outcome(obj.release))
-        elif op == "get_value":
-            conn.send(outcome(obj.get_value))
-        elif op in ("count", "cycles"):
-            conn.send(READY)
-            if not go.wait(PATIENCE):
-                return
-            work = count if op == "count" else cycles
-            conn.send(outcome(work, obj, cells, me, *args))
-        else:
-            conn.send(("raised", ("ValueError",), f"unknown command {op!r}", 0, 0))
+
+def announced_acquire(session: Session, index: int, *args: Any) -> Any:
+    """``acquire(*args)``, noting INVOKING first so the test knows the call is under way."""
+    session.note(INVOKING)
+    return _target(session, index).acquire(*args)
+
+
+def release(session: Session, index: int) -> Any:
+    return _target(session, index).release()
+
+
+def get_value(session: Session, index: int) -> Any:
+    return _target(session, index).get_value()
+
+
+def _together(session: Session, work: Any, index: int, *args: Any) -> Any:
+    """Note READY, wait for ``go``, then run ``work``: every holder of a round starts at once
+    and really competes, whatever the lock under test does."""
+    objects, cells, me, go = session.objects
+    session.note(READY)
+    if not go.wait(PATIENCE):
+        raise TimeoutError(f"holder {me}: the round never started")
+    return work(objects[index], cells, me, *args)
+
+
+def counting(session: Session, index: int, *args: Any) -> Any:
+    return _together(session, count, index, *args)
+
+
+def cycling(session: Session, index: int, *args: Any) -> Any:
+    return _together(session, cycles, index, *args)
+
+
+COMMANDS = {
+    "acquire": acquire,
+    "announced_acquire": announced_acquire,
+    "release": release,
+    "get_value": get_value,
+    "count": counting,
+    "cycles": cycling,
+}
 
 
 # -- lock-protected counting -------------------------------------------------------------------

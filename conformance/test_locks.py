@@ -19,15 +19,15 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mpconform.agents import Agent, Reply, outcome, started
 from mpconform.checkers import History, Op, Section, screen_counter, screen_critical_sections
 from mpconform.conformance import children_locks as kids
-from mpconform.legacy_agents import Agent, receive, running
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
@@ -38,111 +38,49 @@ pytestmark = pytest.mark.mp_area("Locks and semaphores")
 CLOCK_SLACK = 0.001  # a timed wait rounded to whole milliseconds may return this early
 SETTLE_LIMIT = 64  # releases/acquires one reset may need; more means the object is broken
 SHORT = 5.0  # bound for an acquire that must succeed at once: generous, and fails in seconds
-NOTHING = ("mpconform-nothing",)
 PARENT = "the test process"
 
 # -- replies -----------------------------------------------------------------------------------
 
 
-class Reply(NamedTuple):
-    """One call's outcome, wherever it ran: a result, or the names of the exception's classes."""
-
-    raised: bool
-    value: Any  # the result, or the exception's class names (most derived first)
-    message: str
-    t_invoke: int
-    t_return: int
-
-    @classmethod
-    def of(cls, row: tuple) -> Reply:
-        if row[0] == "ok":
-            return cls(False, row[1], "", row[2], row[3])
-        return cls(True, row[1], row[2], row[3], row[4])
-
-    def show(self) -> str:
-        if self.raised:
-            return f"raised {self.value[0]}({self.message!r})"
-        return f"returned {self.value!r}"
-
-    def is_error(self, name: str) -> bool:
-        return self.raised and name in self.value
+def ask(holder: Agent, op: str, index: int = 0, *args: Any) -> Reply:
+    """Run ``op`` on object ``index`` in ``holder`` and keep count of what it holds."""
+    return noted(holder, op, index, holder.call(op, index, *args))
 
 
-def call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Reply:
-    """Run ``method`` here and describe the outcome exactly as an agent would."""
-    return Reply.of(kids.outcome(method, *args, **kwargs))
+def noted(holder: Agent, op: str, index: int, reply: Reply) -> Reply:
+    """Keep count of what an agent holds (in its ledger), so a reset can have it let go."""
+    if op.endswith("acquire") and reply.value is True:
+        holder.ledger[index] = holder.ledger.get(index, 0) + 1
+    elif op == "release" and not reply.raised and holder.ledger.get(index):
+        holder.ledger[index] -= 1
+    return reply
 
 
-class Holder:
-    """The test's handle on one agent: send a command, wait (bounded) for its answer."""
-
-    def __init__(self, agent: Agent, conn: Any, name: str) -> None:
-        self.agent = agent
-        self.conn = conn
-        self.name = name
-        self.held: dict[int, int] = {}  # object index -> acquisitions not yet released
-
-    def poll(self, seconds: float) -> Any:
-        return self.conn.recv() if self.conn.poll(seconds) else NOTHING
-
-    def send(self, op: str, index: int = 0, *args: Any) -> None:
-        self.conn.send((op, index, *args))
-
-    def answer(self, what: str = "an answer") -> Any:
-        return receive(self.poll, self.agent, NOTHING, f"{what} from {self.name}")
-
-    def ask(self, op: str, index: int = 0, *args: Any) -> Reply:
-        self.send(op, index, *args)
-        return self.note(op, index, Reply.of(self.answer(f"the outcome of {op}{args}")))
-
-    def note(self, op: str, index: int, reply: Reply) -> Reply:
-        """Keep count of what this agent holds, so a reset can have it let go."""
-        if op.endswith("acquire") and reply.value is True:
-            self.held[index] = self.held.get(index, 0) + 1
-        elif op == "release" and not reply.raised and self.held.get(index):
-            self.held[index] -= 1
-        return reply
-
-    def let_go(self, index: int) -> None:
-        """Release what this agent acquired and did not release, ignoring refusals."""
-        for _ in range(self.held.pop(index, 0)):
-            self.ask("release", index)
+def let_go(holder: Agent, index: int) -> None:
+    """Have ``holder`` release what it acquired and did not release, ignoring refusals."""
+    for _ in range(holder.ledger.pop(index, 0)):
+        ask(holder, "release", index)
 
 
 @contextlib.contextmanager
-def holders(
-    mp: Target, objects: list, cells: list, count: int, go: Any = None
-) -> Iterator[list[Holder]]:
-    """``count`` agents sharing ``objects``, ``cells`` and the event ``go``, stopped however
-    the body ends."""
+def holders(mp: Target, objects: list, cells: list, count: int, go: Any = None) -> Iterator[list]:
+    """``count`` holder agents sharing ``objects``, ``cells`` and the event ``go``, stopped
+    however the body ends; each gets its own nonzero holder id."""
     with contextlib.ExitStack() as stack:
-        team = []
-        for i in range(count):
-            ours, theirs = mp.Pipe()
-            stack.callback(ours.close)
-            stack.callback(theirs.close)  # after the agent is joined: start() may still need it
-            name = f"holder {i + 1}"
-
-            def stop(conn: Any = ours) -> None:
-                conn.send(kids.STOP)
-
-            def drain(conn: Any = ours) -> None:
-                while conn.poll(0):
-                    conn.recv()
-
-            args = (theirs, objects, cells, i + 1, go)
-            agent = stack.enter_context(
-                running(mp, kids.serve, args, stop=stop, drain=drain, name=name)
+        yield [
+            stack.enter_context(
+                started(mp, kids.COMMANDS, (objects, cells, i + 1, go), name=f"holder {i + 1}")
             )
-            team.append(Holder(agent, ours, name))
-        yield team
+            for i in range(count)
+        ]
 
 
-def together(team: list[Holder], go: Any, op: str, index: int, each: list[tuple]) -> list:
+def together(team: list[Agent], go: Any, op: str, index: int, each: list[tuple]) -> list:
     """Have every agent of ``team`` run ``op`` (with its own ``each`` args) at once; their
     results, in team order.
 
-    Each agent answers READY, then waits for ``go``; the test sets it once all are ready. It
+    Each agent notes READY, then waits for ``go``; the test sets it once all are ready. It
     clears ``go`` again only here, when every agent of the previous round has answered, so no
     agent can still be waiting on the old round. Every answer is read before any is judged,
     so a failing example leaves nothing in the pipes for the next one.
@@ -151,10 +89,10 @@ def together(team: list[Holder], go: Any, op: str, index: int, each: list[tuple]
     for holder, args in zip(team, each):
         holder.send(op, index, *args)
     for holder in team:
-        ready = holder.answer("ready")
-        assert ready == kids.READY, f"{holder.name} answered {ready!r} instead of ready"
+        ready = holder.note("ready")
+        assert ready == kids.READY, f"{holder.name} noted {ready!r} instead of ready"
     go.set()
-    replies = [Reply.of(holder.answer(f"the outcome of {op}")) for holder in team]
+    replies = [holder.reply(f"the outcome of {op}") for holder in team]
     for holder, reply in zip(team, replies):
         assert not reply.raised, f"{holder.name}'s {op} {reply.show()}"
     return [reply.value for reply in replies]
@@ -204,7 +142,7 @@ def drain(obj: Any) -> int:
     )
 
 
-def reset_counting(obj: Any, initial: int, team: Sequence[Holder] = (), index: int = 0) -> None:
+def reset_counting(obj: Any, initial: int, team: Sequence[Agent] = (), index: int = 0) -> None:
     """Bring a Lock or semaphore back to ``initial`` free slots, whoever holds it.
 
     Anyone may release these, so the test process could do it all: take every free slot, then
@@ -212,26 +150,26 @@ def reset_counting(obj: Any, initial: int, team: Sequence[Holder] = (), index: i
     where only the holder may release still ends up free, and its next example starts clean.
     """
     for holder in team:
-        holder.let_go(index)
+        let_go(holder, index)
     drain(obj)
     for _ in range(initial):
-        freed = call(obj.release)
+        freed = outcome(obj.release)
         assert not freed.raised, f"resetting: release() in {PARENT} {freed.show()}"
 
 
-def reset_rlock(obj: Any, team: list[Holder], index: int = 0) -> None:
+def reset_rlock(obj: Any, team: list[Agent], index: int = 0) -> None:
     """Free an RLock: only its owner may release, so every process releases until refused."""
     for _ in range(SETTLE_LIMIT):
-        if call(obj.release).raised:
+        if outcome(obj.release).raised:
             break
     for holder in team:
-        holder.held.pop(index, None)
+        holder.ledger.pop(index, None)
         for _ in range(SETTLE_LIMIT):
-            if holder.ask("release", index).raised:
+            if ask(holder, "release", index).raised:
                 break
 
 
-def reset(kind: str, obj: Any, team: list[Holder], index: int = 0, size: int | None = None) -> None:
+def reset(kind: str, obj: Any, team: list[Agent], index: int = 0, size: int | None = None) -> None:
     """Back to the fresh state of a ``kind`` object (``size`` slots, if given)."""
     if kind == "RLock":
         reset_rlock(obj, team, index)
@@ -275,7 +213,7 @@ class Examples:
                 raise
 
 
-def verify_fresh(kind: str, obj: Any, team: Sequence[Holder], index: int, initial: int) -> None:
+def verify_fresh(kind: str, obj: Any, team: Sequence[Agent], index: int, initial: int) -> None:
     """Every process finds the object as new: all of a semaphore's slots free, an RLock free
     for each process in turn."""
     if kind != "RLock":
@@ -285,10 +223,10 @@ def verify_fresh(kind: str, obj: Any, team: Sequence[Holder], index: int, initia
         assert free == initial, f"{kind} has {free} free slots after a reset, not {initial}"
         return
     for holder in team:
-        got = holder.ask("acquire", index, False)
+        got = ask(holder, "acquire", index, False)
         assert got.value is True, f"RLock not free for {holder.name} after a reset: {got.show()}"
-        holder.ask("release", index)
-    got = call(obj.acquire, False)
+        ask(holder, "release", index)
+    got = outcome(obj.acquire, False)
     assert got.value is True, f"RLock not free for {PARENT} after a reset: {got.show()}"
     obj.release()
 
@@ -359,7 +297,7 @@ class Model:
 def _matches(reply: Reply, expected: tuple[bool, Any]) -> bool:
     raised, value = expected
     if raised:
-        return reply.is_error(value)
+        return reply.is_a(value)
     return not reply.raised and reply.value is value
 
 
@@ -380,20 +318,20 @@ STEPS = st.lists(
 )
 
 
-def _perform(obj: Any, team: list[Holder], index: int, actor: int, op: str) -> tuple[str, Reply]:
+def _perform(obj: Any, team: list[Agent], index: int, actor: int, op: str) -> tuple[str, Reply]:
     """Make one step's call in its process; what was called, and how it went."""
     if actor == 0:
         if op == "release":
-            return "release()", call(obj.release)
+            return "release()", outcome(obj.release)
         if op == "wait":
-            return f"acquire(timeout={SHORT:g})", call(obj.acquire, True, SHORT)
-        return "acquire(False)", call(obj.acquire, False)
+            return f"acquire(timeout={SHORT:g})", outcome(obj.acquire, True, SHORT)
+        return "acquire(False)", outcome(obj.acquire, False)
     holder = team[actor - 1]
     if op == "release":
-        return "release()", holder.ask("release", index)
+        return "release()", ask(holder, "release", index)
     if op == "wait":
-        return "acquire()", holder.ask("acquire", index)
-    return "acquire(False)", holder.ask("acquire", index, False)
+        return "acquire()", ask(holder, "acquire", index)
+    return "acquire(False)", ask(holder, "acquire", index, False)
 
 
 def _replay(mp: Target, kind: str, sizes: tuple[int | None, ...]) -> None:
@@ -514,13 +452,13 @@ def test_acquire_timeout_returns_false_after_the_timeout(mp):
             kind, obj = names[which], objects[which]
             try:
                 if agent_holds:
-                    taken = agent.ask("acquire", which, True, SHORT)
+                    taken = ask(agent, "acquire", which, True, SHORT)
                     assert taken.value is True, f"the agent's acquire() {taken.show()}"
-                    reply = call(obj.acquire, timeout=timeout)
+                    reply = outcome(obj.acquire, timeout=timeout)
                     who = PARENT
                 else:
                     assert obj.acquire(True, SHORT) is True
-                    reply = agent.ask("acquire", which, True, timeout)
+                    reply = ask(agent, "acquire", which, True, timeout)
                     who = agent.name
                 waited = (reply.t_return - reply.t_invoke) / 1e9
                 assert not reply.raised and reply.value is False, (
@@ -552,12 +490,12 @@ def test_negative_timeout_acts_as_zero(mp):
         def negative(which: int, timeout: float) -> None:
             kind, obj = names[which], objects[which]
             try:
-                got = agent.ask("acquire", which, True, timeout)
+                got = ask(agent, "acquire", which, True, timeout)
                 assert not got.raised and got.value is True, (
                     f"{kind}.acquire(timeout={timeout}) on a free lock {got.show()}; CPython "
                     "returns True, as for a timeout of zero"
                 )
-                refused = call(obj.acquire, True, timeout)
+                refused = outcome(obj.acquire, True, timeout)
                 assert not refused.raised and refused.value is False, (
                     f"{kind}.acquire(timeout={timeout}) while another process holds it "
                     f"{refused.show()}; CPython returns False, as for a timeout of zero"
@@ -586,12 +524,11 @@ def test_blocked_acquire_returns_true_once_released(mp):
                 assert obj.acquire(True, SHORT) is True
             try:
                 agent.send("announced_acquire", which, True, LIVENESS)
-                assert agent.answer("notice of the acquire") == kids.INVOKING
+                assert agent.note("notice of the acquire") == kids.INVOKING
                 time.sleep(pause)  # keep holding while the agent waits
                 t_release = time.monotonic_ns()
                 obj.release()
-                answer = agent.answer("the outcome of the blocked acquire")
-                got = agent.note("acquire", which, Reply.of(answer))
+                got = noted(agent, "acquire", which, agent.reply("the blocked acquire's outcome"))
                 assert not got.raised and got.value is True, (
                     f"{kind}: the blocked acquire() {got.show()} after the release; CPython "
                     "returns True"
@@ -625,19 +562,19 @@ def test_with_statement_acquires_and_releases(mp):
         @given(which=st.integers(0, len(names) - 1), raises=st.booleans())
         def scoped(which: int, raises: bool) -> None:
             kind, obj = names[which], objects[which]
-            free = call(obj.acquire, True, SHORT)  # a with statement cannot be bounded
+            free = outcome(obj.acquire, True, SHORT)  # a with statement cannot be bounded
             assert free.value is True, f"{kind} is not free at the start: acquire {free.show()}"
             obj.release()
             try:
                 with contextlib.suppress(BodyFailed), obj:
-                    inside = agent.ask("acquire", which, False)
+                    inside = ask(agent, "acquire", which, False)
                     if raises:
                         raise BodyFailed
                 assert not inside.raised and inside.value is False, (
                     f"{kind}: acquire(False) in another process {inside.show()} inside the with "
                     "block; CPython returns False (the block holds it)"
                 )
-                after = agent.ask("acquire", which, False)
+                after = ask(agent, "acquire", which, False)
                 how = "raised" if raises else "ended"
                 assert not after.raised and after.value is True, (
                     f"{kind}: acquire(False) in another process {after.show()} after the with "
@@ -667,17 +604,17 @@ def test_rlock_needs_as_many_releases_as_acquires(mp):
         @given(depth=st.integers(1, 6), agent_owns=st.booleans())
         def recursion(depth: int, agent_owns: bool) -> None:
             owner_acquire = (
-                (lambda: agent.ask("acquire", 0, False))
+                (lambda: ask(agent, "acquire", 0, False))
                 if agent_owns
-                else (lambda: call(obj.acquire, False))
+                else (lambda: outcome(obj.acquire, False))
             )
             owner_release = (
-                (lambda: agent.ask("release", 0)) if agent_owns else (lambda: call(obj.release))
+                (lambda: ask(agent, "release", 0)) if agent_owns else (lambda: outcome(obj.release))
             )
             other_try = (
-                (lambda: call(obj.acquire, False))
+                (lambda: outcome(obj.acquire, False))
                 if agent_owns
-                else (lambda: agent.ask("acquire", 0, False))
+                else (lambda: ask(agent, "acquire", 0, False))
             )
             try:
                 for level in range(1, depth + 1):
@@ -710,7 +647,7 @@ def test_rlock_needs_as_many_releases_as_acquires(mp):
 PLANS = st.lists(st.integers(1, 12), min_size=2, max_size=4)
 
 
-def _check_sections(rows: list, team: list[Holder]) -> None:
+def _check_sections(rows: list, team: list[Agent]) -> None:
     sections = [
         Section(holder.name, t_in, t_out)
         for holder, (secs, _, _) in zip(team, rows)
@@ -720,7 +657,7 @@ def _check_sections(rows: list, team: list[Holder]) -> None:
     assert not violations, "mutual exclusion broken: " + "; ".join(v.message for v in violations)
 
 
-def _check_increments(rows: list, team: list[Holder]) -> None:
+def _check_increments(rows: list, team: list[Agent]) -> None:
     ops = [
         Op(holder.name, "fetch_inc", (), old, t0, t1)
         for holder, (_, incs, _) in zip(team, rows)
@@ -874,12 +811,12 @@ def test_semaphore_admits_n_holders_at_once(mp):
             kind, n = names[which]
             try:
                 for count, holder in enumerate(team[:n], start=1):
-                    got = holder.ask("acquire", which, True, SHORT)
+                    got = ask(holder, "acquire", which, True, SHORT)
                     assert not got.raised and got.value is True, (
                         f"{kind}({n}): the acquire of holder {count} {got.show()} with "
                         f"{count - 1} holders in; CPython admits {n}"
                     )
-                more = call(sems[which].acquire, False)
+                more = outcome(sems[which].acquire, False)
                 assert not more.raised and more.value is False, (
                     f"{kind}({n}): acquire(False) by process {n + 1} {more.show()} with {n} "
                     "holders in; CPython returns False"
@@ -908,9 +845,9 @@ def test_semaphore_get_value_counts_free_slots(mp):
             taken = min(taken, n)
             try:
                 for _ in range(taken):
-                    assert agent.ask("acquire", which, True, SHORT).value is True
+                    assert ask(agent, "acquire", which, True, SHORT).value is True
                 here = require_get_value(sems[which])
-                there = agent.ask("get_value", which)
+                there = ask(agent, "get_value", which)
                 assert here == n - taken, (
                     f"{kind}({n}).get_value() is {here} with {taken} slots taken by another "
                     f"process; CPython returns {n - taken}"
@@ -940,9 +877,9 @@ def test_release_beyond_initial_value(mp):
             bounded = kind == "BoundedSemaphore"
             try:
                 for k in range(extra):
-                    got = agent.ask("release", which)
+                    got = ask(agent, "release", which)
                     if bounded:
-                        assert got.is_error("ValueError"), (
+                        assert got.is_a("ValueError"), (
                             f"BoundedSemaphore({n}).release() at its initial value {got.show()}; "
                             "CPython raises ValueError"
                         )
@@ -953,12 +890,12 @@ def test_release_beyond_initial_value(mp):
                         )
                 slots = n if bounded else n + extra
                 for k in range(slots):
-                    got = call(sems[which].acquire, False)
+                    got = outcome(sems[which].acquire, False)
                     assert not got.raised and got.value is True, (
                         f"{kind}({n}) after {extra} extra releases: acquire(False) number "
                         f"{k + 1} {got.show()}; CPython grants {slots}"
                     )
-                got = call(sems[which].acquire, False)
+                got = outcome(sems[which].acquire, False)
                 assert not got.raised and got.value is False, (
                     f"{kind}({n}) after {extra} extra releases granted more than {slots} "
                     f"acquisitions; acquire(False) {got.show()}"
@@ -974,7 +911,7 @@ def test_release_beyond_initial_value(mp):
 
 def _acquire_in_thread(obj: Any, timeout: float) -> tuple[threading.Thread, list]:
     result: list = []
-    thread = threading.Thread(target=lambda: result.append(call(obj.acquire, True, timeout)))
+    thread = threading.Thread(target=lambda: result.append(outcome(obj.acquire, True, timeout)))
     thread.daemon = True
     thread.start()
     return thread, result
@@ -996,12 +933,12 @@ def test_release_by_another_process_wakes_a_waiter(mp):
             kind, obj = names[which], objects[which]
             waiter: threading.Thread | None = None
             try:
-                got = first.ask("acquire", which, True, SHORT)
+                got = ask(first, "acquire", which, True, SHORT)
                 assert got.value is True, f"the first holder's acquire() {got.show()}"
                 waiter, result = _acquire_in_thread(obj, LIVENESS)
                 waiter.join(pause)  # keep the first holder in while the waiter waits
                 assert not result, f"{kind}: acquire() returned {result} while another held it"
-                freed = second.ask("release", which)
+                freed = ask(second, "release", which)
                 assert not freed.raised, (
                     f"{kind}.release() by a process that did not acquire it {freed.show()}; "
                     "the documentation allows any process to release"

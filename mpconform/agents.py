@@ -184,6 +184,8 @@ class Agent:
         self.conn = conn
         self.name = name
         self.stopped = False
+        #: The test's own bookkeeping about this agent (e.g. what it holds, for a reset).
+        self.ledger: dict[Any, Any] = {}
 
     @property
     def pid(self) -> int | None:
