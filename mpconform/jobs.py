@@ -13,7 +13,9 @@ reads them and prints one progress line by area every few seconds instead of pyt
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -104,6 +106,19 @@ class Progress:
         )
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _interrupt_when_orphaned() -> None:
+    """Run in each job before it execs: if the ``mpconform`` process dies (SIGKILL, a CI
+    runner cancelling it), the job gets SIGINT, so it stops, sweeps what its tests started and
+    writes what it verified, instead of running on unobserved."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGINT, 0, 0, 0)
+
+
 def start(
     commands: Sequence[list[str]], report_dirs: Sequence[str], env: dict[str, str], quiet: bool
 ) -> list[Job]:
@@ -117,7 +132,11 @@ def start(
         log_path = os.path.join(report_dir, "pytest.log") if quiet else None
         log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
         proc = subprocess.Popen(
-            cmd, env=job_env, stdout=log or None, stderr=subprocess.STDOUT if log else None
+            cmd,
+            env=job_env,
+            stdout=log or None,
+            stderr=subprocess.STDOUT if log else None,
+            preexec_fn=_interrupt_when_orphaned if sys.platform.startswith("linux") else None,
         )
         jobs.append(Job(number, report_dir, proc, log, log_path))
     return jobs

@@ -76,3 +76,53 @@ def test_progress_is_read_by_area_and_counts_accepted_outcomes_as_conforming(tmp
     assert (found.collected, found.done, found.differ) == (4, 3, 1)
     line = found.line(12.0, None)
     assert "3 of 4 tests done, 1 not conforming" in line and "Pool, Queues" in line
+
+
+def test_jobs_of_a_killed_run_stop_and_leave_nothing(tmp_path) -> None:
+    """SIGKILL of ``mpconform run`` (a cancelled CI job) must not leave its jobs running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from childrun import REPO, TAG, tagged_processes
+
+    tag = uuid.uuid4().hex
+    env = {**os.environ, TAG: tag}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    cli = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mpconform.cli",
+            "run",
+            "--jobs",
+            "2",
+            "--start-method",
+            "fork",
+            "-k",
+            "test_pool",
+            "--report",
+            str(tmp_path / "out"),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    # cli, 2 jobs, their 2 watchdogs, and at least one process a test started
+    while len(tagged_processes(tag)) < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(tagged_processes(tag)) >= 6, "the jobs' tests never started"
+    cli.send_signal(signal.SIGKILL)
+    cli.wait()
+    deadline = time.monotonic() + 8  # an interrupted job winds down within seconds
+    while tagged_processes(tag) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = tagged_processes(tag)
+    for proc in left:
+        proc.kill()
+    assert not left, f"still running after the run was killed: {[p.pid for p in left]}"
