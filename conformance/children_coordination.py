@@ -3,57 +3,30 @@
 Spawn and forkserver children import this module by name, so it imports only the stdlib and
 does nothing at import time beyond defining names. The Conditions, Events, Barriers and locks
 an agent uses arrive once, as a dict passed when it starts (the only way to share them); the
-test then drives it through its Pipe with commands ``(tag, name, args)``.
+test then sends it :data:`COMMANDS` (:mod:`mpconform.agents`, driven as a ``Crew``).
 
-Every command ends with exactly one final message, ``(tag, "done", result)`` or ``(tag,
-"raised", account)``; some send progress first, e.g. ``(tag, "waiting", None)`` while holding
-a Condition's lock just before ``wait()``. The tag is the test's example number, so messages
-of an example that failed are recognised and skipped by the next one. Times are
+Some commands note progress before their reply, as ``(kind, payload)`` Notes, e.g.
+``("waiting", None)`` while holding a Condition's lock just before ``wait()``. Times are
 ``time.monotonic_ns()``, system-wide on Linux and so comparable across processes. Every wait
 is bounded by :data:`PATIENCE`: an agent whose test died gives up and ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any, Callable
 
-from mpconform.agents import STOP
+from mpconform.agents import Session
 from mpconform.limits import PATIENCE
 
 LET_GO = ("mpconform-let-go",)  # ends a "hold"; any other time it is ignored
 
 
-def account(exc: BaseException) -> tuple[str, str, bool]:
-    """What an exception was, in plain data: qualified type, message, and whether it is the
-    BrokenBarrierError of the documentation (``threading.BrokenBarrierError``)."""
-    kind = type(exc)
-    return (
-        f"{kind.__module__}.{kind.__qualname__}",
-        str(exc),
-        isinstance(exc, threading.BrokenBarrierError),
-    )
-
-
-def agent(conn: Any, things: dict) -> None:
-    """Run commands from ``conn`` on ``things`` until STOP, end of file, or silence."""
-    while conn.poll(PATIENCE):
-        try:
-            command = conn.recv()
-        except (EOFError, OSError):
-            return
-        if command == STOP:
-            return
-        if command == LET_GO:
-            continue
-        tag, name, args = command
-        try:
-            result = COMMANDS[name](conn, tag, things, *args)
-        except Exception as exc:
-            conn.send((tag, "raised", account(exc)))
-        else:
-            conn.send((tag, "done", result))
+def _things(session: Session) -> dict:
+    """The Conditions, Events, Barriers and locks this agent got at start, by name."""
+    return session.objects[0]
 
 
 def acquire(lock: Any, times: int = 1) -> None:
@@ -70,39 +43,39 @@ def release(lock: Any, times: int = 1) -> None:
 # -- locks and conditions ----------------------------------------------------------------------
 
 
-def hold(conn: Any, tag: int, things: dict, key: str, times: int) -> str:
+def hold(session: Session, key: str, times: int) -> str:
     """Acquire ``things[key]`` ``times`` times, say so, and keep it until LET_GO."""
-    lock = things[key]
+    lock = _things(session)[key]
     acquire(lock, times)
     try:
-        conn.send((tag, "held", None))
-        if conn.poll(PATIENCE):
-            conn.recv()
+        session.note(("held", None))
+        with contextlib.suppress(TimeoutError):
+            session.receive()  # LET_GO (any follow-up ends the hold)
     finally:
         release(lock, times)
     return "released"
 
 
-def try_acquire(conn: Any, tag: int, things: dict, key: str) -> bool:
+def try_acquire(session: Session, key: str) -> bool:
     """acquire(False) on ``things[key]``; released again at once if it succeeded."""
-    lock = things[key]
+    lock = _things(session)[key]
     got = lock.acquire(False)
     if got:
         lock.release()
     return bool(got)
 
 
-def cond_wait(conn: Any, tag: int, things: dict, key: str, timeout: float, times: int) -> tuple:
+def cond_wait(session: Session, key: str, timeout: float, times: int) -> tuple:
     """Acquire the Condition ``times`` times, announce it, wait(timeout), release.
 
     The announcement is sent while the lock is held, so a test that acquires the lock after
     reading it knows this process is inside wait(): wait() releases the lock only after it
     registered as a sleeper. Returns (wait's result, time before the call, time after).
     """
-    cond = things[key]
+    cond = _things(session)[key]
     acquire(cond, times)
     try:
-        conn.send((tag, "waiting", None))
+        session.note(("waiting", None))
         t_invoke = time.monotonic_ns()
         woke = cond.wait(timeout)
         t_return = time.monotonic_ns()
@@ -111,12 +84,13 @@ def cond_wait(conn: Any, tag: int, things: dict, key: str, timeout: float, times
     return woke, t_invoke, t_return
 
 
-def cond_wait_for(conn: Any, tag: int, things: dict, key: str, cell: str, timeout: float) -> tuple:
+def cond_wait_for(session: Session, key: str, cell: str, timeout: float) -> tuple:
     """wait_for(predicate, timeout) where the predicate reads the shared ``things[cell]``."""
+    things = _things(session)
     cond, value = things[key], things[cell]
     acquire(cond)
     try:
-        conn.send((tag, "waiting", None))
+        session.note(("waiting", None))
         t_invoke = time.monotonic_ns()
         result = cond.wait_for(lambda: value.value, timeout)
         t_return = time.monotonic_ns()
@@ -128,18 +102,18 @@ def cond_wait_for(conn: Any, tag: int, things: dict, key: str, cell: str, timeou
 # -- events ------------------------------------------------------------------------------------
 
 
-def event_wait(conn: Any, tag: int, things: dict, key: str, timeout: float | None) -> tuple:
+def event_wait(session: Session, key: str, timeout: float | None) -> tuple:
     """Announce, then wait(timeout); returns (result as returned, invoke time, return time)."""
-    event = things[key]
-    conn.send((tag, "waiting", None))
+    event = _things(session)[key]
+    session.note(("waiting", None))
     t_invoke = time.monotonic_ns()
     result = event.wait(timeout)
     return result, t_invoke, time.monotonic_ns()
 
 
-def event_ops(conn: Any, tag: int, things: dict, key: str, ops: list[str]) -> list[tuple]:
+def event_ops(session: Session, key: str, ops: list[str]) -> list[tuple]:
     """Run set/clear/is_set in order; returns rows (op, result, invoke time, return time)."""
-    event = things[key]
+    event = _things(session)[key]
     rows = []
     for op in ops:
         t_invoke = time.monotonic_ns()
@@ -151,16 +125,16 @@ def event_ops(conn: Any, tag: int, things: dict, key: str, ops: list[str]) -> li
 # -- barriers ----------------------------------------------------------------------------------
 
 
-def barrier_wait(conn: Any, tag: int, things: dict, key: Any, timeout: float | None) -> tuple:
+def barrier_wait(session: Session, key: Any, timeout: float | None) -> tuple:
     """wait() on a barrier; returns ("passed", index, t_invoke, t_return) or ("broken", ...).
 
     The invoke time is taken before the "arriving" message is sent, so the test knows it as
     soon as it knows the party is on its way; it is earlier than the real call, which keeps
     "returned after the last party arrived" a sound check.
     """
-    barrier = things[key]
+    barrier = _things(session)[key]
     t_invoke = time.monotonic_ns()
-    conn.send((tag, "arriving", t_invoke))
+    session.note(("arriving", t_invoke))
     try:
         index = barrier.wait() if timeout is None else barrier.wait(timeout)
     except threading.BrokenBarrierError:
@@ -168,15 +142,15 @@ def barrier_wait(conn: Any, tag: int, things: dict, key: Any, timeout: float | N
     return ("passed", index, t_invoke, time.monotonic_ns())
 
 
-def barrier_state(conn: Any, tag: int, things: dict, key: Any) -> tuple:
+def barrier_state(session: Session, key: Any) -> tuple:
     """(parties, n_waiting, broken) as this process sees them."""
-    barrier = things[key]
+    barrier = _things(session)[key]
     return barrier.parties, barrier.n_waiting, barrier.broken
 
 
-def call(conn: Any, tag: int, things: dict, key: Any, method: str) -> Any:
+def call(session: Session, key: Any, method: str) -> Any:
     """``things[key].method()``: abort(), reset(), set(), clear()..."""
-    return getattr(things[key], method)()
+    return getattr(_things(session)[key], method)()
 
 
 def record_action(lock: Any, cells: Any, slot: int) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable
 
-from mpconform.agents import STOP
+from mpconform.agents import Session
 from mpconform.limits import PATIENCE
 
 POLL = 0.05
@@ -85,50 +85,22 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# -- agent loop --------------------------------------------------------------------------------
+# -- commands --------------------------------------------------------------------------------
+# Run by agents (mpconform.agents) that get everything as arguments: manager proxies reach a
+# running process, so nothing is passed at start.
 
 
-def _recv(conn: Any, timeout: float = PATIENCE) -> Any:
-    """The next message, or STOP when none came within ``timeout`` (the test gave up)."""
-    if conn.poll(timeout):
-        return conn.recv()
-    return STOP
-
-
-def serve(conn: Any) -> None:
-    """Run jobs ``(name, args)`` sent by the test until STOP; answer each with its outcome.
-
-    An exception in a job is sent back as ("raised", type name, repr) so that the test fails
-    with the child's reason instead of waiting for an answer that never comes.
-    """
-    while True:
-        try:
-            message = _recv(conn)
-        except Exception as exc:  # e.g. a proxy whose manager is gone cannot be rebuilt
-            conn.send(("raised", type(exc).__name__, repr(exc)))
-            continue
-        if message == STOP:
-            return
-        name, args = message
-        try:
-            result = JOBS[name](conn, *args)
-        except Exception as exc:
-            conn.send(("raised", type(exc).__name__, repr(exc)))
-        else:
-            conn.send(("done", result))
-
-
-def _await_go(conn: Any) -> bool:
+def _await_go(session: Session) -> bool:
     """Tell the test this job is ready and wait for the common start signal."""
-    conn.send(READY)
-    return _recv(conn) == GO
+    session.note(READY)
+    return session.receive() == GO
 
 
 # -- jobs --------------------------------------------------------------------------------------
 
 
-def append_all(conn: Any, proxy: Any, values: list) -> int:
-    if not _await_go(conn):
+def append_all(session: Session, proxy: Any, values: list) -> int:
+    if not _await_go(session):
         return -1
     for value in values:
         proxy.append(value)
@@ -159,23 +131,25 @@ def apply(target: Any, op: tuple) -> tuple:
     return ("ok", result)
 
 
-def apply_all(conn: Any, proxy: Any, ops: list) -> list:
-    if not _await_go(conn):
+def apply_all(session: Session, proxy: Any, ops: list) -> list:
+    if not _await_go(session):
         return []
     return [apply(proxy, op) for op in ops]
 
 
-def set_attributes(conn: Any, namespace: Any, items: list) -> int:
-    if not _await_go(conn):
+def set_attributes(session: Session, namespace: Any, items: list) -> int:
+    if not _await_go(session):
         return -1
     for name, value in items:
         setattr(namespace, name, value)
     return len(items)
 
 
-def increment_under_lock(conn: Any, lock: Any, value: Any, array: Any, slot: int, n: int) -> int:
+def increment_under_lock(
+    session: Session, lock: Any, value: Any, array: Any, slot: int, n: int
+) -> int:
     """Read-modify-write ``value`` and ``array[slot]`` ``n`` times, each under ``lock``."""
-    if not _await_go(conn):
+    if not _await_go(session):
         return -1
     for _ in range(n):
         with lock:
@@ -184,7 +158,7 @@ def increment_under_lock(conn: Any, lock: Any, value: Any, array: Any, slot: int
     return n
 
 
-def mutate_nested(conn: Any, outer: Any, items: list) -> int:
+def mutate_nested(session: Session, outer: Any, items: list) -> int:
     """Write through the dict proxy found at ``outer[0]``: a nested proxy."""
     inner = outer[0]
     for key, value in items:
@@ -200,13 +174,13 @@ def fill(d: Any, lst: Any, ns: Any, items: list) -> None:
     ns.filled = len(items)
 
 
-def put_all(conn: Any, q: Any, values: list) -> int:
+def put_all(session: Session, q: Any, values: list) -> int:
     for value in values:
         q.put(value)
     return len(values)
 
 
-def consume_all(conn: Any, q: Any, count: int) -> list:
+def consume_all(session: Session, q: Any, count: int) -> list:
     """Get ``count`` items, calling task_done() after each (for JoinableQueue)."""
     got = []
     for _ in range(count):
@@ -216,41 +190,41 @@ def consume_all(conn: Any, q: Any, count: int) -> list:
     return got
 
 
-def hold(conn: Any, lock: Any) -> bool:
+def hold(session: Session, lock: Any) -> bool:
     """Acquire ``lock``, say so, keep it until the test says GO, then release it."""
     if not lock.acquire(timeout=PATIENCE):
         return False
     try:
-        conn.send("held")
-        return _recv(conn) == GO
+        session.note("held")
+        return session.receive() == GO
     finally:
         lock.release()
 
 
-def wait_event(conn: Any, event: Any) -> tuple[bool, bool]:
+def wait_event(session: Session, event: Any) -> tuple[bool, bool]:
     """Report is_set() before waiting, then the result of a bounded wait()."""
     before = event.is_set()
-    conn.send(("before", before))
+    session.note(("before", before))
     return before, event.wait(PATIENCE)
 
 
-def wait_condition(conn: Any, condition: Any) -> bool:
+def wait_condition(session: Session, condition: Any) -> bool:
     """Say "waiting" while holding the condition's lock, then wait().
 
     The test can only take the lock to notify once wait() released it, so the notification
     cannot be sent before this process waits for it.
     """
     with condition:
-        conn.send("waiting")
+        session.note("waiting")
         return bool(condition.wait(PATIENCE))
 
 
-def pass_barrier(conn: Any, barrier: Any) -> int:
-    conn.send(READY)
+def pass_barrier(session: Session, barrier: Any) -> int:
+    session.note(READY)
     return barrier.wait(PATIENCE)
 
 
-def use_counter(conn: Any, counter: Any, steps: list) -> list:
+def use_counter(session: Session, counter: Any, steps: list) -> list:
     """Apply ("increment", n) / ("value",) / ("fail", kind, message) steps; record outcomes."""
     outcomes: list = []
     for step in steps:
@@ -265,13 +239,13 @@ def use_counter(conn: Any, counter: Any, steps: list) -> list:
 _KEPT: dict[str, Any] = {}
 
 
-def keep(conn: Any, key: str, proxy: Any) -> int:
+def keep(session: Session, key: str, proxy: Any) -> int:
     """Hold on to a proxy (and its connection to the manager) for later jobs."""
     _KEPT[key] = proxy
     return len(proxy)
 
 
-def call_kept(conn: Any, key: str, method: str) -> tuple:
+def call_kept(session: Session, key: str, method: str) -> tuple:
     """Call a method of a kept proxy, whose manager may be gone; report what happened."""
     proxy = _KEPT.pop(key)
     try:
@@ -281,7 +255,7 @@ def call_kept(conn: Any, key: str, method: str) -> tuple:
     return ("returned", repr(result))
 
 
-JOBS: dict[str, Callable[..., Any]] = {
+COMMANDS: dict[str, Callable[..., Any]] = {
     f.__name__: f
     for f in (
         append_all,

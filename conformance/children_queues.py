@@ -16,13 +16,12 @@ import queue
 import time
 from typing import Any
 
-from mpconform.agents import STOP
+from mpconform.agents import NOTHING, STOP
 from mpconform.limits import PATIENCE
 
 POLL = 0.01
 READY = "ready"
 QUIT = ("mpconform-quit",)
-NOTHING = ("mpconform-nothing",)  # what take() returns when the bounded wait ran out
 
 
 class Parcel:
@@ -45,7 +44,7 @@ class Parcel:
 
 
 def take(q: Any, timed: bool, timeout: float = PATIENCE) -> Any:
-    """The next item, or NOTHING after ``timeout``.
+    """The next item, or :data:`~mpconform.agents.NOTHING` after ``timeout``.
 
     ``timed=False`` is for SimpleQueue, whose get() has no timeout: it polls empty(), which is
     exact there because put() writes to the pipe synchronously.

@@ -27,9 +27,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mpconform import agents
+from mpconform.agents import Crew
 from mpconform.checkers import History, Op, Register, check
 from mpconform.conformance import children_coordination as kids
-from mpconform.legacy_agents import Agent, receive, running
 from mpconform.outcomes import TestTimeout
 from mpconform.profiles import budget
 from mpconform.target import Target
@@ -49,160 +50,17 @@ MARGIN = 1.0
 # so this only gives a bug the chance to show; a correct backend passes whatever it is.
 WATCH = 0.02
 MAX_PARTIES = 4
-NOTHING = ("mpconform-nothing",)
 
 TIMEOUTS = st.floats(0.0, 0.03)
 
 # -- the crew ----------------------------------------------------------------------------------
 
 
-class Crew:
-    """Agents sharing ``things``, driven by tagged commands; see children_coordination.
-
-    ``unstick`` wakes whatever an agent may still be blocked in (notify_all, abort, set...);
-    after a failed example :meth:`settle` calls it until every agent finished its command, so
-    the next example starts with idle agents and a stale message is recognised by its tag.
-    """
-
-    def __init__(self, agents: list[Agent], conns: list[Any], unstick: Callable[[], None]):
-        self.agents = agents
-        self.conns = conns
-        self.unstick = unstick
-        self.tag = 0
-        self.busy: set[int] = set()
-
-    def __len__(self) -> int:
-        return len(self.agents)
-
-    @contextlib.contextmanager
-    def example(self) -> Iterator[None]:
-        """One Hypothesis example: a fresh tag, and idle agents afterwards however it ends."""
-        self.tag += 1
-        try:
-            yield
-        except BaseException:
-            self.settle()
-            raise
-        self.settle()
-
-    def order(self, i: int, command: str, *args: Any) -> None:
-        self.conns[i].send((self.tag, command, args))
-        self.busy.add(i)
-
-    def let_go(self, i: int) -> None:
-        self.conns[i].send(kids.LET_GO)
-
-    def _poll(self, i: int, seconds: float) -> Any:
-        """The next message of this example from agent ``i`` within ``seconds``, or NOTHING."""
-        conn = self.conns[i]
-        end = time.monotonic() + seconds
-        while True:
-            try:
-                if not conn.poll(max(0.0, end - time.monotonic())):
-                    return NOTHING
-                tag, kind, payload = conn.recv()
-            except (EOFError, OSError):
-                return NOTHING  # the agent ended: the callers' liveness checks say so
-            if tag != self.tag:
-                continue
-            if kind in ("done", "raised"):
-                self.busy.discard(i)
-            return kind, payload
-
-    def message(self, i: int, what: str) -> tuple[str, Any]:
-        return receive(lambda s: self._poll(i, s), self.agents[i], NOTHING, what)
-
-    def expect(self, i: int, kind: str, what: str) -> Any:
-        """The payload of the next message from agent ``i``, which must be of ``kind``."""
-        got, payload = self.message(i, what)
-        if got == "raised":
-            raise AssertionError(f"{what}: raised {payload[0]}: {payload[1]}")
-        assert got == kind, f"{what}: expected {kind!r}, got {got!r} {payload!r}"
-        return payload
-
-    def result(self, i: int, what: str) -> Any:
-        return self.expect(i, "done", what)
-
-    def next_result(self, among: set[int], seconds: float, what: str) -> tuple[int, Any] | None:
-        """The first result any agent in ``among`` sends within ``seconds``, or None."""
-        end = time.monotonic() + seconds
-        while True:
-            for i in sorted(among):
-                got = self._poll(i, 0)
-                if got is NOTHING:
-                    continue
-                kind, payload = got
-                if kind == "raised":
-                    raise AssertionError(f"{what}: raised {payload[0]}: {payload[1]}")
-                assert kind == "done", f"{what}: unexpected {kind!r} {payload!r}"
-                return i, payload
-            if time.monotonic() >= end:
-                return None
-            for i in among:
-                self.agents[i].check_alive(what)
-            time.sleep(POLL)
-
-    def results(
-        self, among: set[int], what: str, judge: Callable[[int, Any], None] | None = None
-    ) -> dict[int, Any]:
-        """Every result of ``among``, in any order (bounded by LIVENESS).
-
-        ``judge(agent, result)`` sees each result as it arrives, so a wrong early result fails
-        the test at once instead of after a wait that the bug may have made endless.
-        """
-        got: dict[int, Any] = {}
-        end = time.monotonic() + LIVENESS
-        while len(got) < len(among):
-            left = among - set(got)
-            found = self.next_result(left, max(0.0, end - time.monotonic()), what)
-            if found is None:
-                raise TestTimeout(f"agents {sorted(left)} sent no {what} within {LIVENESS:g} s")
-            got[found[0]] = found[1]
-            if judge is not None:
-                judge(*found)
-        return got
-
-    def settle(self) -> None:
-        end = time.monotonic() + LIVENESS
-        while self.busy:
-            if time.monotonic() > end:
-                raise TestTimeout(f"agents {sorted(self.busy)} still busy after {LIVENESS:g} s")
-            for i in sorted(self.busy):
-                self.let_go(i)  # first: a holder must let go before unstick() takes the lock
-            with contextlib.suppress(Exception):
-                self.unstick()
-            for i in sorted(self.busy):
-                while self._poll(i, 0.01) is not NOTHING:
-                    pass
-                if not self.agents[i].proc.is_alive():
-                    self.busy.discard(i)
-
-
 @contextlib.contextmanager
 def crew(mp: Target, size: int, things: dict, unstick: Callable[[], None]) -> Iterator[Crew]:
     """``size`` agents sharing ``things``; stopped, after any waits were undone, at the end."""
-    with contextlib.ExitStack() as stack:
-        agents, conns = [], []
-        for i in range(size):
-            ours, theirs = mp.Pipe()
-            stack.callback(ours.close)
-            stack.callback(theirs.close)  # registered first, so it runs after the agent ended
-
-            def stop(conn: Any = ours) -> None:
-                conn.send(kids.STOP)
-
-            def drain(conn: Any = ours) -> None:
-                with contextlib.suppress(EOFError, OSError):
-                    while conn.poll(0):
-                        conn.recv()
-
-            args = (theirs, things)
-            agent = stack.enter_context(
-                running(mp, kids.agent, args, stop=stop, drain=drain, name=f"agent-{i}")
-            )
-            agents.append(agent)
-            conns.append(ours)
-        team = Crew(agents, conns, unstick)
+    with agents.crew(mp, kids.COMMANDS, size, (things,), name="agent") as members:
+        team = Crew(members, unstick, release=kids.LET_GO)
         try:
             yield team
         finally:
@@ -514,7 +372,7 @@ def test_condition_needs_its_lock(mp, method, holder):
         except Exception as exc:
             raised = (type(exc), str(exc))
         if holder != "nobody":
-            team.let_go(0)
+            team.tell(0, kids.LET_GO)
             assert team.result(0, "the holder letting go") == "released"
     assert raised is not None, f"{method}() without the lock ({holder} held it) raised nothing"
     assert issubclass(raised[0], REFUSALS), (
@@ -552,7 +410,7 @@ def given_lock_is_shared(
     team.expect(0, "held", f"the holder of {names[held_as]}")
     team.order(1, "try_acquire", other)
     got = team.result(1, f"acquire(False) on {names[other]}")
-    team.let_go(0)
+    team.tell(0, kids.LET_GO)
     assert team.result(0, "the holder letting go") == "released"
     assert got is False, (
         f"acquire(False) on {names[other]} succeeded while another process held "

@@ -26,12 +26,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mpconform.agents import Agent, crew
 from mpconform.conformance import children_managers as kids
-from mpconform.legacy_agents import Agent, running
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
-from mpconform.waiting import LIVENESS, finish, receive
+from mpconform.waiting import LIVENESS, finish
 
 pytestmark = pytest.mark.mp_area("Managers")
 
@@ -232,58 +232,25 @@ def counter_manager(mp: Target) -> Iterator[Any]:
         stop_manager(manager, procs)
 
 
-class Worker:
-    """One agent process and the test's end of its pipe."""
-
-    def __init__(self, conn: Any, agent: Agent) -> None:
-        self.conn = conn
-        self.agent = agent
-
-    def send(self, job: str, *args: Any) -> None:
-        self.conn.send((job, args))
-
-    def next(self, what: str) -> Any:
-        return receive(self.conn, self.agent.proc, what)
-
-    def result(self, job: str) -> Any:
-        answer = self.next(f"the result of {job}")
-        if answer[0] == "raised":
-            raise AssertionError(f"{job} in {self.agent.name} raised {answer[1]}: {answer[2]}")
-        return answer[1]
-
-    def ask(self, job: str, *args: Any) -> Any:
-        self.send(job, *args)
-        return self.result(job)
+def result(agent: Agent, job: str) -> Any:
+    """The value ``job`` returned in ``agent``; an AssertionError naming it when it raised."""
+    reply = agent.reply(f"the result of {job}")
+    if reply.raised:
+        raise AssertionError(f"{job} in {agent.name} raised {reply.raised[0]}: {reply.message}")
+    return reply.value
 
 
-@contextlib.contextmanager
-def workers(mp: Target, count: int) -> Iterator[list[Worker]]:
-    """``count`` agents running :func:`children_managers.serve`, stopped however it ends."""
-    with contextlib.ExitStack() as stack:
-        made = []
-        for n in range(count):
-            ours, theirs = mp.Pipe()
-            stack.callback(theirs.close)
-
-            def drain(conn: Any = ours) -> None:
-                while conn.poll(0):
-                    conn.recv()
-
-            agent = stack.enter_context(
-                running(
-                    mp,
-                    kids.serve,
-                    (theirs,),
-                    stop=lambda conn=ours: conn.send(kids.STOP),
-                    drain=drain,
-                    name=f"agent-{n}",
-                )
-            )
-            made.append(Worker(ours, agent))
-        yield made
+def ask(agent: Agent, job: str, *args: Any) -> Any:
+    agent.send(job, *args)
+    return result(agent, job)
 
 
-def together(jobs: list[tuple[Worker, str, tuple]]) -> list[Any]:
+def workers(mp: Target, count: int) -> Any:
+    """``count`` agents running :data:`children_managers.COMMANDS`, stopped however it ends."""
+    return crew(mp, kids.COMMANDS, count, name="agent")
+
+
+def together(jobs: list[tuple[Agent, str, tuple]]) -> list[Any]:
     """Run jobs that wait for a common start signal, so their calls overlap in time.
 
     Every worker that got its job is answered and read to the end, even when another failed,
@@ -294,18 +261,22 @@ def together(jobs: list[tuple[Worker, str, tuple]]) -> list[Any]:
     ready = []
     problems = []
     for worker, job, _ in jobs:
-        first = worker.next(f"{job} to get ready")
+        try:
+            first = worker.note(f"{job} to get ready")
+        except AssertionError as exc:  # it replied (raised) before noting READY
+            problems.append(str(exc))
+            continue
         if first == kids.READY:
             ready.append(worker)
         else:
-            problems.append(f"{job} in {worker.agent.name} answered {first!r} instead of ready")
+            problems.append(f"{job} in {worker.name} noted {first!r} instead of ready")
     for worker in ready:
-        worker.conn.send(kids.GO)
+        worker.tell(kids.GO)
     results = []
     for worker, job, _ in jobs:
         if worker in ready:
             try:
-                results.append(worker.result(job))
+                results.append(result(worker, job))
             except AssertionError as exc:
                 problems.append(str(exc))
     assert not problems, "; ".join(problems)
@@ -507,7 +478,7 @@ def test_nested_proxy_writes_are_visible(mp):
         def visible(items: list[tuple[str, int]], extra: int) -> None:
             inner = manager.dict()
             outer = manager.list([inner])
-            agent.ask("mutate_nested", outer, items)
+            ask(agent, "mutate_nested", outer, items)
             expected = dict(items)
             fetched = outer[0]
             assert fetched is inner or not isinstance(fetched, dict), (
@@ -589,8 +560,8 @@ def test_queue_proxy_is_fifo_across_processes(mp, kind):
         def fifo(values: list[int]) -> None:
             q = getattr(manager, kind)()
             tagged = list(enumerate(values))
-            producer.ask("put_all", q, tagged)
-            got = consumer.ask("consume_all", q, len(tagged))
+            ask(producer, "put_all", q, tagged)
+            got = ask(consumer, "consume_all", q, len(tagged))
             assert got == tagged, f"put {tagged}, got {got}"
             if kind == "JoinableQueue":
                 outcome = bounded(q.join, "join() after every task_done()")
@@ -620,7 +591,7 @@ def test_lock_proxy_excludes_other_processes(mp, kind):
         def excludes(timeout: float) -> None:
             lock = LOCKS[kind](manager)
             holder.send("hold", lock)
-            assert holder.next("the lock to be held") == "held"
+            assert holder.note("the lock to be held") == "held"
             try:
                 assert lock.acquire(False) is False, "acquire(False) succeeded while held"
                 t0 = time.monotonic()
@@ -630,8 +601,8 @@ def test_lock_proxy_excludes_other_processes(mp, kind):
                     f"acquire(timeout={timeout}) gave up after {elapsed:.4f} s"
                 )
             finally:
-                holder.conn.send(kids.GO)
-                released = holder.result("hold")
+                holder.tell(kids.GO)
+                released = result(holder, "hold")
             assert released is True, "the holder did not get the release signal"
             assert lock.acquire(False) is True, "acquire(False) failed after the holder released"
             lock.release()
@@ -645,9 +616,9 @@ def test_event_proxy_set_is_seen_by_another_process(mp):
         for _ in range(3):
             event = manager.Event()
             waiter.send("wait_event", event)
-            assert waiter.next("is_set() before waiting") == ("before", False)
+            assert waiter.note("is_set() before waiting") == ("before", False)
             event.set()
-            _, woke = waiter.result("wait_event")
+            _, woke = result(waiter, "wait_event")
             assert woke is True, "wait() in the other process returned False after set()"
             assert event.is_set()
             event.clear()
@@ -660,10 +631,10 @@ def test_condition_proxy_notify_wakes_a_waiter(mp):
         for _ in range(3):
             condition = manager.Condition()
             waiter.send("wait_condition", condition)
-            assert waiter.next("the waiter to wait") == "waiting"
+            assert waiter.note("the waiter to wait") == "waiting"
             with condition:  # acquired only once the waiter's wait() released the lock
                 condition.notify()
-            assert waiter.result("wait_condition") is True, "wait() timed out: notify was lost"
+            assert result(waiter, "wait_condition") is True, "wait() timed out: notify was lost"
 
 
 def test_barrier_proxy_releases_all_parties_together(mp):
@@ -681,10 +652,10 @@ def test_barrier_proxy_releases_all_parties_together(mp):
             for agent in others:
                 agent.send("pass_barrier", barrier)
             for agent in others:
-                assert agent.next("the party to arrive") == kids.READY
-            early = [a.agent.name for a in others if a.conn.poll(QUIET)]
+                assert agent.note("the party to arrive") == kids.READY
+            early = [a.name for a in others if a.conn.poll(QUIET)]
             mine = barrier.wait(LIVENESS)
-            indices = sorted([mine] + [a.result("pass_barrier") for a in others])
+            indices = sorted([mine] + [result(a, "pass_barrier") for a in others])
             assert not early, f"{early} passed the barrier before the last party arrived"
             assert indices == list(range(parties)), f"wait() returned indices {indices}"
 
@@ -707,7 +678,7 @@ def test_registered_type_is_usable_from_a_child(mp):
         @given(start=st.integers(-3, 3), steps=COUNTER_STEPS)
         def usable(start: int, steps: list[tuple]) -> None:
             counter = manager.Counter(start)
-            got = agent.ask("use_counter", counter, steps)
+            got = ask(agent, "use_counter", counter, steps)
             local = kids.Counter(start)
             expected = kids.use_counter(None, local, steps)
             assert got == expected, f"through a proxy: {got}; on a local Counter: {expected}"
@@ -807,13 +778,13 @@ def test_killed_manager_makes_proxy_calls_fail(mp):
             # The caller's thread opens a connection to the manager; so does the agent.
             assert call(lambda: used[:], "used[:]") == ("returned", [1])
             assert call(lambda: held.acquire(False), "acquire(False)") == ("returned", True)
-            assert agent.ask("keep", "used", used) == 1
+            assert ask(agent, "keep", "used", used) == 1
             os.kill(procs[0].pid, signal.SIGKILL)  # not Process.kill(): some backends lack it
             procs[0].join(LIVENESS)
             expect_failure(call, used, "append", 3)
             expect_failure(call, held, "release")
             expect_failure(bounded, unused, "keys")  # from a thread with no connection yet
-            answer = agent.ask("call_kept", "used", "__len__")
+            answer = ask(agent, "call_kept", "used", "__len__")
             assert answer[0] == "raised", f"len() in another process returned {answer[1]}"
         outcome = bounded(manager.shutdown, "shutdown() after the manager died")
         assert outcome[0] == "returned", f"shutdown() raised {outcome[1].__name__}"

@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from hypothesis import given
@@ -26,11 +26,10 @@ from mpconform.checkers import FifoQueue as FifoModel
 from mpconform.checkers import History, Op, RelaxedQueue, check, screen_queue
 from mpconform.conformance import children_queues as kids
 from mpconform.conformance.strategies import payloads
-from mpconform.legacy_agents import Agent, receive, running
-from mpconform.outcomes import TestTimeout, Unsupported
+from mpconform.outcomes import ChildCrashed, TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
-from mpconform.waiting import LIVENESS, finish
+from mpconform.waiting import LIVENESS, finish, receive
 
 pytestmark = pytest.mark.mp_area("Queues")
 
@@ -95,13 +94,14 @@ def is_timed(q: Any) -> bool:
 
 
 def getter(q: Any) -> Any:
-    """A ``get(slice)`` for :func:`mpconform.agents.receive`, for any queue kind."""
+    """A ``get(slice)`` for :func:`mpconform.waiting.receive`, for any queue kind."""
     timed = is_timed(q)
     return lambda seconds: kids.take(q, timed, seconds)
 
 
-def take(q: Any, agent: Agent | None = None, what: str = "an item") -> Any:
-    return receive(getter(q), agent, kids.NOTHING, what)
+def take(q: Any, proc: Any = None, what: str = "an item") -> Any:
+    """The next item of ``q``, failing at once if child ``proc`` ended without putting it."""
+    return receive(getter(q), proc, what)
 
 
 def release(q: Any, clean: bool) -> None:
@@ -147,7 +147,7 @@ def start(mp: Target, target: Any, *args: Any) -> Any:
 
 
 @contextlib.contextmanager
-def sending(q: Any, items: list, agent: Agent, drain: Any) -> Iterator[None]:
+def sending(q: Any, items: list, agent: Any, drain: Any) -> Iterator[None]:
     """Put ``items`` from a thread while the body reads the answers.
 
     A SimpleQueue put of a big item blocks until the agent reads it, so putting everything
@@ -173,7 +173,7 @@ def sending(q: Any, items: list, agent: Agent, drain: Any) -> Iterator[None]:
         while thread.is_alive() and time.monotonic() < end:
             drain()
             thread.join(POLL_SLICE)
-            if thread.is_alive() and not agent.proc.is_alive() and hasattr(q, "close"):
+            if thread.is_alive() and not agent.is_alive() and hasattr(q, "close"):
                 q.close()
         if thread.is_alive():
             raise TestTimeout(f"putting {len(items)} items still blocked after {LIVENESS:g} s")
@@ -182,6 +182,26 @@ def sending(q: Any, items: list, agent: Agent, drain: Any) -> Iterator[None]:
 
 
 # -- payload integrity -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def echoing(mp: Target, args: tuple, drain: Callable[[], Any]) -> Iterator[Any]:
+    """The echo child (its protocol is the queues under test), told to stop with STOP on its
+    inbox and joined while ``drain`` reads what it still echoes, however the body ends."""
+    inbox = args[0]
+    proc = start(mp, kids.echo, *args)
+    try:
+        yield proc
+    except BaseException:
+        with contextlib.suppress(Exception, ChildCrashed):  # the body's error comes first
+            if proc.is_alive():  # a put nobody reads could block for good
+                inbox.put(kids.STOP)
+            finish(proc, what="the echo child", drain=drain)
+        raise
+    if proc.is_alive():
+        inbox.put(kids.STOP)
+    code = finish(proc, what="the echo child", drain=drain)
+    assert code == 0, f"the echo child ended with exitcode {code} when asked to stop"
 
 
 def _echo_round_trip(mp: Target, kind: str) -> None:
@@ -196,14 +216,10 @@ def _echo_round_trip(mp: Target, kind: str) -> None:
         timed = is_timed(inbox)
         joinable = kind == "JoinableQueue"
 
-        def stop() -> None:
-            inbox.put(kids.STOP)
-
         def drain() -> None:
             getter(outbox)(0)
 
-        args = (inbox, outbox, timed, joinable)
-        with running(mp, kids.echo, args, stop=stop, drain=drain, name="echo") as agent:
+        with echoing(mp, (inbox, outbox, timed, joinable), drain) as agent:
             examples = iter(range(1 << 30))
             spoiled: set[int] = set()
 
@@ -264,9 +280,7 @@ SCENARIOS = st.tuples(
 
 def _expect(conn: Any, proc: Any, what: str) -> Any:
     """The next message from a child's pipe, failing at once when the child ended silently."""
-    nothing = kids.NOTHING
-    child = Agent(proc, lambda: None)
-    return receive(lambda s: conn.recv() if conn.poll(s) else nothing, child, nothing, what)
+    return receive(conn, proc, what)
 
 
 def _run_scenario(mp: Target, kind: str, per_producer: list[list[int]], consumers: int) -> History:
@@ -479,12 +493,11 @@ def test_items_put_by_exiting_child_are_not_lost(mp, sizes):
     values = [bytes([i % 256]) * size for i, size in enumerate(sizes)]
     with queues(mp, "Queue") as (q,):
         proc = start(mp, kids.put_all, q, values)
-        agent = Agent(proc, lambda: None)
         try:
-            got = [take(q, agent, f"item {i}") for i in range(len(values))]
+            got = [take(q, proc, f"item {i}") for i in range(len(values))]
         finally:
             finish(proc)
-        assert agent.proc.exitcode == 0
+        assert proc.exitcode == 0
         assert [len(g) for g in got] == sizes
         wrong = [i for i, (g, v) in enumerate(zip(got, values)) if g != v]
         assert not wrong, f"items {wrong} arrived with the right sizes but different contents"
@@ -506,7 +519,7 @@ def test_exiting_child_waits_until_its_items_are_read(mp, wait):
         try:
             proc.join(wait)
             still_running = proc.is_alive()
-            got = take(q, Agent(proc, lambda: None), "the big item")
+            got = take(q, proc, "the big item")
         finally:
             finish(proc)
         assert still_running, f"the child ended within {wait:.3f} s with its item unread"
@@ -665,7 +678,7 @@ def test_simple_queue_put_of_an_unpicklable_object_raises(mp):
             q.put(Refuses())
         proc = start(mp, kids.put_all, q, ["after"])
         try:
-            got = take(q, Agent(proc, lambda: None), "the item put after the failed put()")
+            got = take(q, proc, "the item put after the failed put()")
         finally:
             finish(proc)
         assert got == "after", f"the first item after a failed put() was {short(got)}"

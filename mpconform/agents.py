@@ -40,6 +40,8 @@ from .limits import LIVENESS, PATIENCE
 
 STOP = "mpconform:stop"
 RESET = "mpconform:reset"
+#: What a ``get(slice)`` returns when the slice passed empty-handed (see waiting.receive).
+NOTHING = ("mpconform:nothing",)
 
 Commands = Mapping[str, Callable[..., Any]]
 
@@ -90,6 +92,10 @@ class AgentRaised(AssertionError):
         self.reply = reply
 
 
+def _names(exc: BaseException) -> tuple[str, ...]:
+    return tuple(c.__name__ for c in type(exc).__mro__)
+
+
 def outcome(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Reply:
     """Run ``call`` here and describe how it ended; used by agents and the test alike, so a
     property compares like with like wherever the call ran."""
@@ -97,8 +103,7 @@ def outcome(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Reply:
     try:
         value = call(*args, **kwargs)
     except Exception as exc:
-        names = tuple(c.__name__ for c in type(exc).__mro__)
-        return Reply(None, names, str(exc), t0, time.monotonic_ns())
+        return Reply(None, _names(exc), str(exc), t0, time.monotonic_ns())
     return Reply(value, (), "", t0, time.monotonic_ns())
 
 
@@ -145,8 +150,16 @@ def serve(conn: Any, commands: Commands, objects: Sequence[Any] = (), name: str 
             if not conn.poll(PATIENCE):
                 return
             message = conn.recv()
-        except (EOFError, OSError):
+        except EOFError:
             return
+        except Exception as exc:  # a message that did not unpickle (a proxy whose manager died)
+            try:
+                conn.send(Reply(None, _names(exc), f"the command did not unpickle: {exc}", 0, 0))
+            except Exception:
+                return  # the pipe itself is broken
+            continue
+        if not (isinstance(message, tuple) and len(message) == 3 and isinstance(message[0], str)):
+            continue  # a follow-up (Agent.tell) that arrived after its command had ended
         command, args, kwargs = message
         if command == STOP:
             conn.send(Reply(None, (), "", 0, 0))
@@ -165,8 +178,7 @@ def serve(conn: Any, commands: Commands, objects: Sequence[Any] = (), name: str 
         try:
             conn.send(reply)
         except Exception as exc:  # the value did not pickle: say so instead of dying
-            names = tuple(c.__name__ for c in type(exc).__mro__)
-            conn.send(Reply(None, names, f"the reply did not pickle: {exc}", *reply[3:]))
+            conn.send(Reply(None, _names(exc), f"the reply did not pickle: {exc}", *reply[3:]))
 
 
 # -- the test's side ---------------------------------------------------------------------------
@@ -198,6 +210,10 @@ class Agent:
     def send(self, command: str, *args: Any, **kwargs: Any) -> None:
         """Start ``command`` without waiting for its reply (see :meth:`reply`)."""
         self.conn.send((command, args, kwargs))
+
+    def tell(self, value: Any) -> None:
+        """Send a follow-up message to the running command (read by ``session.receive``)."""
+        self.conn.send(value)
 
     def _next(self, what: str) -> Any:
         from .waiting import wait_until
@@ -263,11 +279,7 @@ class Agent:
         if self.proc.is_alive():  # asking a dead agent could block on a full pipe
             with contextlib.suppress(OSError, ValueError):
                 self.send(STOP)
-        end = time.monotonic() + timeout
-        while self.proc.is_alive() and time.monotonic() < end:
-            self.drain()
-            self.proc.join(0.05)
-        code = finish(self.proc, 0 if self.proc.is_alive() else timeout, self.name)
+        code = finish(self.proc, timeout, self.name, drain=self.drain)
         with contextlib.suppress(OSError):
             self.conn.close()
         return code
@@ -332,6 +344,138 @@ def crew(
             stack.enter_context(started(mp, commands, objects, name=f"{name} {i + 1}", drain=drain))
             for i in range(size)
         ]
+
+
+class Crew:
+    """Agents that block on each other and on the test, driven by commands in flight at once.
+
+    For properties where a command's reply comes only once another process acted (a
+    Condition waiter, a Barrier party): the test ``order``s commands, reads their Notes
+    (``expect``) and replies (``result``, or whichever comes first: ``next_result``), in any
+    order. Each Note is a ``(kind, payload)`` pair. ``unstick()`` wakes whatever an agent may
+    still be blocked in (notify_all, abort, set); after each example :meth:`settle` tells
+    ``release`` to every agent still busy and calls ``unstick`` until each has replied, so the
+    next example starts with idle agents and empty pipes.
+    """
+
+    def __init__(
+        self, agents: Sequence[Agent], unstick: Callable[[], None], release: Any = None
+    ) -> None:
+        self.agents = list(agents)
+        self.unstick = unstick
+        self.release = release
+        self.busy: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self.agents)
+
+    @contextlib.contextmanager
+    def example(self) -> Iterator[None]:
+        """One Hypothesis example, leaving idle agents however it ends."""
+        try:
+            yield
+        except BaseException:
+            self.settle()
+            raise
+        self.settle()
+
+    def order(self, i: int, command: str, *args: Any) -> None:
+        self.agents[i].send(command, *args)
+        self.busy.add(i)
+
+    def tell(self, i: int, value: Any) -> None:
+        self.agents[i].tell(value)
+
+    def _settled(self, i: int, message: Any) -> Any:
+        if isinstance(message, Reply):
+            self.busy.discard(i)
+        return message
+
+    def expect(self, i: int, kind: str, what: str) -> Any:
+        """The payload of agent ``i``'s next Note, which must be of ``kind``."""
+        message = self._settled(i, self.agents[i]._next(what))
+        if isinstance(message, Reply):
+            if message.raised:
+                raise AssertionError(f"{what}: raised {message.raised[0]}: {message.message}")
+            raise AssertionError(f"{what}: expected {kind!r}, got the reply {message.value!r}")
+        got, payload = message.value
+        assert got == kind, f"{what}: expected {kind!r}, got {got!r} {payload!r}"
+        return payload
+
+    def result(self, i: int, what: str) -> Any:
+        """The value of agent ``i``'s reply; an AssertionError when its command raised."""
+        message = self._settled(i, self.agents[i]._next(what))
+        return self._value(message, what)
+
+    def _value(self, message: Any, what: str) -> Any:
+        if isinstance(message, Note):
+            raise AssertionError(f"{what}: unexpected note {message.value!r}")
+        if message.raised:
+            raise AssertionError(f"{what}: raised {message.raised[0]}: {message.message}")
+        return message.value
+
+    def next_result(self, among: set[int], seconds: float, what: str) -> tuple[int, Any] | None:
+        """The first reply any agent in ``among`` sends within ``seconds``, or None."""
+        end = time.monotonic() + seconds
+        while True:
+            for i in sorted(among):
+                conn = self.agents[i].conn
+                if conn.poll(0):
+                    message = self._settled(i, conn.recv())
+                    return i, self._value(message, what)
+            if time.monotonic() >= end:
+                return None
+            for i in among:
+                if not self.agents[i].alive():
+                    raise AgentDied(f"{self.agents[i].name} ended while the test waited for {what}")
+            time.sleep(0.001)
+
+    def results(
+        self, among: set[int], what: str, judge: Callable[[int, Any], None] | None = None
+    ) -> dict[int, Any]:
+        """Every reply of ``among``, in any order, while they make progress.
+
+        ``judge(agent, value)`` sees each as it arrives, so a wrong early result fails the
+        test at once instead of after a wait that the bug may have made endless.
+        """
+        from .waiting import wait_until
+
+        got: dict[int, Any] = {}
+
+        def complete(slice_: float) -> bool:
+            found = self.next_result(among - set(got), slice_, what)
+            if found is not None:
+                got[found[0]] = found[1]
+                if judge is not None:
+                    judge(*found)
+            return len(got) == len(among)
+
+        if among:
+            wait_until(complete, f"agents {sorted(among)}'s {what}", None)
+        return got
+
+    def settle(self) -> None:
+        """Until every busy agent replied: tell it ``release``, unstick, read and drop."""
+        from .waiting import wait_until
+
+        def idle(slice_: float) -> bool:
+            for i in sorted(self.busy):
+                if self.release is not None:
+                    with contextlib.suppress(OSError, ValueError):
+                        self.tell(i, self.release)  # first: a holder lets go before unstick
+            with contextlib.suppress(Exception):
+                self.unstick()
+            for i in sorted(self.busy):
+                agent = self.agents[i]
+                with contextlib.suppress(EOFError, OSError):
+                    while agent.conn.poll(min(slice_, 0.01)):
+                        self._settled(i, agent.conn.recv())
+                if not agent.alive():
+                    self.busy.discard(i)
+            return not self.busy
+
+        if self.busy:
+            wait_until(idle, f"agents {sorted(self.busy)} finishing their commands", None)
 
 
 def together(agents: Sequence[Agent], command: str, each: Sequence[tuple]) -> list[Reply]:

@@ -137,14 +137,22 @@ def wait_until(
         raise TestTimeout(f"{what} did not happen within {waited:g} s (the other side {why})")
 
 
-def join(proc: Any, timeout: float = LIVENESS, what: str | None = None) -> Any:
+def join(
+    proc: Any,
+    timeout: float = LIVENESS,
+    what: str | None = None,
+    drain: Callable[[], Any] | None = None,
+) -> Any:
     """Join ``proc``; if it still runs and makes no progress, kill its tree and TIMEOUT.
 
-    Returns the exitcode.
+    ``drain`` is called between slices, for a child that can only end once the test read
+    what it wrote (a Queue feeder flushing at exit, a full pipe). Returns the exitcode.
     """
     name = what or getattr(proc, "name", "the child")
 
     def ended(slice_: float) -> bool:
+        if drain is not None:
+            drain()
         proc.join(slice_)
         return not proc.is_alive()
 
@@ -160,9 +168,14 @@ def join(proc: Any, timeout: float = LIVENESS, what: str | None = None) -> Any:
     return proc.exitcode
 
 
-def finish(proc: Any, timeout: float = LIVENESS, what: str | None = None) -> Any:
+def finish(
+    proc: Any,
+    timeout: float = LIVENESS,
+    what: str | None = None,
+    drain: Callable[[], Any] | None = None,
+) -> Any:
     """Join ``proc`` that nobody signals: a negative exitcode is a crash, not a verdict."""
-    code = join(proc, timeout, what)
+    code = join(proc, timeout, what, drain)
     if isinstance(code, int) and code < 0:
         raise ChildCrashed(
             f"{what or proc.name} died from {signal_name(-code)} (exitcode {code}) "
@@ -171,14 +184,39 @@ def finish(proc: Any, timeout: float = LIVENESS, what: str | None = None) -> Any
     return code
 
 
-def receive(conn: Any, proc: Any, what: str = "its report") -> Any:
-    """The next message on ``conn`` from child ``proc``: it fails at once when the child
-    ended without sending it, and ends as TIMEOUT when the child stops making progress."""
+def receive(source: Any, proc: Any = None, what: str = "its report") -> Any:
+    """The next message from ``source``: a Connection, or ``get(slice)`` that returns
+    :data:`~mpconform.agents.NOTHING` when the slice passed empty-handed (a queue).
+
+    It fails at once when child ``proc`` (if any) ended without sending it, and ends as
+    TIMEOUT when the test's processes stop making progress.
+    """
+    from .agents import NOTHING
+
+    box: list[Any] = []
+    if callable(source):
+
+        def ready(slice_: float) -> bool:
+            item = source(slice_)
+            if item is NOTHING:
+                return False
+            box.append(item)
+            return True
+
+    else:
+
+        def ready(slice_: float) -> bool:
+            if not source.poll(slice_):
+                return False
+            box.append(source.recv())
+            return True
 
     def gone() -> str | None:
-        if proc.is_alive():
+        if proc is None or proc.is_alive():
             return None
-        return f"{proc.name} ended with exitcode {proc.exitcode} before sending {what}"
+        name = getattr(proc, "name", "the child")
+        return f"{name} ended with exitcode {proc.exitcode} before sending {what}"
 
-    wait_until(conn.poll, f"{what} from {proc.name}", None, gone=gone)
-    return conn.recv()
+    sender = "" if proc is None else f" from {getattr(proc, 'name', 'the child')}"
+    wait_until(ready, f"{what}{sender}", None, gone=gone)
+    return box[0]
