@@ -4,8 +4,9 @@ The rule this project keeps: ``mpconform run --backend stdlib`` (the main job) t
 0.4x the wall time of CPython's own multiprocessing tests for the same start methods, on the
 same interpreter and machine. This script runs both, alternately (``--runs`` rounds, so a
 slow moment of the machine hits both alike), and prints each wall time, the medians and
-their ratio. Exit 0 when the median ratio is within ``--bound``, 1 when not, 2 when CPython's
-tests cannot run here.
+their ratio. Only rounds where a suite passed count (a CPython run that failed or stalled on a
+test's timeout is no reference time). Exit 0 when the median ratio is within ``--bound``, 1
+when not, 2 when CPython's tests cannot run here or no round passed on both sides.
 
     python benchmarks/ratio.py --runs 3
 
@@ -123,17 +124,37 @@ def main() -> int:
             ]
             wall, code, out = timed(cmd)
             statuses = _statuses(Path(report) / "results.json")
-            print(f"round {i + 1}: mpconform {wall:6.1f} s (exit {code}, {statuses})", flush=True)
-            ours.append(wall)
+            kept = code == 0
+            print(
+                f"round {i + 1}: mpconform {wall:6.1f} s (exit {code}, {statuses})"
+                + ("" if kept else "; not counted: the run did not pass"),
+                flush=True,
+            )
+            if kept:
+                ours.append(wall)
             wall, code, out = timed(suite, cwd=tmp)
-            verdict = "SUCCESS" if "Result: SUCCESS" in out else f"exit {code}"
-            print(f"round {i + 1}: CPython   {wall:6.1f} s ({verdict})", flush=True)
-            theirs.append(wall)
+            kept = "Result: SUCCESS" in out
+            print(
+                f"round {i + 1}: CPython   {wall:6.1f} s "
+                + ("(SUCCESS)" if kept else f"(exit {code}; not counted: {_failures(out)})"),
+                flush=True,
+            )
+            if kept:
+                theirs.append(wall)
+    if not ours or not theirs:
+        print("no round where both suites passed: no ratio", file=sys.stderr)
+        return 2
     a, b = statistics.median(ours), statistics.median(theirs)
     ratio = a / b
     print(f"\nmedian wall time: mpconform {a:.1f} s, CPython's suite {b:.1f} s")
     print(f"ratio {ratio:.2f} (bound {args.bound}): {'within' if ratio <= args.bound else 'OVER'}")
     return 0 if ratio <= args.bound else 1
+
+
+def _failures(out: str) -> str:
+    """What regrtest said went wrong (a run that timed out or failed is no reference time)."""
+    lines = [line.strip() for line in out.splitlines() if "failed" in line or "timed out" in line]
+    return "; ".join(lines[-3:]) or "no SUCCESS line"
 
 
 def _statuses(path: Path) -> str:
