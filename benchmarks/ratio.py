@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import statistics
 import subprocess
@@ -30,6 +29,8 @@ import sysconfig
 import tempfile
 import time
 from pathlib import Path
+
+import mainjob
 
 METHODS = ("fork", "spawn", "forkserver")
 TYPES = ("processes", "threads", "manager")
@@ -109,29 +110,18 @@ def main() -> int:
         print("CPython's suite:", " ".join(suite[1:]), flush=True)
         for i in range(args.runs):
             report = os.path.join(tmp, f"report-{i}")
-            cmd = [
-                sys.executable,
-                "-m",
-                "mpconform.cli",
-                "run",
-                "--backend",
-                "stdlib",
-                "--start-method",
-                ",".join(methods),
-                "--report",
-                report,
-                *args.extra,
-            ]
-            wall, code, out = timed(cmd)
-            statuses = _statuses(Path(report) / "results.json")
-            kept = code == 0
+            done = mainjob.run(
+                report, "--backend", "stdlib", "--start-method", ",".join(methods), *args.extra
+            )
+            kept = done.returncode == 0
             print(
-                f"round {i + 1}: mpconform {wall:6.1f} s (exit {code}, {statuses})"
+                f"round {i + 1}: mpconform {done.wall:6.1f} s "
+                f"(exit {done.returncode}, {done.describe()})"
                 + ("" if kept else "; not counted: the run did not pass"),
                 flush=True,
             )
             if kept:
-                ours.append(wall)
+                ours.append(done.wall)
             wall, code, out = timed(suite, cwd=tmp)
             kept = "Result: SUCCESS" in out
             print(
@@ -155,17 +145,6 @@ def _failures(out: str) -> str:
     """What regrtest said went wrong (a run that timed out or failed is no reference time)."""
     lines = [line.strip() for line in out.splitlines() if "failed" in line or "timed out" in line]
     return "; ".join(lines[-3:]) or "no SUCCESS line"
-
-
-def _statuses(path: Path) -> str:
-    try:
-        doc = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return "no results"
-    counts: dict[str, int] = {}
-    for result in doc["results"]:
-        counts[result["status"]] = counts.get(result["status"], 0) + 1
-    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
 
 
 if __name__ == "__main__":

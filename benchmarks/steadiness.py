@@ -17,15 +17,15 @@ only when every run passed and nothing was left behind.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
+
+import mainjob
 
 HOG = "while True:\n    pass\n"
 SHM = Path("/dev/shm")
@@ -73,41 +73,23 @@ def main() -> int:
             tag = f"{os.getpid()}-{i}"
             env = {**os.environ, "MPCONFORM_STEADINESS_TAG": tag}
             with tempfile.TemporaryDirectory() as report:
-                cmd = [
-                    sys.executable,
-                    "-m",
-                    "mpconform.cli",
-                    "run",
-                    "--backend",
-                    args.backend,
-                    "--report",
-                    report,
-                    *args.extra,
-                ]
-                t0 = time.monotonic()
-                proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-                wall = time.monotonic() - t0
-                try:
-                    doc = json.loads((Path(report) / "results.json").read_text())
-                    rows = doc["results"]
-                except (OSError, ValueError):
-                    rows = []
-            statuses = Counter(r["status"] for r in rows)
+                done = mainjob.run(report, "--backend", args.backend, *args.extra, env=env)
             refused = [
                 f"{r['status']} {r['nodeid']}: {(r.get('message') or '')[:200]}"
-                for r in rows
+                for r in done.results
                 if r["status"] not in ("PASS", "UNSUPPORTED", "SKIP")
                 and r["status"] not in (r.get("expected") or ())
             ]
-            walls.append(wall)
+            walls.append(done.wall)
             print(
-                f"run {i + 1}: exit {proc.returncode}, {wall:.1f} s, {dict(statuses)}", flush=True
+                f"run {i + 1}: exit {done.returncode}, {done.wall:.1f} s, {done.describe()}",
+                flush=True,
             )
-            if proc.returncode != 0 or refused:
-                false_failures.append(f"run {i + 1}: exit {proc.returncode}")
+            if done.returncode != 0 or refused:
+                false_failures.append(f"run {i + 1}: exit {done.returncode}")
                 false_failures.extend(f"  {line}" for line in refused)
                 if not refused:
-                    false_failures.append("  " + proc.stderr[-1500:].replace("\n", "\n  "))
+                    false_failures.append("  " + done.stderr[-1500:].replace("\n", "\n  "))
             time.sleep(1.0)  # let the run's last children be reaped before looking
             left = run_interpreters(tag)
             new_shm = sorted(shm_entries() - shm_before)

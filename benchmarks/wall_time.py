@@ -10,14 +10,12 @@ pass, which is how "stdlib passes N consecutive runs" is measured.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections import Counter, defaultdict
-from pathlib import Path
+from collections import defaultdict
+
+import mainjob
 
 
 def main() -> int:
@@ -34,31 +32,18 @@ def main() -> int:
     unclean = 0
     for i in range(args.runs):
         with tempfile.TemporaryDirectory() as report:
-            cmd = [
-                sys.executable,
-                "-m",
-                "mpconform.cli",
-                "run",
-                "--backend",
-                args.backend,
-                "--profile",
-                args.profile,
-                "--report",
-                report,
-                *args.extra,
-            ]
-            t0 = time.monotonic()
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            wall = time.monotonic() - t0
-            doc = json.loads((Path(report) / "results.json").read_text())
-        statuses = Counter(r["status"] for r in doc["results"])
-        for result in doc["results"]:
+            done = mainjob.run(
+                report, "--backend", args.backend, "--profile", args.profile, *args.extra
+            )
+        for result in done.results:
             per_method[result["start_method"]].append(result["duration"])
             per_area[result["area"]].append(result["duration"])
-        walls.append(wall)
-        if proc.returncode != 0:
+        walls.append(done.wall)
+        if done.returncode != 0:
             unclean += 1
-        print(f"run {i + 1}: exit {proc.returncode}, {wall:.1f} s, {dict(statuses)}", flush=True)
+        print(
+            f"run {i + 1}: exit {done.returncode}, {done.wall:.1f} s, {done.describe()}", flush=True
+        )
     print(f"\n{args.runs} runs, {unclean} not exit 0")
     print(f"wall time: median {statistics.median(walls):.1f} s, max {max(walls):.1f} s")
     for method, durations in sorted(per_method.items()):
