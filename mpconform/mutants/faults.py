@@ -22,11 +22,14 @@ def return_normally() -> None:
     """The target every fault case starts; the fault is in the backend, not the target."""
 
 
-def block_forever() -> None:
+def block_forever(ready: Any = None) -> None:
+    """Block for good; say so first on ``ready`` (a Connection), if given."""
     marker = os.environ.get("CASE_STARTED_FILE")
     if marker:  # lets a harness test act once the child really blocks
         with open(marker, "a") as fh:
             fh.write("blocking\n")
+    if ready is not None:
+        ready.send("blocking")
     time.sleep(ORPHAN_SECONDS)
 
 

@@ -4,13 +4,14 @@ Not collected by the main run (the name does not match test_*.py); tests/test_st
 runs this file in a child pytest against each fault adapter and reads the verdicts.
 """
 
+import multiprocessing.connection
 import os
 import signal
 
 import pytest
 
 from mpconform.mutants import faults
-from mpconform.waiting import finish, join
+from mpconform.waiting import LIVENESS, finish, join
 
 pytestmark = pytest.mark.mp_area("Harness self-test")
 
@@ -29,8 +30,12 @@ def test_child_runs(mp):
 @pytest.mark.mp_requires("Process.kill")
 def test_kill_needs_capability(mp):
     """kill() on a blocked child gives exitcode -SIGKILL."""
-    p = mp.Process(target=faults.block_forever)
+    ours, theirs = mp.Pipe(duplex=False)
+    p = mp.Process(target=faults.block_forever, args=(theirs,))
     p.start()
+    # Kill only once the child blocks, or it races whatever the backend's child does first
+    # (a segfaulting child must read as its segfault every time, not sometimes as a kill).
+    multiprocessing.connection.wait([ours, p.sentinel], LIVENESS)
     p.kill()
     assert join(p, what="killed child") == -signal.SIGKILL
 
