@@ -23,12 +23,13 @@ import ctypes
 import itertools
 import math
 import struct
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mpconform.conformance import children_shared_memory as kids
@@ -120,6 +121,20 @@ class Kind:
         if self.signed:
             return -(1 << (self.bits - 1)), (1 << (self.bits - 1)) - 1
         return 0, (1 << self.bits) - 1
+
+    @property
+    def extremes(self) -> tuple[Any, Any]:
+        """The two values furthest apart that the kind holds: a store that loses bits shows."""
+        family = self.family
+        if family == "bool":
+            return False, True
+        if family == "char":
+            return b"\0", b"\xff"
+        if family == "double":
+            return -sys.float_info.max, sys.float_info.min
+        if family == "single":
+            return -FLOAT32_MAX, FLOAT32_MAX
+        return self.bounds
 
     @property
     def zero(self) -> Any:
@@ -407,8 +422,27 @@ def test_stores_are_read_back_by_the_other_process(mp, factory):
                     f"read {reply[1]!r}; CPython reads {want!r}"
                 )
 
+        # Every kind's extremes, written by each side, come first whatever the budget: a
+        # store that keeps too few bits (a 64-bit typecode held in 32) may otherwise need
+        # more examples to show than a short profile runs.
+        sweep = bounds_sweep(factory, created(KINDS, pool))
+        for side in ("child", "parent"):
+            round_trip = example(writes=sweep, writer=side)(round_trip)
         round_trip()
     none_refused(refused)
+
+
+def bounds_sweep(factory: str, kinds: tuple[Kind, ...]) -> list[tuple[Kind, int, Any]]:
+    """(kind, index, value) writes of each kind's two extremes, in neighbouring slots of an
+    array, so a value that spilled into the next slot shows too."""
+    writes = []
+    for kind in kinds:
+        low, high = kind.extremes
+        if factory.endswith("Value"):
+            writes.append((kind, 0, high if kind.family != "double" else low))
+        else:
+            writes += [(kind, 0, low), (kind, 1, high)]
+    return writes
 
 
 SYNCHRONIZED = ("Value", "Array")
