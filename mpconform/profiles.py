@@ -39,7 +39,7 @@ PROFILES: dict[str, Profile] = {
     ),
     "ci": Profile(
         "ci",
-        {"cheap": 100, "process": 12, "heavy": 5},
+        {"cheap": 30, "process": 5, "heavy": 3},
         True,
         False,
         180.0,
