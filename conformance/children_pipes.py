@@ -1,10 +1,11 @@
 """The long-lived child the Pipes and connections properties talk to.
 
 Spawn and forkserver children import this module by name, so it imports only the stdlib and
-does nothing at import time. One child serves a whole test: starting a process per example
-would make the properties measure start-up instead of connections. The backend is never
-imported here; what the child needs of it (``Client``, ``AuthenticationError``) arrives as
-arguments, because under billiard or multiprocess the stdlib's classes are the wrong ones.
+the agent protocol, and does nothing at import time. One agent serves a whole test: starting a
+process per example would make the properties measure start-up instead of connections. The
+backend is never imported here; what the child needs of it (``Client``,
+``AuthenticationError``) arrives among the agent's objects, because under billiard or
+multiprocess the stdlib's classes are the wrong ones.
 
 Every wait here is bounded by :data:`PATIENCE`, so a test that died without stopping its
 child cannot leave it behind for long.
@@ -17,7 +18,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from mpconform.agents import STOP
+from mpconform.agents import Session
 from mpconform.conformance.children_common import describe
 from mpconform.limits import PATIENCE
 
@@ -99,47 +100,36 @@ def connect(
         conn.close()
 
 
-# -- the server loop ---------------------------------------------------------------------------
+# -- the agent's commands (see mpconform.agents) -------------------------------------------------
+#
+# The agent starts with ``(down, up, client, auth_error)``: its ends of two one-way pipes
+# (test to agent, agent to test) for traffic over simplex connections, and what it needs of
+# the backend for Listener/Client.
 
 
-def serve(
-    control: Any,
-    down: Any,
-    up: Any,
-    client: Callable[..., Any] | None,
-    auth_error: type | None,
-) -> None:
-    """Answer the parent's commands on ``control`` until told to stop.
+def _echo(session: Session, tag: Any, payload: Any) -> tuple:
+    return ("echo", tag, describe(payload), payload)
 
-    ``down`` and ``up`` are the child's ends of two one-way pipes (parent to child, child to
-    parent), used when the parent asks for traffic over simplex connections.
-    """
-    while True:
-        command = receive(control)
-        if command == STOP:
-            return
-        kind = command[0]
-        if kind == "echo":
-            _, tag, payload = command
-            control.send(("echo", tag, describe(payload), payload))
-        elif kind == "sync":
-            control.send(command)
-        elif kind == "later":
-            _, tag, delay = command
-            time.sleep(delay)
-            control.send(("later", tag))
-        elif kind == "traffic":
-            _, tag, duplex, sizes, incoming = command
-            inbound, outbound = (control, control) if duplex else (down, up)
-            control.send(("traffic", tag, traffic(inbound, outbound, tag, sizes, incoming)))
-        elif kind == "connect":
-            _, tag, *args = command
-            if client is None:
-                control.send(("connect", tag, ("raised", "no Client", False)))
-            else:
-                control.send(("connect", tag, connect(client, auth_error, *args)))
-        else:
-            control.send(("unknown command", command))
+
+def _later(session: Session, tag: Any, delay: float) -> tuple:
+    time.sleep(delay)
+    return ("later", tag)
+
+
+def _traffic(session: Session, tag: Any, duplex: bool, sizes: list, incoming: int) -> tuple:
+    down, up = session.objects[:2]
+    inbound, outbound = (session.conn, session.conn) if duplex else (down, up)
+    return ("traffic", tag, traffic(inbound, outbound, tag, sizes, incoming))
+
+
+def _connect(session: Session, tag: Any, *args: Any) -> tuple:
+    client, auth_error = session.objects[2:4]
+    if client is None:
+        return ("connect", tag, ("raised", "no Client", False))
+    return ("connect", tag, connect(client, auth_error, *args))
+
+
+COMMANDS = {"echo": _echo, "later": _later, "traffic": _traffic, "connect": _connect}
 
 
 # -- short-lived children ----------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Pipes and connections: Pipe(), Connection objects, connection.wait, Listener and Client.
 
 Properties that need a second process talk to one long-lived server child per test
-(:class:`Server`), started before the Hypothesis loop, so examples cost a message rather than a
-process start. Properties about a connection object alone use both ends of one pipe in the
-test process, with messages small enough (:data:`IN_PROCESS_MAX`) to fit the pipe's buffer:
-nothing reads the other end while the test sends. Every wait is bounded.
+(:func:`server`, an :class:`~mpconform.agents.Standby` agent), started before the Hypothesis
+loop, so examples cost a message rather than a process start. Properties about a connection
+object alone use both ends of one pipe in the test process, with messages small enough
+(:data:`IN_PROCESS_MAX`) to fit the pipe's buffer: nothing reads the other end while the test
+sends. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mpconform.agents import Standby, standby
 from mpconform.conformance import children_pipes as kids
 from mpconform.conformance.strategies import payloads
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
-from mpconform.waiting import LIVENESS, finish, join, receive
+from mpconform.waiting import LIVENESS, finish, receive
 
 pytestmark = pytest.mark.mp_area("Pipes and connections")
 
@@ -91,78 +93,23 @@ def require_real_processes(mp: Target) -> None:
         raise Unsupported(f"children under {mp.start_method!r} are not known to be processes")
 
 
-class Server:
-    """A long-lived child answering commands (see ``children_pipes.serve``).
+def server(mp: Target) -> contextlib.AbstractContextManager[Standby]:
+    """The agent every example of a property talks to, with a pair of one-way pipes beside its
+    own duplex one (``kept``: the test's writing end to it, and its reading end from it)."""
+    client = None if mp.missing("connection.Client") else mp.connection.Client
+    auth_error = optional(mp, "AuthenticationError")
 
-    Messages carry (example, sequence) tags, and each example ends by checking that nothing
-    is left over, so a duplicated or stray message is caught by the example that caused it.
-    After an example fails the child is replaced: whatever it was doing, the next example
-    (Hypothesis shrinking) starts from a clean state instead of inheriting the mess.
-    """
+    def prepare() -> tuple[tuple, tuple]:
+        down_reader, down = mp.Pipe(duplex=False)
+        up, up_writer = mp.Pipe(duplex=False)
+        return (down_reader, up_writer, client, auth_error), (down, up)
 
-    def __init__(self, mp: Target) -> None:
-        self.mp = mp
-        self.client = None if mp.missing("connection.Client") else mp.connection.Client
-        self.auth_error = optional(mp, "AuthenticationError")
-        self.examples = 0
-        self._start()
-
-    def _start(self) -> None:
-        self.control, control = self.mp.Pipe()
-        down, self.down = self.mp.Pipe(duplex=False)
-        self.up, up = self.mp.Pipe(duplex=False)
-        args = (control, down, up, self.client, self.auth_error)
-        self.proc = self.mp.Process(target=kids.serve, args=args)
-        self.proc.daemon = True  # a thread backend's abandoned server must not block exit
-        self.proc.start()
-        self._childs_ends = (control, down, up)
-
-    def _close(self) -> None:
-        for conn in (self.control, self.down, self.up, *self._childs_ends):
-            with contextlib.suppress(Exception):
-                conn.close()
-
-    def _discard(self) -> None:
-        if self.mp.memory_model in ("copied", "fresh"):
-            getattr(self.proc, "kill", self.proc.terminate)()
-            join(self.proc, what="the pipe server")
-        self._close()
-
-    def stop(self) -> None:
-        with contextlib.suppress(OSError):  # a dead child is finish()'s to report
-            self.control.send(kids.STOP)
-        finish(self.proc, what="the pipe server")
-        self._close()
-
-    def receive(self, conn: Any = None) -> Any:
-        return receive(self.control if conn is None else conn, self.proc)
-
-    def ask(self, *command: Any) -> Any:
-        self.control.send(command)
-        return self.receive()
-
-    @contextlib.contextmanager
-    def example(self) -> Iterator[Iterator[tuple[int, int]]]:
-        """Tags for one example's messages; replaces the child if the example fails."""
-        self.examples += 1
-        tags = ((self.examples, seq) for seq in itertools.count())
-        try:
-            yield tags
-            assert not self.control.poll(0), f"stray message: {self.control.recv()!r}"
-            assert not self.up.poll(0), f"stray message: {self.up.recv()!r}"
-        except BaseException:
-            self._discard()
-            self._start()
-            raise
+    return standby(mp, kids.COMMANDS, prepare, name="the pipe agent")
 
 
-@contextlib.contextmanager
-def server(mp: Target) -> Iterator[Server]:
-    srv = Server(mp)
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def tags_of(srv: Standby) -> Iterator[tuple[int, int]]:
+    """(example, sequence) tags: a message of another example shows as a mismatch."""
+    return ((srv.examples, seq) for seq in itertools.count())
 
 
 @contextlib.contextmanager
@@ -229,9 +176,9 @@ def test_pipe_send_recv_preserves_payloads(mp):
         @budget("cheap")
         @given(payload=PAYLOADS)
         def check(payload: Any) -> None:
-            with srv.example() as tags:
-                tag = next(tags)
-                kind, got_tag, childs_view, echoed = srv.ask("echo", tag, payload)
+            with srv.example() as agent:
+                tag = next(tags_of(srv))
+                kind, got_tag, childs_view, echoed = agent.run("echo", tag, payload)
                 assert (kind, got_tag) == ("echo", tag)
                 assert childs_view == kids.describe(payload), "the child received something else"
                 assert kids.describe(echoed) == kids.describe(payload), "the reply differs"
@@ -252,10 +199,10 @@ def test_pipe_two_way_traffic_without_deadlock(mp):
         @given(schedule=schedules(), duplex=st.booleans())
         def check(schedule: tuple[list[int], list[int], list[str]], duplex: bool) -> None:
             sent, expected, order = schedule
-            with srv.example() as tags:
-                tag = next(tags)
-                srv.control.send(("traffic", tag, duplex, expected, len(sent)))
-                outbound, inbound = (srv.control, srv.control) if duplex else (srv.down, srv.up)
+            with srv.example() as agent:
+                tag = next(tags_of(srv))
+                agent.send("traffic", tag, duplex, expected, len(sent))
+                outbound, inbound = (agent.conn, agent.conn) if duplex else srv.kept
                 sends, recvs = iter(enumerate(sent)), iter(enumerate(expected))
                 for step in order:
                     if step == "send":
@@ -263,11 +210,11 @@ def test_pipe_two_way_traffic_without_deadlock(mp):
                         outbound.send((tag, index, kids.pattern(tag, index, size)))
                     else:
                         index, size = next(recvs)
-                        got = receive(inbound, srv.proc, f"message {index}")
+                        got = receive(inbound, agent.proc, f"message {index}")
                         assert got[:2] == (tag, index)
                         assert len(got[2]) == size
                         assert got[2] == kids.pattern(tag, index, size)
-                report = srv.receive()
+                report = agent.reply("the traffic report").get()
                 assert report[:2] == ("traffic", tag)
                 assert report[2] == [(True, i, size, True) for i, size in enumerate(sent)]
 
@@ -469,15 +416,15 @@ def test_poll_returns_true_once_data_arrives(mp):
         @budget("process")
         @given(delay=st.floats(min_value=0.0, max_value=0.05))
         def check(delay: float) -> None:
-            with srv.example() as tags:
-                tag = next(tags)
+            with srv.example() as agent:
+                tag = next(tags_of(srv))
                 t0 = time.monotonic()
-                srv.control.send(("later", tag, delay))
-                assert srv.control.poll(LIVENESS) is True
+                agent.send("later", tag, delay)
+                assert agent.conn.poll(LIVENESS) is True
                 elapsed = time.monotonic() - t0
                 assert elapsed >= delay - CLOCK_SLACK, f"data seen {elapsed} s after asking"
-                assert srv.control.poll(0) is True, "poll() consumed the message"
-                assert srv.control.recv() == ("later", tag)
+                assert agent.conn.poll(0) is True, "poll() consumed the message"
+                assert agent.conn.recv().get() == ("later", tag)
 
         check()
 
@@ -647,14 +594,15 @@ def test_client_with_right_authkey_connects(mp):
         @budget("process")
         @given(family=FAMILIES, authkey=AUTHKEYS, message=NESTED)
         def check(family: str, authkey: bytes, message: Any) -> None:
-            with srv.example() as tags, listen(mp, family, authkey) as listener:
-                tag = next(tags)
-                srv.control.send(("connect", tag, listener.address, family, authkey, message))
+            with srv.example() as agent, listen(mp, family, authkey) as listener:
+                tag = next(tags_of(srv))
+                agent.send("connect", tag, listener.address, family, authkey, message)
                 with accept(listener, family) as conn:
-                    got = receive(conn, srv.proc, "the client's message")
+                    got = receive(conn, agent.proc, "the client's message")
                     assert kids.describe(got) == kids.describe(message)
                     conn.send(("reply", tag))
-                    assert srv.receive() == ("connect", tag, ("ok", ("reply", tag)))
+                    outcome = agent.reply("the client's outcome").get()
+                    assert outcome == ("connect", tag, ("ok", ("reply", tag)))
 
         check()
 
@@ -668,12 +616,12 @@ def test_wrong_authkey_is_rejected_on_both_sides(mp):
         @given(family=FAMILIES, keys=st.lists(AUTHKEYS, min_size=2, max_size=2, unique=True))
         def check(family: str, keys: list[bytes]) -> None:
             right, wrong = keys
-            with srv.example() as tags, listen(mp, family, right) as listener:
-                tag = next(tags)
-                srv.control.send(("connect", tag, listener.address, family, wrong, "intruder"))
+            with srv.example() as agent, listen(mp, family, right) as listener:
+                tag = next(tags_of(srv))
+                agent.send("connect", tag, listener.address, family, wrong, "intruder")
                 with pytest.raises(mp.AuthenticationError):
                     accept(listener, family).close()
-                outcome = srv.receive()
+                outcome = agent.reply("the client's outcome").get()
                 assert outcome == ("connect", tag, ("raised", "AuthenticationError", True))
 
         check()

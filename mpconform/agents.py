@@ -478,6 +478,95 @@ class Crew:
             wait_until(idle, f"agents {sorted(self.busy)} finishing their commands", None)
 
 
+class Discarded(Exception):
+    """Ends an agent's ``started`` block on the failure path: stop without judging the exit."""
+
+
+class Standby:
+    """One agent that serves every example of a property, replaced after an example failed.
+
+    A failed example may leave a command running, messages in flight or a pipe half read;
+    the next example (Hypothesis shrinking, typically) must not inherit that, so the agent is
+    killed and a fresh one started. ``prepare()`` makes what each agent starts with besides
+    its own pipe: ``(objects for the agent, objects the test keeps)``, e.g. the two ends of an
+    extra pipe; they are renewed with the agent. After an example that passed, nothing may be
+    left to read on the agent's pipe or on a readable connection the test keeps: a stray or
+    duplicated message fails the example that caused it.
+    """
+
+    def __init__(
+        self,
+        mp: Any,
+        commands: Commands,
+        prepare: Callable[[], tuple[Sequence[Any], Sequence[Any]]] | None = None,
+        *,
+        name: str = "agent",
+    ) -> None:
+        self.mp = mp
+        self.commands = commands
+        self.prepare = prepare or (lambda: ((), ()))
+        self.name = name
+        self.examples = 0
+        self.agent: Agent
+        self.kept: Sequence[Any] = ()
+        self._stack = contextlib.ExitStack()
+        self._start()
+
+    def _start(self) -> None:
+        theirs, self.kept = self.prepare()
+        stack = contextlib.ExitStack()
+        for obj in (*theirs, *self.kept):
+            if hasattr(obj, "close"):
+                stack.callback(_quietly_close, obj)
+        self.agent = stack.enter_context(started(self.mp, self.commands, theirs, name=self.name))
+        self._stack = stack
+
+    def _discard(self) -> None:
+        kill = getattr(self.agent.proc, "kill", None)
+        if self.agent.pid is not None and kill is not None:
+            kill()  # a thread backend's agent ends by itself once its pipe is closed
+        self._stack.__exit__(Discarded, Discarded(), None)
+
+    def stop(self) -> None:
+        self._stack.close()
+
+    @contextlib.contextmanager
+    def example(self) -> Iterator[Agent]:
+        self.examples += 1
+        try:
+            yield self.agent
+            for conn in (self.agent.conn, *self.kept):
+                if getattr(conn, "readable", False) and conn.poll(0):
+                    raise AssertionError(f"stray message from {self.name}: {conn.recv()!r}")
+        except BaseException:
+            self._discard()
+            self._start()
+            raise
+
+
+def _quietly_close(conn: Any) -> None:
+    with contextlib.suppress(Exception):
+        conn.close()
+
+
+@contextlib.contextmanager
+def standby(
+    mp: Any,
+    commands: Commands,
+    prepare: Callable[[], tuple[Sequence[Any], Sequence[Any]]] | None = None,
+    *,
+    name: str = "agent",
+) -> Iterator[Standby]:
+    """A :class:`Standby` agent for the block, stopped (and judged) at its end."""
+    kept = Standby(mp, commands, prepare, name=name)
+    try:
+        yield kept
+    except BaseException:
+        kept._discard()
+        raise
+    kept.stop()
+
+
 def together(agents: Sequence[Agent], command: str, each: Sequence[tuple]) -> list[Reply]:
     """Send ``command`` to every agent (with its own ``each`` args) before reading any
     reply; the replies in agent order. Every reply is read before any is judged, so a failing

@@ -111,3 +111,33 @@ def test_crew_and_together_read_every_reply_in_order(ctx) -> None:
         assert [r.value for r in replies] == [0, 1, 2]
         assert [a.name for a in team] == ["member 1", "member 2", "member 3"]
         assert len({a.run("pid") for a in team}) == 3
+
+
+def test_a_standby_agent_serves_every_example_and_is_replaced_after_a_failure(ctx) -> None:
+    def prepare():
+        ours, theirs = ctx.Pipe(duplex=False)  # the test reads what the agent writes
+        return (theirs,), (ours,)
+
+    with agents.standby(ctx, TABLE, prepare, name="standby") as kept:
+        with kept.example() as agent:
+            first = agent.run("pid")
+        with kept.example() as agent:
+            assert agent.run("pid") == first  # a passing example keeps the agent
+        with pytest.raises(RuntimeError), kept.example() as agent:
+            agent.send("echo", "left in flight")
+            raise RuntimeError("the example failed")
+        old = agent.proc
+        with kept.example() as agent:
+            assert agent.run("pid") != first  # a fresh agent, with a fresh extra pipe
+            assert kept.kept[0].poll(0) is False
+        assert not old.is_alive()
+        assert kept.examples == 4
+
+
+def test_a_stray_message_fails_the_example_that_left_it(ctx) -> None:
+    with agents.standby(ctx, TABLE, name="standby") as kept:
+        with pytest.raises(AssertionError, match="stray message"), kept.example() as agent:
+            agent.send("echo", "never read")
+            agent.conn.poll(30)  # the reply is there before the example ends
+        with kept.example() as agent:
+            assert agent.run("echo", 1) == 1  # and the next example starts clean
