@@ -44,7 +44,9 @@ def cpython_suite(methods: list[str], workdir: Path, jobs: int) -> list[str] | N
         return None
     stdlib_tests = Path(sysconfig.get_paths()["stdlib"]) / "test"
     names = [f"test_multiprocessing_{m}" for m in methods]
-    base = [sys.executable, "-m", "test", f"-j{jobs}"]
+    # --slowest: the round's printout names the test files that took the time, so a round
+    # slowed by one stalled file shows as such instead of as a faster mpconform.
+    base = [sys.executable, "-m", "test", f"-j{jobs}", "--slowest"]
     if all((stdlib_tests / n).exists() or (stdlib_tests / f"{n}.py").exists() for n in names):
         return [*base, *names]
     try:
@@ -92,6 +94,7 @@ def main() -> int:
     parser.add_argument("--start-methods", default=",".join(METHODS))
     parser.add_argument("--jobs", type=int, default=2, help="-j for CPython's regrtest")
     parser.add_argument("--bound", type=float, default=0.4)
+    parser.add_argument("--log", help="directory to keep each round's CPython output in")
     parser.add_argument("extra", nargs="*", help="after --: more `mpconform run` arguments")
     args = parser.parse_args()
     methods = [m for m in args.start_methods.split(",") if m]
@@ -123,12 +126,17 @@ def main() -> int:
             if kept:
                 ours.append(done.wall)
             wall, code, out = timed(suite, cwd=tmp)
+            if args.log:
+                os.makedirs(args.log, exist_ok=True)
+                Path(args.log, f"cpython-{i + 1}.log").write_text(out)
             kept = "Result: SUCCESS" in out
             print(
                 f"round {i + 1}: CPython   {wall:6.1f} s "
                 + ("(SUCCESS)" if kept else f"(exit {code}; not counted: {_failures(out)})"),
                 flush=True,
             )
+            for line in _slowest(out):
+                print(f"    {line}", flush=True)
             if kept:
                 theirs.append(wall)
     if not ours or not theirs:
@@ -139,6 +147,15 @@ def main() -> int:
     print(f"\nmedian wall time: mpconform {a:.1f} s, CPython's suite {b:.1f} s")
     print(f"ratio {ratio:.2f} (bound {args.bound}): {'within' if ratio <= args.bound else 'OVER'}")
     return 0 if ratio <= args.bound else 1
+
+
+def _slowest(out: str, shown: int = 4) -> list[str]:
+    """The first lines of regrtest's "slowest tests" list (file and its wall time)."""
+    lines = out.splitlines()
+    for n, line in enumerate(lines):
+        if "slowest test" in line:
+            return [x.strip() for x in lines[n + 1 : n + 1 + shown] if x.strip()]
+    return []
 
 
 def _failures(out: str) -> str:
