@@ -14,9 +14,9 @@ run exactly the same accesses. Every wait is bounded by :data:`PATIENCE`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from mpconform.agents import STOP
+from mpconform.agents import Reply, Session, outcome
 from mpconform.limits import PATIENCE
 
 
@@ -46,61 +46,70 @@ def write(obj: Any, path: tuple, value: Any) -> None:
         raise ValueError(f"cannot assign through a call step {path[-1]!r}")
 
 
-def outcome(action: Any, *args: Any) -> tuple:
-    """``("ok", action(*args))`` or ``("raised", exception type name, message)``: exceptions are
-    reported by name because the exception object may not pickle, and its type may be a
-    backend class the test compares by name anyway."""
-    try:
-        return ("ok", action(*args))
-    except Exception as exc:
-        return ("raised", type(exc).__name__, str(exc))
-
-
 def items(obj: Any) -> list:
     """What iterating over ``obj`` yields."""
     return [item for item in obj]
 
 
-def serve(conn: Any, pool: dict) -> None:
-    """Answer ``(seq, command, name, *args)`` messages on ``conn`` until STOP or silence.
-
-    Commands: ``read name path``, ``write name path value``, ``len name``, ``iter name``,
-    ``hold name`` (acquire the object's get_lock() and keep it), ``release name``,
-    ``increment name path times`` (read-modify-write under get_lock()), and
-    ``batch None ops`` (a list of such commands, answered with the list of their outcomes, so
-    an example costs one round trip). Each answer repeats ``seq`` so the test notices a reply
-    to some other request.
-    """
-    held: list = []
-    commands = {
-        "read": read,
-        "write": write,
-        "len": len,
-        "iter": items,
-        "hold": lambda obj: hold(obj, held),
-        "release": lambda obj: held.pop().release(),
-        "increment": increment,
-    }
-    try:
-        while conn.poll(PATIENCE):
-            message = conn.recv()
-            if message == STOP:
-                return
-            seq, command, name, *args = message
-            if command == "batch":
-                reply = ("ok", [run(commands, pool, *op) for op in args[0]])
-            else:
-                reply = run(commands, pool, command, name, *args)
-            conn.send((seq, reply))
-    finally:
-        while held:
-            held.pop().release()
+# -- the agent's commands (see mpconform.agents) ------------------------------------------------
+#
+# The agent starts with one object, the pool (a dict name -> shared object); each command names
+# the pooled object it works on. Exceptions come back in the agent protocol's one Reply, by
+# class name: the exception object may not pickle, and its type may be a backend class the test
+# compares by name anyway.
 
 
-def run(commands: dict, pool: dict, command: str, name: str, *args: Any) -> tuple:
-    if command not in commands:
-        return ("raised", "UnknownCommand", repr(command))
-    return outcome(commands[command], pool[name], *args)
+def _read(session: Session, name: str, path: tuple) -> Any:
+    return read(session.objects[0][name], path)
+
+
+def _write(session: Session, name: str, path: tuple, value: Any) -> None:
+    write(session.objects[0][name], path, value)
+
+
+def _len(session: Session, name: str) -> int:
+    return len(session.objects[0][name])
+
+
+def _iter(session: Session, name: str) -> list:
+    return items(session.objects[0][name])
+
+
+def _increment(session: Session, name: str, path: tuple, times: int) -> None:
+    increment(session.objects[0][name], path, times)
+
+
+def _hold(session: Session, name: str) -> bool:
+    """Acquire the named object's get_lock() and keep it until ``release`` or the reset."""
+    lock = session.objects[0][name].get_lock()
+    got = lock.acquire(timeout=PATIENCE)
+    if got:
+        session.state.setdefault("held", []).append(lock)
+    return got
+
+
+def _release(session: Session, name: str) -> None:
+    session.state["held"].pop().release()
+
+
+def _reset(session: Session) -> None:
+    """Let go of every lock still held (RESET clears the state only after this ran)."""
+    for lock in reversed(session.state.pop("held", [])):
+        lock.release()
+
+
+def _batch(session: Session, ops: list[tuple]) -> list[Reply]:
+    """The outcome of each ``(command, name, *args)`` in order: an example, one round trip."""
+    return [
+        outcome(COMMANDS[command], session, name, *args)
+        if command in COMMANDS
+        else outcome(_unknown, command)
+        for command, name, *args in ops
+    ]
+
+
+def _unknown(command: str) -> None:
+    raise KeyError(f"no command {command!r}")
 
 
 def increment(obj: Any, path: tuple, times: int) -> None:
@@ -109,14 +118,6 @@ def increment(obj: Any, path: tuple, times: int) -> None:
     for _ in range(times):
         with obj.get_lock():
             write(obj, path, read(obj, path) + 1)
-
-
-def hold(obj: Any, held: list) -> bool:
-    lock = obj.get_lock()
-    got = lock.acquire(timeout=PATIENCE)
-    if got:
-        held.append(lock)
-    return got
 
 
 # -- short-lived children ----------------------------------------------------------------------
@@ -131,3 +132,16 @@ def write_all(pool: dict, writes: list) -> None:
 def report_all(conn: Any, pool: dict, reads: list) -> None:
     """Send the outcome of each ``(name, path)`` read, in order."""
     conn.send([outcome(read, pool[name], path) for name, path in reads])
+
+
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "read": _read,
+    "write": _write,
+    "len": _len,
+    "iter": _iter,
+    "increment": _increment,
+    "hold": _hold,
+    "release": _release,
+    "reset": _reset,
+    "batch": _batch,
+}

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import itertools
 import math
 import struct
 import sys
@@ -32,6 +31,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from mpconform import agents
+from mpconform.agents import Agent, Reply
 from mpconform.conformance import children_shared_memory as kids
 from mpconform.outcomes import Unsupported
 from mpconform.profiles import budget
@@ -135,6 +136,14 @@ class Kind:
         if family == "single":
             return -FLOAT32_MAX, FLOAT32_MAX
         return self.bounds
+
+    @property
+    def past_bounds(self) -> tuple[Any, Any]:
+        """A number just below and one just above what the kind holds (float: past float32)."""
+        if self.family == "single":
+            return -(2.0**128), 2.0**128
+        low, high = self.bounds
+        return low - 1, high + 1
 
     @property
     def zero(self) -> Any:
@@ -302,76 +311,31 @@ def none_refused(refused: list[str]) -> None:
     assert not refused, f"{'; '.join(refused)}; {ACCEPTS_ALL}"
 
 
-class SharedAgent:
-    """One child holding the pool, answering read/write commands for a whole property."""
-
-    def __init__(self, proc: Any, conn: Any, pool: dict[str, Any]) -> None:
-        self.proc = proc
-        self.conn = conn
-        self.pool = pool
-        self._seq = itertools.count()
-
-    def send(self, command: str, name: str, *args: Any) -> int:
-        seq = next(self._seq)
-        self.conn.send((seq, command, name, *args))
-        return seq
-
-    def answer(self, seq: int, what: str) -> tuple:
-        got_seq, reply = receive(self.conn, self.proc, f"the answer to {what}")
-        assert got_seq == seq, f"answer {got_seq} arrived for request {seq}"
-        return reply
-
-    def ask(self, command: str, name: str, *args: Any) -> tuple:
-        """The child's outcome: ``("ok", result)`` or ``("raised", type name, message)``."""
-        return self.answer(self.send(command, name, *args), f"{command} {name}")
-
-    def must(self, command: str, name: str, *args: Any) -> Any:
-        reply = self.ask(command, name, *args)
-        assert reply[0] == "ok", f"the child's {command} on {name} {args!r} raised {reply[1:]}"
-        return reply[1]
-
-    def read(self, name: str, path: tuple) -> Any:
-        return self.must("read", name, path)
-
-    def write(self, name: str, path: tuple, value: Any) -> None:
-        self.must("write", name, path, value)
-
-
 @contextlib.contextmanager
-def agent_for(mp: Target, pool: dict[str, Any]) -> Iterator[SharedAgent]:
-    """Start the agent with ``pool``; stop and join it however the body ends."""
-    ours, theirs = mp.Pipe()
-    proc = mp.Process(target=kids.serve, args=(theirs, pool), name="shm-agent")
-    proc.daemon = True  # a thread backend's abandoned agent must not block exit
-    proc.start()
-    try:
-        yield SharedAgent(proc, ours, pool)
-    finally:
-        with contextlib.suppress(OSError):
-            ours.send(kids.STOP)
-        try:
-            code = finish(proc, what="the shared memory agent")
-        finally:
-            ours.close()
-            theirs.close()
-    assert code in (0, None), f"the agent ended with exitcode {code}"
+def agent_for(mp: Target, pool: dict[str, Any]) -> Iterator[Agent]:
+    """The agent holding ``pool`` (for the whole property); the pool stays in its ledger, so
+    :func:`perform` runs the same access here on the same objects."""
+    with agents.started(mp, kids.COMMANDS, (pool,), name="the shared memory agent") as agent:
+        agent.ledger["pool"] = pool
+        yield agent
 
 
 LOCAL = {"read": kids.read, "write": kids.write, "len": len, "iter": kids.items}
 
 
-def perform(agent: SharedAgent, side: str, command: str, name: str, *args: Any) -> tuple:
-    """Run one access in the child (``side == "child"``) or here, with the same outcome form."""
+def perform(agent: Agent, side: str, command: str, name: str, *args: Any) -> Reply:
+    """Run one access in the child (``side == "child"``) or here, with the same Reply."""
     if side == "child":
-        return agent.ask(command, name, *args)
-    return kids.outcome(LOCAL[command], agent.pool[name], *args)
+        return agent.call(command, name, *args)
+    return agents.outcome(LOCAL[command], agent.ledger["pool"][name], *args)
 
 
-def perform_all(agent: SharedAgent, side: str, ops: list[tuple]) -> list[tuple]:
-    """Outcomes of ``(command, name, *args)`` accesses, in order; one round trip in the child."""
+def perform_all(agent: Agent, side: str, ops: list[tuple]) -> list[Reply]:
+    """Replies of ``(command, name, *args)`` accesses, in order; one round trip in the child."""
     if side == "child":
-        return agent.must("batch", None, ops)
-    return [kids.outcome(LOCAL[command], agent.pool[name], *args) for command, name, *args in ops]
+        return agent.run("batch", ops)
+    pool = agent.ledger["pool"]
+    return [agents.outcome(LOCAL[command], pool[name], *args) for command, name, *args in ops]
 
 
 def require_lock_api(obj: Any) -> None:
@@ -409,17 +373,17 @@ def test_stores_are_read_back_by_the_other_process(mp, factory):
             reader = other(writer)
             stores = [("write", k.label, element(factory, i), v) for k, i, v in writes]
             for (kind, _, value), reply in zip(writes, perform_all(agent, writer, stores)):
-                assert reply[0] == "ok", f"{factory}({kind}) refused {value!r}: {reply[1:]}"
+                assert reply.ok, f"{factory}({kind}) refused {value!r}: {reply.show()}"
             last = {(kind, index): value for kind, index, value in writes}
             reads = [("read", k.label, element(factory, i)) for k, i in last]
             for ((kind, index), value), reply in zip(
                 last.items(), perform_all(agent, reader, reads)
             ):
-                assert reply[0] == "ok", f"reading {factory}({kind}) raised {reply[1:]}"
+                assert reply.ok, f"reading {factory}({kind}) {reply.show()}"
                 want = stored(kind, value)
-                assert same(reply[1], want), (
+                assert same(reply.value, want), (
                     f"{factory}({kind}) slot {index}: the {writer} wrote {value!r}, the {reader} "
-                    f"read {reply[1]!r}; CPython reads {want!r}"
+                    f"read {reply.value!r}; CPython reads {want!r}"
                 )
 
         # Every kind's extremes, written by each side, come first whatever the budget: a
@@ -492,22 +456,28 @@ def test_out_of_range_numbers_wrap_silently(mp):
     with agent_for(mp, pool) as agent:
 
         @budget("cheap")
-        @given(case=across(made, out_of_range))
-        def wraps(case: tuple) -> None:
-            factory, (kind, value), writer = case
-            reader, name, path = other(writer), f"{factory}:{kind.label}", element(factory)
-            reply = perform(agent, writer, "write", name, path, value)
-            assert reply[0] == "ok", (
-                f"storing {value!r} in {factory}({kind}) raised {reply[1]}: {reply[2]}; CPython "
-                "stores it without error"
-            )
-            got = perform(agent, reader, "read", name, path)[1]
-            want = single(value) if kind.family == "single" else wrapped(kind, value)
-            assert same(got, want), (
-                f"the {writer} stored {value!r} in {factory}({kind}); the {reader} read "
-                f"{got!r}, CPython reads {want!r}"
-            )
+        @given(cases=st.lists(across(made, out_of_range), min_size=1, max_size=6))
+        def wraps(cases: list[tuple]) -> None:
+            for factory, (kind, value), writer in cases:
+                reader, name, path = other(writer), f"{factory}:{kind.label}", element(factory)
+                reply = perform(agent, writer, "write", name, path, value)
+                assert reply.ok, (
+                    f"storing {value!r} in {factory}({kind}) {reply.show()}; CPython "
+                    "stores it without error"
+                )
+                got = perform(agent, reader, "read", name, path).value
+                want = single(value) if kind.family == "single" else wrapped(kind, value)
+                assert same(got, want), (
+                    f"the {writer} stored {value!r} in {factory}({kind}); the {reader} read "
+                    f"{got!r}, CPython reads {want!r}"
+                )
 
+        # Just past each bound of every kind, stored by each side, first whatever the budget:
+        # a type held in too few bits wraps at the wrong place there.
+        for side in ("child", "parent"):
+            for past in (lambda k: k.past_bounds[0], lambda k: k.past_bounds[1]):
+                edge = [(f, (k, past(k)), side) for f, kinds in sorted(made.items()) for k in kinds]
+                wraps = example(cases=edge)(wraps)
         wraps()
     none_refused(refused)
 
@@ -531,16 +501,17 @@ def test_wrong_type_raises_type_error_and_keeps_value(mp):
         def refuses(case: tuple) -> None:
             factory, (kind, good, bad), writer = case
             reader, name, path = other(writer), f"{factory}:{kind.label}", element(factory)
-            assert perform(agent, reader, "write", name, path, good)[0] == "ok"
+            assert perform(agent, reader, "write", name, path, good).ok
             reply = perform(agent, writer, "write", name, path, bad)
-            assert reply[0] == "raised", (
+            assert not reply.ok, (
                 f"the {writer} stored {bad!r} in {factory}({kind}) without error; CPython raises "
                 "TypeError"
             )
-            assert reply[1] == "TypeError", (
-                f"storing {bad!r} in {factory}({kind}) raised {reply[1]}; CPython raises TypeError"
+            assert reply.raised[:1] == ("TypeError",), (
+                f"storing {bad!r} in {factory}({kind}) raised {reply.raised[0]}; "
+                "CPython raises TypeError"
             )
-            got = perform(agent, reader, "read", name, path)[1]
+            got = perform(agent, reader, "read", name, path).value
             want = stored(kind, good)
             assert same(got, want), (
                 f"after the refused store of {bad!r}, the {reader} read {got!r} instead of {want!r}"
@@ -591,16 +562,16 @@ def apply_to_model(model: list, op: str, path: tuple, value: Any) -> Any:
     return list(model)
 
 
-def run_on_array(agent: SharedAgent, name: str, side: str, op: str, path: tuple, value: Any):
+def run_on_array(agent: Agent, name: str, side: str, op: str, path: tuple, value: Any):
     command = {"set": "write", "setslice": "write", "get": "read", "getslice": "read"}.get(op, op)
     args = (path, value) if command == "write" else (path,) if command == "read" else ()
     return perform(agent, side, command, name, *args)
 
 
-def reset(agent: SharedAgent, name: str, values: list) -> None:
+def reset(agent: Agent, name: str, values: list) -> None:
     """Element by element from the parent: slice assignment is what is under test."""
     for index, value in enumerate(values):
-        kids.write(agent.pool[name], (("item", index),), value)
+        kids.write(agent.ledger["pool"][name], (("item", index),), value)
 
 
 @pytest.mark.parametrize("factory", ARRAYS)
@@ -623,14 +594,12 @@ def test_array_indexing_and_slicing_behave_like_a_list(mp, factory):
             for side, op, path, value in ops:
                 reply = run_on_array(agent, name, side, op, path, value)
                 step = f"{op} {path[0][1] if path else ''} by the {side}"
-                assert reply[0] == "ok", (
-                    f"{step} raised {reply[1]}: {reply[2]}; a list (and CPython) allows it"
-                )
+                assert reply.ok, f"{step} {reply.show()}; a list (and CPython) allows it"
                 want = apply_to_model(model, op, path, value)
-                assert same(reply[1], want), (
-                    f"{step} gave {reply[1]!r}; a list gives {want!r} (content {model!r})"
+                assert same(reply.value, want), (
+                    f"{step} gave {reply.value!r}; a list gives {want!r} (content {model!r})"
                 )
-            final = perform(agent, "child", "iter", name)[1]
+            final = perform(agent, "child", "iter", name).value
             assert final == model, f"the array holds {final!r}, a list would hold {model!r}"
 
         like_a_list()
@@ -678,9 +647,11 @@ def test_array_bad_index_or_slice_length_raises(mp, factory):
             else:
                 reply = perform(agent, side, "write", name, path, value)
             what = f"{'reading' if value is None else 'writing'} [{path[0][1]!r}] in the {side}"
-            assert reply[0] == "raised", f"{what} returned {reply[1]!r}; CPython raises {error}"
-            assert reply[1] == error, f"{what} raised {reply[1]}; CPython raises {error}"
-            final = perform(agent, "child", "iter", name)[1]
+            assert not reply.ok, f"{what} {reply.show()}; CPython raises {error}"
+            assert reply.raised[:1] == (error,), (
+                f"{what} raised {reply.raised[0]}; CPython raises {error}"
+            )
+            final = perform(agent, "child", "iter", name).value
             assert final == start, f"the refused access changed the array to {final!r}"
 
         refused()
@@ -706,8 +677,8 @@ def char_pool(mp: Target, factory: str) -> dict[str, Any]:
         ) from None
 
 
-def require_char_api(agent: SharedAgent) -> None:
-    obj = agent.pool["chars"]
+def require_char_api(agent: Agent) -> None:
+    obj = agent.ledger["pool"]["chars"]
     for attribute in ("value", "raw"):
         if not hasattr(obj, attribute):
             raise Unsupported(f"{type(obj).__name__} of 'c' has no .{attribute}")
@@ -727,14 +698,16 @@ def test_char_array_value_stops_at_nul_and_raw_has_every_byte(mp, factory):
         def value_and_raw(data: bytes, writer: str) -> None:
             reader = other(writer)
             reply = perform(agent, writer, "write", "chars", RAW, data)
-            assert reply[0] == "ok", f"setting .raw to {data!r} raised {reply[1:]}"
+            assert reply.ok, f"setting .raw to {data!r} {reply.show()}"
             raw = perform(agent, reader, "read", "chars", RAW)
             value = perform(agent, reader, "read", "chars", VALUE)
-            assert raw == ("ok", data), f"the {writer} set .raw = {data!r}, the {reader} read {raw}"
+            assert raw.ok and raw.value == data, (
+                f"the {writer} set .raw = {data!r}, the {reader} read .raw: {raw.show()}"
+            )
             want = data.split(b"\0", 1)[0]
-            assert value == ("ok", want), (
-                f".raw is {data!r}; the {reader} read .value {value}, CPython gives {want!r} "
-                "(up to the first NUL)"
+            assert value.ok and value.value == want, (
+                f".raw is {data!r}; the {reader} read .value: {value.show()}, CPython gives "
+                f"{want!r} (up to the first NUL)"
             )
 
         value_and_raw()
@@ -775,23 +748,24 @@ def test_char_array_stores_through_value_and_raw(mp, factory):
         @budget("cheap")
         @given(start=st.binary(min_size=CHARS, max_size=CHARS), stores=st.lists(char_stores()))
         def stores_apply(start: bytes, stores: list) -> None:
-            kids.write(agent.pool["chars"], RAW, start)
+            kids.write(agent.ledger["pool"]["chars"], RAW, start)
             model = bytearray(start)
             for side, path, data in stores:
                 error = store_chars(model, path, data)
                 reply = perform(agent, side, "write", "chars", path, data)
                 attribute = path[0][1]
                 if error is None:
-                    assert reply[0] == "ok", f".{attribute} = {data!r} raised {reply[1:]}"
+                    assert reply.ok, f".{attribute} = {data!r} {reply.show()}"
                 else:
-                    assert reply[:2] == ("raised", error), (
-                        f".{attribute} = {data!r} ({len(data)} bytes, array of {CHARS}) gave "
-                        f"{reply}; CPython raises {error}"
+                    assert reply.raised[:1] == (error,), (
+                        f".{attribute} = {data!r} ({len(data)} bytes, array of {CHARS}) "
+                        f"{reply.show()}; CPython raises {error}"
                     )
                 reader = other(side)
                 raw = perform(agent, reader, "read", "chars", RAW)
-                assert raw == ("ok", bytes(model)), (
-                    f"after the {side} set .{attribute} = {data!r}, the {reader} read .raw {raw}; "
+                assert raw.ok and raw.value == bytes(model), (
+                    f"after the {side} set .{attribute} = {data!r}, the {reader} read .raw: "
+                    f"{raw.show()}; "
                     f"CPython holds {bytes(model)!r}"
                 )
 
@@ -873,15 +847,15 @@ def test_array_from_size_or_initializer(mp, data):
     count = len(pool)
     for i, (factory, kind, arg, want) in enumerate(specs):
         length, content = answers[i], answers[count + i]
-        assert length == ("ok", len(want)), (
-            f"the child saw len {length} of {factory}({kind}, {arg!r})"
+        assert length.ok and length.value == len(want), (
+            f"the child's len() of {factory}({kind}, {arg!r}) {length.show()}"
         )
-        assert content[0] == "ok", f"the child's [:] of {factory}({kind}, ...) raised {content}"
-        items = content[1]
+        assert content.ok, f"the child's [:] of {factory}({kind}, ...) {content.show()}"
+        items = content.value
         if kind.family == "char" and isinstance(items, bytes):  # slicing a c_char array gives bytes
             items = [bytes([b]) for b in items]
         assert same(items, want), (
-            f"in the child, {factory}({kind}, {arg!r})[:] gave {content[1]!r}; CPython gives "
+            f"in the child, {factory}({kind}, {arg!r})[:] gave {content.value!r}; CPython gives "
             f"{b''.join(want) if kind.family == 'char' else want!r}"
         )
 
@@ -978,7 +952,7 @@ def test_get_lock_is_the_lock_that_guards_the_object(mp):
             assert first is second, f"{name}.get_lock() returned two different objects"
             if name in given_locks:
                 assert first is given_locks[name], f"{name}.get_lock() is not the lock passed in"
-            assert agent.must("hold", name), f"the child could not acquire {name}.get_lock()"
+            assert agent.run("hold", name), f"the child could not acquire {name}.get_lock()"
             with reading_in_thread(obj, element(name.split("(")[0], 1)) as done:
                 try:
                     free = first.acquire(False)
@@ -986,7 +960,7 @@ def test_get_lock_is_the_lock_that_guards_the_object(mp):
                         first.release()
                     waited = not done.wait(HELD_FOR)
                 finally:
-                    agent.must("release", name)
+                    agent.run("release", name)
             assert not free, f"the parent acquired {name}.get_lock() while a child held it"
             assert waited, f"reading {name} did not wait for the lock a child held"
             assert first.acquire(timeout=LIVENESS), f"{name}.get_lock() stayed locked"
@@ -1015,8 +989,8 @@ def test_default_lock_is_recursive(mp, factory):
             lock.release()
         finally:
             lock.release()
-        assert agent.must("hold", "obj"), "the child could not take the lock once it was free"
-        agent.must("release", "obj")
+        assert agent.run("hold", "obj"), "the child could not take the lock once it was free"
+        agent.run("release", "obj")
 
 
 @pytest.mark.parametrize("factory", SYNCHRONIZED)
@@ -1034,7 +1008,7 @@ def test_lock_false_gives_a_raw_shared_object(mp, factory):
         )
     with agent_for(mp, pool) as agent:
         for kind, value in ((INT32, 2**31 - 1), (CHAR, b"z")):
-            agent.write(kind.label, element(factory, 2), value)
+            agent.run("write", kind.label, element(factory, 2), value)
             got = kids.read(pool[kind.label], element(factory, 2))
             assert got == value, (
                 f"the child stored {value!r} in {factory}({kind}, lock=False), the parent read "
@@ -1063,10 +1037,10 @@ def test_get_obj_is_the_shared_ctypes_object(mp, factory):
         for writer, value in (("child", 12345), ("parent", -54321)):
             reader = other(writer)
             wrote = perform(agent, writer, "write", "obj", through + path, value)
-            assert wrote[0] == "ok", f"the {writer} could not store through get_obj(): {wrote}"
+            assert wrote.ok, f"the {writer} could not store through get_obj(): {wrote.show()}"
             got = perform(agent, reader, "read", "obj", path)
-            assert got == ("ok", value), (
-                f"the {writer} stored {value} through get_obj(); the {reader} read {got}"
+            assert got.ok and got.value == value, (
+                f"the {writer} stored {value} through get_obj(); the {reader} read: {got.show()}"
             )
 
 
@@ -1095,14 +1069,12 @@ def test_increments_under_get_lock_are_not_lost(mp):
         def counting(times: list[int], factory: str) -> None:
             path = COUNTERS[factory]
             before = kids.read(pool[factory], path)
-            asked = [
-                (agent, agent.send("increment", factory, path, n))
-                for agent, n in zip((first, second), times)
-            ]
+            for agent, n in zip((first, second), times):
+                agent.send("increment", factory, path, n)
             kids.increment(pool[factory], path, times[2])
-            for agent, seq in asked:
-                reply = agent.answer(seq, "its increments")
-                assert reply[0] == "ok", f"a child's increments raised {reply[1:]}"
+            for agent in (first, second):
+                reply = agent.reply("its increments")
+                assert reply.ok, f"a child's increments {reply.show()}"
             got = kids.read(pool[factory], path)
             want = wrapped(INT32, before + sum(times))
             assert got == want, (
@@ -1131,8 +1103,8 @@ def test_value_without_initial_value_holds_zero(mp, factory):
         with agent_for(mp, pool) as agent:
             reads = [("read", kind.label, element(factory)) for kind in made]
             for kind, reply in zip(made, perform_all(agent, "child", reads)):
-                assert reply[0] == "ok" and same(reply[1], kind.zero), (
-                    f"a child read {reply} from {factory}({kind.label}); CPython holds "
+                assert reply.ok and same(reply.value, kind.zero), (
+                    f"a child read {reply.show()} from {factory}({kind.label}); CPython holds "
                     f"{kind.zero!r}"
                 )
     assert not refused, f"{'; '.join(refused)}; CPython creates each one holding zero"
