@@ -134,20 +134,6 @@ COMMANDS = {"echo": _echo, "later": _later, "traffic": _traffic, "connect": _con
 
 # -- short-lived children ----------------------------------------------------------------------
 
-READY = "ready"
-RELEASE = "release"
-
-
-def hold(conn: Any) -> None:
-    """Report that the target runs, then block until released (or PATIENCE passed).
-
-    Waits for a release message rather than end-of-file: under fork, siblings inherit copies
-    of the pipe ends, so end-of-file may never come.
-    """
-    conn.send(READY)
-    if conn.poll(PATIENCE):
-        conn.recv()
-
 
 def send_all(conn: Any, messages: list) -> None:
     """Send ``messages`` and end, leaving end-of-file to the process exit."""

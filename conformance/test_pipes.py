@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mpconform.agents import Standby, standby
+from mpconform.agents import Standby, held, release, standby
 from mpconform.conformance import children_pipes as kids
 from mpconform.conformance.strategies import payloads
 from mpconform.outcomes import TestTimeout, Unsupported
@@ -110,27 +110,6 @@ def server(mp: Target) -> contextlib.AbstractContextManager[Standby]:
 def tags_of(srv: Standby) -> Iterator[tuple[int, int]]:
     """(example, sequence) tags: a message of another example shows as a mismatch."""
     return ((srv.examples, seq) for seq in itertools.count())
-
-
-@contextlib.contextmanager
-def held(mp: Target, count: int) -> Iterator[list[tuple[Any, Any]]]:
-    """Start ``count`` children blocked until released; release and join them on the way out."""
-    children = []
-    try:
-        for _ in range(count):
-            ours, theirs = mp.Pipe()
-            proc = mp.Process(target=kids.hold, args=(theirs,))
-            proc.start()
-            children.append((proc, ours, theirs))
-        for proc, ours, _ in children:
-            assert receive(ours, proc, "ready") == kids.READY
-        yield [(proc, ours) for proc, ours, _ in children]
-    finally:
-        for _, ours, _ in children:
-            with contextlib.suppress(OSError):
-                ours.send(kids.RELEASE)
-        for proc, _, _ in children:
-            finish(proc)
 
 
 def bounded(call: Any, timeout: float, what: str, on_timeout: Any = None) -> Any:
@@ -529,19 +508,21 @@ def test_wait_returns_every_ready_connection(mp, data, count):
 def test_wait_returns_ready_sentinels_and_connections(mp, data, children, pipes):
     """connection.wait() on sentinels and connections returns exactly the ready ones"""
     connections = [mp.Pipe() for _ in range(pipes)]
-    with held(mp, children) as procs:
+    with contextlib.ExitStack() as stack:
+        held_children = [stack.enter_context(held(mp)) for _ in range(children)]
+        procs = [child.proc for child in held_children]
         ended = data.draw(st.sets(st.sampled_from(range(children))), label="ended")
         with_data = data.draw(st.sets(st.sampled_from(range(pipes or 1))), label="sent")
         with_data &= set(range(pipes))
         for index in ended:
-            procs[index][1].send(kids.RELEASE)
+            release(held_children[index])
             # wait on the one sentinel until it is ready: the child needs time to exit
-            if not mp.connection.wait([procs[index][0].sentinel], LIVENESS):
+            if not mp.connection.wait([procs[index].sentinel], LIVENESS):
                 raise TestTimeout(f"child {index} still running {LIVENESS:g} s after release")
         for index in with_data:
             connections[index][1].send(index)
-        objects = [proc.sentinel for proc, _ in procs] + [r for r, _ in connections]
-        expected = [procs[i][0].sentinel for i in ended] + [connections[i][0] for i in with_data]
+        objects = [proc.sentinel for proc in procs] + [r for r, _ in connections]
+        expected = [procs[i].sentinel for i in ended] + [connections[i][0] for i in with_data]
         timeout = 0.0 if expected else 0.02
         result, elapsed = timed(mp.connection.wait, objects, timeout)
         assert sorted(map(objects.index, result)) == sorted(map(objects.index, expected))

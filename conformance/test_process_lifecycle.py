@@ -13,13 +13,13 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any, Callable
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from mpconform.agents import held, release
 from mpconform.conformance import children_lifecycle as kids
 from mpconform.conformance.strategies import payloads
 from mpconform.outcomes import TestTimeout, Unsupported
@@ -77,41 +77,6 @@ ENDINGS = st.sampled_from(
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-class Held:
-    """A started child blocked in its target until :meth:`release`."""
-
-    def __init__(self, proc: Any, conn: Any) -> None:
-        self.proc = proc
-        self.conn = conn
-        self.released = False
-
-    def release(self) -> None:
-        if not self.released:
-            self.released = True
-            self.conn.send(kids.RELEASE)
-
-
-@contextlib.contextmanager
-def held(mp: Target, *, wait_ready: bool = True) -> Iterator[Held]:
-    """Start a child that blocks until released; release and join it on the way out.
-
-    The parent keeps the child's pipe end open throughout, so sending the release never
-    fails, even after the test killed the child.
-    """
-    ours, theirs = mp.Pipe()
-    proc = mp.Process(target=kids.hold, args=(theirs,))
-    proc.start()
-    child = Held(proc, ours)
-    try:
-        if wait_ready:
-            assert receive(ours, proc, "ready") == kids.READY
-        yield child
-    finally:
-        child.release()
-        join(proc)
-        del theirs  # only now: the child's end stays open until the child is gone
 
 
 def run_to_end(mp: Target, target: Any, *args: Any) -> Any:
@@ -293,7 +258,7 @@ def test_sentinel_becomes_ready_when_child_ends(mp, timeout):
         elapsed = time.monotonic() - t0
         assert ready == []
         assert elapsed >= timeout - CLOCK_SLACK, f"wait(timeout={timeout}) returned after {elapsed}"
-        child.release()
+        release(child)
         assert mp.connection.wait([sentinel], LIVENESS) == [sentinel]
 
 
@@ -319,7 +284,7 @@ def test_active_children_lists_running_children(mp, data, count):
         children = [stack.enter_context(held(mp)) for _ in range(count)]
         ended = data.draw(st.sets(st.sampled_from(range(count))), label="joined")
         for index in sorted(ended):
-            children[index].release()
+            release(children[index])
             assert join(children[index].proc) == 0
         active = mp.active_children()
         for index, child in enumerate(children):
@@ -484,7 +449,7 @@ def test_start_twice_raises_assertion_error(mp, when):
     require_asserts()
     with held(mp) as child:
         if when == "ended":
-            child.release()
+            release(child)
             assert join(child.proc) == 0
         with pytest.raises(AssertionError):
             child.proc.start()

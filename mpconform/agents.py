@@ -118,8 +118,19 @@ def _echo(session: Session, value: Any) -> Any:
     return value
 
 
-#: Commands every agent has besides its table's: a health check and a pickling round trip.
-BUILTIN: dict[str, Callable[..., Any]] = {"pid": _pid, "echo": _echo}
+#: What ``hold`` notes once it runs.
+HOLDING = "holding"
+
+
+def _hold(session: Session) -> None:
+    """Say that the agent runs, then block until the test's follow-up (see :func:`held`)."""
+    session.note(HOLDING)
+    session.receive()
+
+
+#: Commands every agent has besides its table's: a health check, a pickling round trip, and
+#: blocking until told (for properties about a running process: its state, sentinel, signals).
+BUILTIN: dict[str, Callable[..., Any]] = {"pid": _pid, "echo": _echo, "hold": _hold}
 
 
 class Session:
@@ -476,6 +487,41 @@ class Crew:
 
         if self.busy:
             wait_until(idle, f"agents {sorted(self.busy)} finishing their commands", None)
+
+
+@contextlib.contextmanager
+def held(mp: Any, *, wait_ready: bool = True, name: str = "the held child") -> Iterator[Agent]:
+    """A child blocked in ``hold`` until :func:`release`; released and joined on the way out.
+
+    For properties about a running process itself (is_alive, exitcode, sentinel, terminate),
+    which may signal or kill it: the way out only joins (bounded) and never judges the exit.
+    The test keeps the child's pipe end open throughout, so a release sent after the child
+    was killed cannot fail. ``wait_ready=False``: yield as soon as start() returned.
+    """
+    from .waiting import join
+
+    ours, theirs = mp.Pipe()
+    proc = mp.Process(target=serve, args=(theirs, {}, (), name), name=name)
+    proc.start()
+    child = Agent(proc, ours, name)
+    child.send("hold")
+    try:
+        if wait_ready:
+            said = child.note("that it runs")
+            assert said == HOLDING, f"{name} noted {said!r} instead of {HOLDING!r}"
+        yield child
+    finally:
+        release(child)
+        join(proc, what=name)
+        theirs.close()  # only now: the child's end stays open until the child is gone
+
+
+def release(child: Agent) -> None:
+    """End a :func:`held` child's hold, and the child with it (exit code 0); once only."""
+    if not child.ledger.get("released"):
+        child.ledger["released"] = True
+        child.tell("release")
+        child.send(STOP)
 
 
 class Discarded(Exception):

@@ -141,3 +141,20 @@ def test_a_stray_message_fails_the_example_that_left_it(ctx) -> None:
             agent.conn.poll(30)  # the reply is there before the example ends
         with kept.example() as agent:
             assert agent.run("echo", 1) == 1  # and the next example starts clean
+
+
+def test_a_held_child_runs_until_released_then_ends_with_0(ctx) -> None:
+    with agents.held(ctx) as child:
+        assert child.proc.is_alive() and child.proc.exitcode is None
+        child.proc.join(0.05)
+        assert child.proc.is_alive()  # still holding: nothing ended it
+        agents.release(child)
+        child.proc.join(30)
+        assert child.proc.exitcode == 0
+    agents.release(child)  # a second release is a no-op
+
+
+def test_a_held_child_killed_by_the_test_is_joined_without_a_verdict(ctx) -> None:
+    with agents.held(ctx, wait_ready=False) as child:
+        child.proc.kill()
+    assert child.proc.exitcode == -9
