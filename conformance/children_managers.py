@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable
 
-from mpconform.agents import Session
+from mpconform.agents import Reply, Session, outcome
 from mpconform.limits import PATIENCE
 
 POLL = 0.05
@@ -107,28 +107,28 @@ def append_all(session: Session, proxy: Any, values: list) -> int:
     return len(values)
 
 
-def apply(target: Any, op: tuple) -> tuple:
+def apply(target: Any, op: tuple) -> Reply:
     """Apply one operation ``(method, *args)`` to a list or dict, or a proxy of one.
 
-    Returns ("ok", result) or ("raised", exception type, args), so that the same call on a
-    proxy and on a local object can be compared, exceptions included.
+    The same call on a proxy and on a local object end in Replies that compare with
+    ``Reply.same``, exceptions included.
     """
+    return outcome(_apply, target, op)
+
+
+def _apply(target: Any, op: tuple) -> Any:
     name, *args = op
-    try:
-        if name == "getslice":
-            result = target[args[0] : args[1]]
-        elif name == "setslice":
-            target[args[0] : args[1]] = args[2]
-            result = None
-        elif name == "sort":
-            result = target.sort(reverse=args[0])
-        else:
-            result = getattr(target, name)(*args)
-    except Exception as exc:
-        return ("raised", type(exc), exc.args)
+    if name == "getslice":
+        return target[args[0] : args[1]]
+    if name == "setslice":
+        target[args[0] : args[1]] = args[2]
+        return None
+    if name == "sort":
+        return target.sort(reverse=args[0])
+    result = getattr(target, name)(*args)
     if name in ("keys", "values", "items"):
-        result = list(result)  # a proxy sends a list; a local dict returns a view
-    return ("ok", result)
+        return list(result)  # a proxy sends a list; a local dict returns a view
+    return result
 
 
 def apply_all(session: Session, proxy: Any, ops: list) -> list:
@@ -224,16 +224,9 @@ def pass_barrier(session: Session, barrier: Any) -> int:
     return barrier.wait(PATIENCE)
 
 
-def use_counter(session: Session, counter: Any, steps: list) -> list:
-    """Apply ("increment", n) / ("value",) / ("fail", kind, message) steps; record outcomes."""
-    outcomes: list = []
-    for step in steps:
-        method: Callable[..., Any] = getattr(counter, step[0])
-        try:
-            outcomes.append(("ok", method(*step[1:])))
-        except Exception as exc:
-            outcomes.append(("raised", type(exc).__name__, exc.args))
-    return outcomes
+def use_counter(session: Session, counter: Any, steps: list) -> list[Reply]:
+    """Apply ("increment", n) / ("value",) / ("fail", kind, message) steps; how each ended."""
+    return [outcome(getattr(counter, step[0]), *step[1:]) for step in steps]
 
 
 _KEPT: dict[str, Any] = {}
@@ -245,14 +238,9 @@ def keep(session: Session, key: str, proxy: Any) -> int:
     return len(proxy)
 
 
-def call_kept(session: Session, key: str, method: str) -> tuple:
-    """Call a method of a kept proxy, whose manager may be gone; report what happened."""
-    proxy = _KEPT.pop(key)
-    try:
-        result = getattr(proxy, method)()
-    except Exception as exc:
-        return ("raised", type(exc).__name__)
-    return ("returned", repr(result))
+def call_kept(session: Session, key: str, method: str) -> str:
+    """Call a method of a kept proxy, whose manager may be gone (the Reply says how it ended)."""
+    return repr(getattr(_KEPT.pop(key), method)())
 
 
 COMMANDS: dict[str, Callable[..., Any]] = {

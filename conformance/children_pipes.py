@@ -78,33 +78,22 @@ def traffic(inbound: Any, outbound: Any, tag: Any, sizes: list, incoming: int) -
 
 
 def connect(
-    client: Callable[..., Any],
-    auth_error: type | None,
-    address: Any,
-    family: str,
-    authkey: bytes,
-    message: Any,
-) -> tuple:
-    """Connect with ``authkey``, send ``message``, return what came back or what was raised."""
-    try:
-        conn = client(address, family=family, authkey=authkey)
-    except BaseException as exc:
-        is_auth = auth_error is not None and isinstance(exc, auth_error)
-        return ("raised", type(exc).__name__, is_auth)
+    client: Callable[..., Any], address: Any, family: str, authkey: bytes, message: Any
+) -> Any:
+    """Connect with ``authkey``, send ``message`` and return what came back (a refused
+    connection raises, and the agent's Reply names the exception)."""
+    conn = client(address, family=family, authkey=authkey)
     try:
         conn.send(message)
-        return ("ok", receive(conn))
-    except BaseException as exc:
-        return ("failed after connecting", f"{type(exc).__name__}: {exc}")
+        return receive(conn)
     finally:
         conn.close()
 
 
 # -- the agent's commands (see mpconform.agents) -------------------------------------------------
 #
-# The agent starts with ``(down, up, client, auth_error)``: its ends of two one-way pipes
-# (test to agent, agent to test) for traffic over simplex connections, and what it needs of
-# the backend for Listener/Client.
+# The agent starts with ``(down, up, client)``: its ends of two one-way pipes (test to agent,
+# agent to test) for traffic over simplex connections, and the backend's Client.
 
 
 def _echo(session: Session, tag: Any, payload: Any) -> tuple:
@@ -122,11 +111,11 @@ def _traffic(session: Session, tag: Any, duplex: bool, sizes: list, incoming: in
     return ("traffic", tag, traffic(inbound, outbound, tag, sizes, incoming))
 
 
-def _connect(session: Session, tag: Any, *args: Any) -> tuple:
-    client, auth_error = session.objects[2:4]
+def _connect(session: Session, *args: Any) -> Any:
+    client = session.objects[2]
     if client is None:
-        return ("connect", tag, ("raised", "no Client", False))
-    return ("connect", tag, connect(client, auth_error, *args))
+        raise LookupError("the backend has no connection.Client")
+    return connect(client, *args)
 
 
 COMMANDS = {"echo": _echo, "later": _later, "traffic": _traffic, "connect": _connect}

@@ -26,7 +26,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mpconform.agents import Agent, crew
+from mpconform.agents import Agent, Reply, crew
+from mpconform.agents import outcome as outcome_of
 from mpconform.conformance import children_managers as kids
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
@@ -131,13 +132,10 @@ class Caller:
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
             call, answers = job
-            try:
-                answers.put(("returned", call()))
-            except BaseException as exc:
-                answers.put(("raised", type(exc), str(exc)[:200]))
+            answers.put(outcome_of(call))
 
-    def __call__(self, call: Callable[[], Any], what: str, timeout: float = LIVENESS) -> tuple:
-        """``("returned", value)`` or ``("raised", type, text)`` from ``call()``."""
+    def __call__(self, call: Callable[[], Any], what: str, timeout: float = LIVENESS) -> Reply:
+        """How ``call()`` ended, as the agents' one Reply."""
         answers: queue.SimpleQueue = queue.SimpleQueue()
         self._jobs.put((call, answers))
         try:
@@ -161,7 +159,7 @@ def caller() -> Iterator[Caller]:
         made.close()
 
 
-def bounded(call: Callable[[], Any], what: str, timeout: float = LIVENESS) -> tuple:
+def bounded(call: Callable[[], Any], what: str, timeout: float = LIVENESS) -> Reply:
     """:meth:`Caller.__call__` in a thread of its own."""
     with caller() as call_in_thread:
         return call_in_thread(call, what, timeout)
@@ -283,19 +281,13 @@ def together(jobs: list[tuple[Agent, str, tuple]]) -> list[Any]:
     return results
 
 
-def describe_outcome(outcome: tuple) -> str:
-    if outcome[0] == "raised":
-        return f"raised {outcome[1].__name__}{outcome[2]!r}"
-    return f"returned {outcome[1]!r}"
-
-
 def check_against_model(proxy: Any, model: Any, ops: list[tuple], kind: str) -> None:
     for step, op in enumerate(ops):
         expected = kids.apply(model, op)
         got = kids.apply(proxy, op)
-        assert got == expected, (
-            f"step {step}: {kind} proxy {op[0]}{tuple(op[1:])!r} {describe_outcome(got)}; "
-            f"a local {kind} {describe_outcome(expected)}"
+        assert got.same(expected), (
+            f"step {step}: {kind} proxy {op[0]}{tuple(op[1:])!r} {got.show()}; "
+            f"a local {kind} {expected.show()}"
         )
 
 
@@ -408,9 +400,9 @@ def test_dict_operations_from_several_processes_are_atomic(mp):
                 expected = [kids.apply(models[a], op) for op in mine]
                 assert len(got) == len(expected), f"process {a} ran {len(got)} of {len(mine)}"
                 for step, (g, e) in enumerate(zip(got, expected)):
-                    assert g == e, (
+                    assert g.same(e), (
                         f"process {a}, step {step}: {mine[step][0]}{tuple(mine[step][1:])!r} "
-                        f"{describe_outcome(g)}; on a local dict it {describe_outcome(e)}"
+                        f"{g.show()}; on a local dict it {e.show()}"
                     )
             union = {k: v for model in models for k, v in model.items()}
             final = shared.copy()
@@ -533,9 +525,9 @@ def test_manager_accepts_only_clients_with_its_authkey(mp, key, wrong):
         assert client.dict({"k": key}).copy() == {"k": key}, "a proxy from connect() failed"
         intruder = cls(address=manager.address, authkey=wrong, ctx=mp.ctx)
         outcome = bounded(intruder.connect, "connect() with a wrong authkey")
-        assert outcome[0] == "raised", "connect() with a wrong authkey succeeded"
-        assert issubclass(outcome[1], mp.AuthenticationError), (
-            f"connect() with a wrong authkey raised {outcome[1].__name__}, not AuthenticationError"
+        assert not outcome.ok, "connect() with a wrong authkey succeeded"
+        assert outcome.is_a(mp.AuthenticationError.__name__), (
+            f"connect() with a wrong authkey {outcome.show()}, not AuthenticationError"
         )
         assert manager.list([1])[:] == [1], "the manager stopped serving after the refusal"
     finally:
@@ -565,7 +557,7 @@ def test_queue_proxy_is_fifo_across_processes(mp, kind):
             assert got == tagged, f"put {tagged}, got {got}"
             if kind == "JoinableQueue":
                 outcome = bounded(q.join, "join() after every task_done()")
-                assert outcome[0] == "returned", f"join() raised {outcome[1].__name__}"
+                assert outcome.ok, f"join() {outcome.show()}"
 
         fifo()
 
@@ -681,7 +673,11 @@ def test_registered_type_is_usable_from_a_child(mp):
             got = ask(agent, "use_counter", counter, steps)
             local = kids.Counter(start)
             expected = kids.use_counter(None, local, steps)
-            assert got == expected, f"through a proxy: {got}; on a local Counter: {expected}"
+            same = len(got) == len(expected) and all(g.same(e) for g, e in zip(got, expected))
+            assert same, (
+                f"through a proxy: {[g.show() for g in got]}; "
+                f"on a local Counter: {[e.show() for e in expected]}"
+            )
             assert counter.value() == local.value(), "the manager's Counter ended elsewhere"
 
         usable()
@@ -701,7 +697,7 @@ def test_unexposed_method_is_refused(mp):
         assert counter.increment(2) == 7, "an exposed method did not work"
         assert not hasattr(counter, "reset"), "the proxy has the unexposed method reset()"
         outcome = bounded(lambda: counter._callmethod("reset"), "_callmethod('reset')")
-        assert outcome[0] == "raised", "_callmethod('reset') of an unexposed method returned"
+        assert not outcome.ok, "_callmethod('reset') of an unexposed method returned"
         assert counter.value() == 7, "the unexposed reset() ran on the manager"
 
 
@@ -711,8 +707,8 @@ def test_unexposed_method_is_refused(mp):
 def expect_failure(call: Caller, proxy: Any, method: str, *args: Any) -> str:
     """Call a proxy method that must fail; the exception's name, or a failure message."""
     outcome = call(lambda: getattr(proxy, method)(*args), f"{method}() on a dead manager")
-    assert outcome[0] == "raised", f"{method}() returned {outcome[1]!r} with its manager gone"
-    return outcome[1].__name__
+    assert not outcome.ok, f"{method}() {outcome.show()} with its manager gone"
+    return outcome.raised[0]
 
 
 def start_for(mp: Target, how: str) -> Any:
@@ -745,10 +741,10 @@ def test_shutdown_ends_the_manager_process(mp, how):
                     )
                 with manager as entered:
                     shared = entered.list([1])
-                    assert call(lambda: shared.append(2), "append()")[0] == "returned"
+                    assert call(lambda: shared.append(2), "append()").ok
             else:
                 shared = manager.list([1])
-                assert call(lambda: shared.append(2), "append()")[0] == "returned"
+                assert call(lambda: shared.append(2), "append()").ok
                 bounded(manager.shutdown, "shutdown()")
             still = [proc.pid for proc in procs if not ended(proc, SHUTDOWN_GRACE)]
             assert not still, (
@@ -776,17 +772,17 @@ def test_killed_manager_makes_proxy_calls_fail(mp):
         with workers(mp, 1) as (agent,), caller() as call:
             used, unused, held = manager.list([1]), manager.dict(), manager.Lock()
             # The caller's thread opens a connection to the manager; so does the agent.
-            assert call(lambda: used[:], "used[:]") == ("returned", [1])
-            assert call(lambda: held.acquire(False), "acquire(False)") == ("returned", True)
+            assert call(lambda: used[:], "used[:]").get() == [1]
+            assert call(lambda: held.acquire(False), "acquire(False)").get() is True
             assert ask(agent, "keep", "used", used) == 1
             os.kill(procs[0].pid, signal.SIGKILL)  # not Process.kill(): some backends lack it
             procs[0].join(LIVENESS)
             expect_failure(call, used, "append", 3)
             expect_failure(call, held, "release")
             expect_failure(bounded, unused, "keys")  # from a thread with no connection yet
-            answer = ask(agent, "call_kept", "used", "__len__")
-            assert answer[0] == "raised", f"len() in another process returned {answer[1]}"
+            answer = agent.call("call_kept", "used", "__len__")
+            assert not answer.ok, f"len() in another process {answer.show()}"
         outcome = bounded(manager.shutdown, "shutdown() after the manager died")
-        assert outcome[0] == "returned", f"shutdown() raised {outcome[1].__name__}"
+        assert outcome.ok, f"shutdown() {outcome.show()}"
     finally:
         stop_manager(manager, procs)

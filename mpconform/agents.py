@@ -71,6 +71,11 @@ class Reply(NamedTuple):
             return f"raised {self.raised[0]}: {self.message}"
         return f"returned {self.value!r}"
 
+    def same(self, other: Reply) -> bool:
+        """Whether two calls ended alike (same value, or same exception and message),
+        whenever and wherever they ran: how a property compares a proxy with a local object."""
+        return (self.value, self.raised, self.message) == (other.value, other.raised, other.message)
+
     def get(self) -> Any:
         """The value; an :class:`AgentRaised` AssertionError when the call raised."""
         if self.raised:
