@@ -31,6 +31,7 @@ from mpconform import agents
 from mpconform.agents import Crew
 from mpconform.checkers import History, Op, Register, check
 from mpconform.conformance import children_coordination as kids
+from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout
 from mpconform.profiles import budget
 from mpconform.target import Target
@@ -44,8 +45,8 @@ POLL = 0.001
 # A woken waiter that still reports a timeout lost its wake-up only if the wake-up came well
 # before its deadline: waiters that should be woken wait this long, and a verdict needs the
 # wake-up to have come at least MARGIN before the deadline.
-WAKE_BOUND = 2.0
-MARGIN = 1.0
+WAKE_BOUND = scaled(2.0)
+MARGIN = scaled(1.0)
 # How long to watch for a waiter that should still be asleep. Seeing nothing proves nothing,
 # so this only gives a bug the chance to show; a correct backend passes whatever it is.
 WATCH = 0.02

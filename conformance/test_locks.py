@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from mpconform.agents import Agent, Reply, outcome, started
 from mpconform.checkers import History, Op, Section, screen_counter, screen_critical_sections
 from mpconform.conformance import children_locks as kids
+from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.mp_area("Locks and semaphores")
 
 CLOCK_SLACK = 0.001  # a timed wait rounded to whole milliseconds may return this early
 SETTLE_LIMIT = 64  # releases/acquires one reset may need; more means the object is broken
-SHORT = 5.0  # bound for an acquire that must succeed at once: generous, and fails in seconds
+SHORT = scaled(5.0)  # an acquire that must succeed at once: generous, fails in seconds
 PARENT = "the test process"
 
 # -- replies -----------------------------------------------------------------------------------

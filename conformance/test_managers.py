@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from mpconform.agents import Agent, Reply, crew
 from mpconform.agents import outcome as outcome_of
 from mpconform.conformance import children_managers as kids
+from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
@@ -37,10 +38,10 @@ from mpconform.waiting import LIVENESS, finish
 pytestmark = pytest.mark.mp_area("Managers")
 
 CLOCK_SLACK = 0.001  # a timeout rounded to whole milliseconds may return this early
-SHUTDOWN_GRACE = 5.0  # seconds a manager process may take to disappear after shutdown()
+SHUTDOWN_GRACE = scaled(5.0)  # seconds a manager process may take to disappear after shutdown()
 QUIET = 0.02  # how long a blocked party is watched to see that it stays blocked
 POLL = 0.01  # between looks at whether a process has ended
-CLOSE_WAIT = 5.0  # seconds a finished Caller's thread may take to end (a stuck one is a daemon)
+CLOSE_WAIT = scaled(5.0)  # a finished Caller's thread ends by then (a stuck one is a daemon)
 
 # -- strategies --------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from mpconform.agents import Standby, held, release, standby
 from mpconform.conformance import children_pipes as kids
 from mpconform.conformance.strategies import payloads
+from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
@@ -42,7 +43,7 @@ MIB = 1024 * 1024
 IN_PROCESS_MAX = 4096
 # How long end-of-file may take to show after the peer closed in this very process: it is
 # immediate in CPython, so this is a generous liveness bound, not a timing property.
-EOF_GRACE = 5.0
+EOF_GRACE = scaled(5.0)
 
 # -- strategies --------------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from mpconform.conformance import children_pool as kids
+from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
@@ -43,7 +44,7 @@ pytestmark = pytest.mark.mp_area("Pool")
 
 CLOCK_SLACK = 0.001  # a timed wait rounded to whole milliseconds may return this early
 POOL_SIZE = 2  # workers of the pools shared across examples
-PATIENCE = 20.0  # how long a rendezvous task waits for the other workers before giving up
+RENDEZVOUS = scaled(20.0)  # how long a rendezvous task waits for the other workers before giving up
 # The wait for map() after a worker was killed. CPython never returns; billiard raises
 # WorkerLostError once its lost_worker_timeout (10 s by default) has passed, so a shorter bound
 # would misreport that as a hang.
@@ -626,16 +627,16 @@ def test_pool_runs_exactly_processes_workers(mp, processes, rounds):
         "lock": mp.Lock(),
         "running": mp.Value("i", 0),
         "peak": mp.Value("i", 0),
-        "patience": PATIENCE,
+        "patience": RENDEZVOUS,
     }
     with pool_of(mp, processes, initializer=kids.keep, initargs=(shared,)) as pool:
         count = processes * rounds
         result = pool.map_async(kids.rendezvous, range(count), 1)
-        got = result_of(mp, result, "map_async(rendezvous)", LIVENESS + PATIENCE)
+        got = result_of(mp, result, "map_async(rendezvous)", LIVENESS + RENDEZVOUS)
     broken = [i for i, (value, _, _) in enumerate(got) if value == kids.BROKEN]
     assert not broken, (
         f"Pool(processes={processes}) never ran {processes} tasks at once: tasks {broken} "
-        f"waited {PATIENCE:g} s at a barrier for {processes}"
+        f"waited {RENDEZVOUS:g} s at a barrier for {processes}"
     )
     assert [value for value, _, _ in got] == list(range(count))
     peak = max(seen for _, _, seen in got)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from mpconform.agents import held, release
 from mpconform.conformance import children_lifecycle as kids
 from mpconform.conformance.strategies import payloads
+from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.processes import is_gone
 from mpconform.profiles import budget
@@ -37,7 +38,7 @@ CLOCK_SLACK = 0.001
 # joins daemonic children before the parent exits, so they are gone already; the grace only
 # leaves room for a backend that signals them without waiting. Not LIVENESS: a backend that
 # leaves them running would pay it for every example Hypothesis replays while shrinking.
-TERMINATION_GRACE = 2.0
+TERMINATION_GRACE = scaled(2.0)
 
 # -- strategies --------------------------------------------------------------------------------
 

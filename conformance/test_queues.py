@@ -26,6 +26,7 @@ from mpconform.checkers import FifoQueue as FifoModel
 from mpconform.checkers import History, Op, RelaxedQueue, check, screen_queue
 from mpconform.conformance import children_queues as kids
 from mpconform.conformance.strategies import payloads
+from mpconform.limits import scaled
 from mpconform.outcomes import ChildCrashed, TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
@@ -642,7 +643,7 @@ class Refuses:
 
 # How long an item put by this process may take to come back through its own pipe: a liveness
 # bound, far beyond a feeder thread's write on any loaded machine.
-ROUND_TRIP_BOUND = 10.0
+ROUND_TRIP_BOUND = scaled(10.0)
 
 
 @pytest.mark.mp_basis("cpython")

@@ -65,9 +65,19 @@ def _timed() -> float:
 #: Seconds the test process waits for a child's next sign of life before asking whether it
 #: made progress; a child that made none within this bound hangs (TIMEOUT).
 LIVENESS_AT_REFERENCE = 30.0
-LIVENESS = LIVENESS_AT_REFERENCE * slowdown()
+SLOWDOWN = slowdown()
+LIVENESS = LIVENESS_AT_REFERENCE * SLOWDOWN
 #: Seconds of silence after which a long-lived child decides its test is gone and ends. It
 #: outlasts every wait of the test process, which may extend LIVENESS while it sees progress.
 PATIENCE = 4 * LIVENESS
+
+
+def scaled(seconds_at_reference: float) -> float:
+    """A shorter bound an area states for the reference machine (a grace period, a wake-up
+    that must come), stretched like :data:`LIVENESS` on a slower one: one calibration for
+    every upper bound, so none of them fails the reference on a busy machine."""
+    return seconds_at_reference * SLOWDOWN
+
+
 #: Slice of a bounded wait: how often a waiting test looks at whether the other side died.
 POLL = 0.05
