@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import psutil
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mpconform.agents import Agent, Reply, crew
@@ -387,6 +387,7 @@ def test_dict_operations_from_several_processes_are_atomic(mp):
     with sync_manager(mp) as manager, workers(mp, 3) as agents:
 
         @budget("process")
+        @example(workloads=[[("__setitem__", f"k{i}", i) for i in range(30)]] * 3)  # a race
         @given(
             workloads=st.lists(
                 st.lists(KEYED_DICT_OPS, min_size=10, max_size=30), min_size=2, max_size=3

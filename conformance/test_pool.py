@@ -613,7 +613,9 @@ def test_successful_before_ready_raises_value_error(mp):
 
 
 @budget("heavy")
-@example(processes=2, rounds=2)  # more tasks than workers: an extra worker would get one
+# More tasks than workers: an extra worker would get some (and run alongside the others).
+@example(processes=2, rounds=3)
+@example(processes=1, rounds=3)
 @given(processes=st.integers(1, 3), rounds=st.integers(1, 2))
 def test_pool_runs_exactly_processes_workers(mp, processes, rounds):
     """Pool(processes=n) runs n tasks at once, never more, on n distinct workers
@@ -713,6 +715,7 @@ def test_maxtasksperchild_replaces_workers(mp):
     with pool_of(mp, POOL_SIZE, maxtasksperchild=limit, **options) as pool:
 
         @budget("heavy")
+        @example(tasks=3 * POOL_SIZE * limit, use_map=True)  # every worker spent at least once
         @given(tasks=st.integers(1, 6), use_map=st.booleans())
         def check(tasks: int, use_map: bool) -> None:
             if use_map:

@@ -16,7 +16,7 @@ import time
 from typing import Any, Callable
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from mpconform.agents import held, release
@@ -354,6 +354,8 @@ def test_default_names_number_children_in_order(mp, count):
 
 
 @budget("process")
+@example(daemon=True, via="constructor")  # the value a backend that ignores the flag gets wrong
+@example(daemon=True, via="attribute")
 @given(
     daemon=st.sampled_from([None, False, True]), via=st.sampled_from(["constructor", "attribute"])
 )

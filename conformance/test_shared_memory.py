@@ -877,7 +877,12 @@ def test_writes_of_an_exited_child_are_visible_after_join(mp, data):
 
     Only the factories the backend has are drawn; the round-trip properties report the others.
     """
-    writes = data.draw(after_join_writes(available(mp, FACTORIES)), label="writes")
+    factories = available(mp, FACTORIES)
+    writes = data.draw(after_join_writes(factories), label="writes")
+    # And, last (so no drawn store overwrites it), one nonzero store into every factory's
+    # object: a factory whose stores stay in the child is then caught whatever the draw.
+    sentinels = [(f, (ks[0], ks[0].extremes[1]), 1) for f, ks in sorted(factories.items()) if ks]
+    writes = writes + sentinels
     pool: dict[str, Any] = {}
     plan = []
     last: dict[tuple, Any] = {}
