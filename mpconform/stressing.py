@@ -54,12 +54,14 @@ class StressRun:
         self.metrics.update(figures)
 
     def rounds(self, minimum: int = 1) -> Iterator[int]:
-        """Yield round numbers until the time budget is spent (at least ``minimum`` rounds).
+        """Yield round numbers until the time budget is spent (at least ``minimum`` rounds);
+        a smoke runs exactly ``minimum`` rounds: it is there to run every detector once, and
+        filling its fraction of a second with more rounds would only cost time.
 
         A Ctrl-C (SIGINT) while looping ends the loop after the current round.
         """
         self._started = time.monotonic()
-        end = self._started + self.seconds
+        end = self._started + (0.0 if self.smoke else self.seconds)
         last_progress = self._started
         restore = self._catch_interrupts()
         try:

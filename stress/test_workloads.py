@@ -41,7 +41,7 @@ pytestmark = pytest.mark.mp_area("Stress: workloads")
 BIG_SIZE = 2 * 1024 * 1024 + 1  # a multi-MiB item: many pipe writes per message
 BIG_EVERY = 1000
 PAUSE = 0.02  # seconds a paused worker stays stopped
-SMOKE_SLICE = 0.1  # seconds per measured run in a smoke: thousands of operations
+SMOKE_SLICE = 0.05  # seconds per measured run in a smoke: thousands of operations
 SMOKE_ITEMS = 2000  # items per producer in a smoke's queue runs (a lost 50th shows 100 times)
 SHOWN = 10  # problems quoted in a failure message
 

@@ -14,23 +14,31 @@ from pathlib import Path
 import pytest
 from childrun import REPO, suite_args
 
-from mpconform.stressing import StressRun
+from mpconform.stressing import SMOKE_BELOW, StressRun
 
 CASE = REPO / "tests" / "cases" / "case_stress.py"
 
 
 def test_rounds_fill_the_budget_and_at_least_the_minimum() -> None:
-    run = StressRun(0.2)
+    run = StressRun(SMOKE_BELOW)
     started = time.monotonic()
     count = sum(1 for _ in run.rounds())
-    assert time.monotonic() - started >= 0.2
-    assert run.metrics["rounds"] == count >= 1 and run.metrics["seconds"] >= 0.2
-    quick = StressRun(0.001)
+    assert time.monotonic() - started >= SMOKE_BELOW
+    assert run.metrics["rounds"] == count > 1 and run.metrics["seconds"] >= SMOKE_BELOW
+    slow = StressRun(SMOKE_BELOW)
     seen = []
-    for number in quick.rounds(minimum=3):
+    for number in slow.rounds(minimum=3):
         seen.append(number)
-        time.sleep(0.01)  # every round outlasts the budget
+        time.sleep(SMOKE_BELOW / 2)  # the budget is spent after two rounds
     assert seen == [0, 1, 2]
+
+
+def test_a_smoke_runs_exactly_its_minimum_rounds() -> None:
+    smoke = StressRun(SMOKE_BELOW / 2)
+    assert smoke.smoke
+    assert [number for number in smoke.rounds()] == [0]
+    assert [number for number in smoke.rounds(minimum=2)] == [0, 1]
+    assert smoke.metrics["rounds"] == 2
 
 
 @pytest.fixture
@@ -79,13 +87,11 @@ def test_a_second_ctrl_c_aborts() -> None:
 
 
 def test_metrics_reach_the_results_and_the_budget_is_the_option(child_run) -> None:
-    run = child_run(
-        *suite_args(str(CASE), "--mp-start-method", "fork", "--mp-stress-seconds", "0.5")
-    )
+    run = child_run(*suite_args(str(CASE), "--mp-start-method", "fork", "--mp-stress-seconds", "1"))
     assert run.returncode == 0, run.stdout[-2000:]
     (found,) = run.doc["results"]
     metrics = found["metrics"]
-    assert metrics["seconds"] >= 0.5 and metrics["rounds"] == metrics["operations"] > 1
+    assert metrics["seconds"] >= 1 and metrics["rounds"] == metrics["operations"] > 1
     assert metrics["ops_per_s"] > 0 and "interrupted" not in metrics
     assert run.doc["run"]["complete"] is True
 
