@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         "-n",
         default="auto",
         help="parallel test processes, each running a slice of the tests: a number, 'auto' "
-        "(one per CPU), or 0 for one process",
+        "(two per CPU: they mostly wait for their children), or 0 for one process",
     )
     run.add_argument("--seed", help="Hypothesis seed (turns off derandomization)")
     run.add_argument("--timeout", type=float, help="seconds per test before TIMEOUT")

@@ -30,14 +30,24 @@ PROGRESS_ENV = "MPCONFORM_PROGRESS_FILE"
 PROGRESS_EVERY = 10.0
 
 
+#: Jobs per usable CPU under ``--jobs auto``. A job spends much of its time waiting for its
+#: children (pipe round trips, joins, the timeouts that timed properties must let pass), so
+#: one job per CPU leaves the CPUs idle about a third of the time; two fill them. Measured on
+#: 2 CPUs: the default run took 42 s with 2 jobs, 37 s with 4, and its CPU time barely moved.
+JOBS_PER_CPU = 2
+
+
+def usable_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def count(jobs: str) -> int:
-    """``--jobs`` as a number of processes: 'auto' is one per usable CPU; 0 means one."""
+    """``--jobs`` as a number of processes: 'auto' is JOBS_PER_CPU per usable CPU; 0 means one."""
     if jobs == "auto":
-        try:
-            usable = len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):
-            usable = os.cpu_count() or 1
-        return max(1, usable)
+        return JOBS_PER_CPU * usable_cpus()
     return max(1, int(jobs))
 
 

@@ -26,8 +26,8 @@ def test_job_slices_partition_their_ci_shard(n: int, ci: tuple[int, int] | None)
     assert max(map(len, slices)) - min(map(len, slices)) <= 1, "every job gets a fair share"
 
 
-def test_auto_is_one_job_per_usable_cpu_and_zero_is_one() -> None:
-    assert jobs.count("auto") >= 1
+def test_auto_is_jobs_per_cpu_times_usable_cpus_and_zero_is_one() -> None:
+    assert jobs.count("auto") == jobs.JOBS_PER_CPU * jobs.usable_cpus() >= 2
     assert jobs.count("0") == jobs.count("1") == 1
     assert jobs.count("3") == 3
 
