@@ -32,9 +32,14 @@ class Run:
 
 def run(report: str | Path, *args: str, env: dict[str, str] | None = None) -> Run:
     """``mpconform run --report REPORT ARGS...`` in this interpreter, timed."""
+    report = Path(report).resolve()
+    report.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "mpconform.cli", "run", "--report", str(report), *args]
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    # From the report's folder, not the caller's: run from the repository, ``-m`` would import
+    # the source tree's ``mpconform`` folder instead of the installed package (whose areas
+    # live elsewhere in the tree), and a regular install is what the README measures.
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=report)
     wall = time.monotonic() - t0
     try:
         doc = json.loads((Path(report) / "results.json").read_text())
