@@ -26,6 +26,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from mpconform import warm
 from mpconform.agents import Agent, Reply, crew
 from mpconform.agents import outcome as outcome_of
 from mpconform.conformance import children_managers as kids
@@ -206,14 +207,27 @@ def stop_manager(manager: Any, procs: list[Any]) -> None:
 
 @contextlib.contextmanager
 def sync_manager(mp: Target) -> Iterator[Any]:
-    """``mp.Manager()`` for the whole property, shut down however the body ends."""
-    before = set(mp.active_children())
-    manager = mp.Manager()
-    procs = new_children(mp, before)
-    try:
+    """A started ``mp.Manager()`` for the whole property, kept warm across the properties
+    that use it (see :mod:`mpconform.warm`).
+
+    They are about proxies, not about starting or stopping a manager (the properties that are
+    start their own), and each works on objects it creates itself, so a manager that served
+    a passing test serves the next one; one that was there when a test failed is shut down.
+    """
+
+    def make() -> warm.Kept:
+        before = set(mp.active_children())
+        manager = mp.Manager()
+        procs = new_children(mp, before)
+        return warm.Kept(
+            manager,
+            pids=lambda: [p.pid for p in procs if isinstance(p.pid, int)],
+            close=lambda: stop_manager(manager, procs),
+            healthy=lambda: all(p.is_alive() for p in procs),
+        )
+
+    with warm.borrowed(("SyncManager", mp.id), make) as manager:
         yield manager
-    finally:
-        stop_manager(manager, procs)
 
 
 @contextlib.contextmanager
