@@ -22,6 +22,10 @@ from mpconform.agents import STOP
 from mpconform.limits import PATIENCE
 
 GET_SLICE = 0.1
+#: Critical sections or increments each contending worker does at least, however short its
+#: slice: on a loaded machine a 0.05 s slice may give a worker a few hundred operations, too
+#: few for a lock that lets two in to show it. A few milliseconds of work on an idle machine.
+MIN_OPS = 5000
 MAX_REPORTED = 20  # problems listed per worker; the count is always exact
 
 
@@ -56,7 +60,7 @@ def lock_worker(
         me, now = wid + 1, time.monotonic_ns
         begin = time.monotonic()
         end = begin + seconds
-        while time.monotonic() < end:
+        while time.monotonic() < end or done < MIN_OPS:
             if not lock.acquire(timeout=PATIENCE):
                 problems.append(f"acquire(timeout={PATIENCE:g}) gave up")
                 break
@@ -87,7 +91,7 @@ def value_worker(wid: int, value: Any, go: Any, seconds: float, out: Any) -> Non
     problems: list[str] = []
     if go.wait(PATIENCE):
         end = time.monotonic() + seconds
-        while time.monotonic() < end:
+        while time.monotonic() < end or len(olds) < MIN_OPS:
             lock = value.get_lock()
             if not lock.acquire(timeout=PATIENCE):
                 problems.append("get_lock().acquire() gave up")
