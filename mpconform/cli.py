@@ -155,11 +155,24 @@ def _validate_jobs(jobs: str) -> str:
     raise ConfigError(f"--jobs must be a number or 'auto', not {jobs!r}")
 
 
+#: pytest, with the current directory moved to the end of ``sys.path``. The run puts the
+#: directory it was started in on PYTHONPATH, so that a backend given as ``module:attr`` may
+#: live there; first on the path, though, it would let a checkout of mpconform shadow the
+#: installed package (``import mpconform`` finding the checkout's core folder, which lacks the
+#: areas an install maps into it). Last, it still finds the user's module. Spawn children get
+#: this path from the job.
+INSTALLED_PYTEST = (
+    "import os, sys; here = os.getcwd(); "
+    "sys.path[:] = [p for p in sys.path if p not in ('', here)] + [here]; "
+    "import pytest; sys.exit(pytest.main())"
+)
+
+
 def pytest_command(
     args: argparse.Namespace, report_dir: str, shard: str | None = None
 ) -> list[str]:
     suites = [SUITES[name] for name in args.suite or SUITES]
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", *suites]
+    cmd = [sys.executable, "-c", INSTALLED_PYTEST, "-p", "no:cacheprovider", "--pyargs", *suites]
     for backend in args.backend or ["stdlib"]:
         cmd += ["--mp-backend", backend]
     for method in args.start_method or []:
@@ -184,7 +197,7 @@ def pytest_command(
 
 def _run(args: argparse.Namespace) -> int:
     # Same checks the plugin makes, done here so that errors come before any test starts.
-    sys.path.insert(0, os.getcwd())
+    sys.path.append(os.getcwd())  # a module:attr backend may live here (see INSTALLED_PYTEST)
     args.backend = split_list(args.backend) or ["stdlib"]
     args.start_method = list(dict.fromkeys(split_list(args.start_method)))
     adapters = [registry.resolve(b) for b in args.backend]
