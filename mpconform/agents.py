@@ -560,7 +560,7 @@ class Standby:
         self.examples = 0
         self.agent: Agent
         self.kept: Sequence[Any] = ()
-        self._stack = contextlib.ExitStack()
+        self._stack: contextlib.ExitStack
         self._start()
 
     def _start(self) -> None:
