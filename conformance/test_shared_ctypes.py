@@ -1,4 +1,4 @@
-"""Shared memory: Value, Array, RawValue and RawArray read and written across processes.
+"""Shared ctypes: Value, Array, RawValue and RawArray read and written across processes.
 
 The documentation promises ctypes objects allocated from shared memory, of a ctypes type or an
 ``array`` typecode, optionally wrapped with a lock (``get_lock()``, ``get_obj()``). Everything
@@ -7,7 +7,7 @@ here is checked across a process boundary: one side writes, the other reads.
 Shared objects reach a child only as Process arguments at its creation, so each property
 creates its pool of objects first (one per typecode or ctypes type), starts one agent child with
 the whole pool, and then drives it through a pipe for every Hypothesis example
-(:func:`children_shared_memory.serve`). An example costs a few pipe round trips, not a process.
+(:func:`children_shared_ctypes.serve`). An example costs a few pipe round trips, not a process.
 
 What the documentation leaves open (integers wrap silently, 'f' overflows to infinity, which
 exceptions a wrong type or a bad index raises) is CPython 3.11's behaviour, and those properties
@@ -33,13 +33,13 @@ from hypothesis import strategies as st
 
 from mpconform import agents
 from mpconform.agents import Agent, Reply
-from mpconform.conformance import children_shared_memory as kids
+from mpconform.conformance import children_shared_ctypes as kids
 from mpconform.outcomes import Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
 from mpconform.waiting import LIVENESS, finish, receive
 
-pytestmark = pytest.mark.mp_area("Shared memory: Value and Array")
+pytestmark = pytest.mark.mp_area("Shared ctypes: Value and Array")
 
 SIZE = 8  # elements of every pooled array
 CHARS = 16  # bytes of the pooled c_char arrays
@@ -255,7 +255,7 @@ def other(side: str) -> str:
 
 
 def element(factory: str, index: int = 0) -> tuple:
-    """The path (see children_shared_memory) of one stored value of a pooled object."""
+    """The path (see children_shared_ctypes) of one stored value of a pooled object."""
     if factory.endswith("Value"):
         return (("attr", "value"),)
     return (("item", index),)
@@ -315,7 +315,7 @@ def none_refused(refused: list[str]) -> None:
 def agent_for(mp: Target, pool: dict[str, Any]) -> Iterator[Agent]:
     """The agent holding ``pool`` (for the whole property); the pool stays in its ledger, so
     :func:`perform` runs the same access here on the same objects."""
-    with agents.started(mp, kids.COMMANDS, (pool,), name="the shared memory agent") as agent:
+    with agents.started(mp, kids.COMMANDS, (pool,), name="the shared ctypes agent") as agent:
         agent.ledger["pool"] = pool
         yield agent
 

@@ -1,4 +1,4 @@
-"""Targets run in child processes by the Shared memory properties.
+"""Targets run in child processes by the Shared ctypes properties.
 
 Spawn and forkserver children import this module by name, so it imports only the stdlib and
 does nothing at import time. Shared objects reach a child only as Process arguments at its

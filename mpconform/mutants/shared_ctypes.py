@@ -1,7 +1,7 @@
 """Shared-memory mutants: stdlib Value and Array with one realistic bug each.
 
 Each module attribute below is an Adapter (use it as ``--mp-backend
-mpconform.mutants.shared_memory:<name>``); ``CAUGHT_BY`` names the Shared memory properties
+mpconform.mutants.shared_ctypes:<name>``); ``CAUGHT_BY`` names the Shared ctypes properties
 that must FAIL against it. Only the factories a mutant overrides change (``Value``, ``Array``);
 the rest of the stdlib context passes through, so the suite's own pipes and processes stay
 correct. The wrappers are stdlib's synchronized classes with one method changed; pickled for a
@@ -202,7 +202,7 @@ lock_false_ignored = factory_mutant(
     Value=always_wrapped_value,
 )
 
-# Mutant attribute -> the Shared memory properties that must FAIL against it (under fork).
+# Mutant attribute -> the Shared ctypes properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "value_process_local": (
         "test_stores_are_read_back_by_the_other_process",
