@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
 from mpconform.adapter import Adapter
@@ -18,14 +19,6 @@ def load_mirror(
             raise  # installed but broken: let the registry report the real import error
         raise BackendNotInstalled(name, requirement) from None
     adapter = Adapter.from_module(module, name=name)
-    return Adapter(
-        name=adapter.name,
-        get_context=adapter.get_context,
-        start_methods=adapter.start_methods,
-        version=adapter.version,
-        connection=adapter.connection,
-        pool=adapter.pool,
-        managers=adapter.managers,
-        description=description,
-        lost_worker_timeout=lost_worker_timeout,
+    return dataclasses.replace(
+        adapter, description=description, lost_worker_timeout=lost_worker_timeout
     )

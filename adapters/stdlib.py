@@ -6,6 +6,7 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.managers
 import multiprocessing.pool
+import multiprocessing.shared_memory
 import platform
 
 from mpconform.adapter import Adapter
@@ -20,5 +21,6 @@ def load() -> Adapter:
         connection=multiprocessing.connection,
         pool=multiprocessing.pool,
         managers=multiprocessing.managers,
+        shared_memory=multiprocessing.shared_memory,
         description="CPython multiprocessing (the reference)",
     )

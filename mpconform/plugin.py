@@ -258,7 +258,7 @@ def _collect_leaks(item: pytest.Item, target: Target) -> list[str]:
         # A failed test's exceptions (kept by Hypothesis, and AttributeError.obj) hold on to
         # the objects it made, semaphores included: that is not the backend leaking.
         leaked = semaphores.leaked_since(item.stash[_SEMS] | warm.kept_sems())
-        found += [f"semaphore /dev/shm/{name}" for name in leaked]
+        found += [f"/dev/shm/{name}" for name in leaked]
     return found
 
 

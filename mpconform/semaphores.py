@@ -1,9 +1,11 @@
-"""Leak check for named POSIX semaphores that a test left in /dev/shm.
+"""Leak check for named POSIX semaphores and shared memory blocks that a test left in /dev/shm.
 
 Under spawn and forkserver, multiprocessing keeps each SemLock's name linked until the object
 is finalized, so a leaked Lock or Queue shows up as a ``sem.mp-*`` file. To tell our files
 from those of other processes (xdist workers share /dev/shm) each test process stamps its
-own pid into the name prefix that backends mirroring CPython's layout use.
+own pid into the name prefix that backends mirroring CPython's layout use. The
+``shared_memory`` properties name their blocks with the same label, so a block the backend did
+not unlink is found the same way.
 """
 
 from __future__ import annotations
@@ -47,10 +49,10 @@ def stamp_prefix() -> bool:
 
 
 def ours() -> frozenset[str]:
-    """Semaphore files that this process created and that still exist."""
-    prefix = f"sem.mp-{label()}-"
+    """Semaphore and shared memory files that this process created and that still exist."""
+    prefixes = (f"sem.mp-{label()}-", f"{label()}-")
     try:
-        return frozenset(n for n in os.listdir(SHM_DIR) if n.startswith(prefix))
+        return frozenset(n for n in os.listdir(SHM_DIR) if n.startswith(prefixes))
     except OSError:
         return frozenset()
 

@@ -63,6 +63,12 @@ class Target:
         return self.adapter.managers
 
     @property
+    def shared_memory(self) -> Any:
+        """The backend's ``shared_memory`` module (``SharedMemory``, ``ShareableList``)."""
+        self.require("shared_memory")
+        return self.adapter.shared_memory
+
+    @property
     def memory_model(self) -> str | None:
         return self.adapter.memory_model_of(self.start_method)
 

@@ -66,11 +66,16 @@ def test_leaked_semaphore_is_reported(child_run):
     )
     assert run.returncode == 1
     assert run.statuses == {"test_child_runs[semaphore-leak-spawn]": "LEAK"}
-    assert (
-        "semaphore /dev/shm/sem.mp-mpc"
-        in run.result("test_child_runs[semaphore-leak-spawn]")["message"]
-    )
+    assert "/dev/shm/sem.mp-mpc" in run.result("test_child_runs[semaphore-leak-spawn]")["message"]
     assert run.leftovers == []  # the resource tracker unlinks it when the run ends
+
+
+def test_leaked_shared_memory_block_is_reported(child_run):
+    run = run_cases(child_run, f"{FAULTS}:block_leak", "-k", "child_runs")
+    leaked = {name: "LEAK" for name in run.statuses}
+    assert run.statuses == leaked and len(leaked) == 3, run.statuses
+    for name in leaked:
+        assert "/dev/shm/mpc" in run.result(name)["message"], run.result(name)["message"]
 
 
 def test_crashed_test_runner_is_a_crash_and_the_run_goes_on(child_run):

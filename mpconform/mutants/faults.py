@@ -77,6 +77,20 @@ class HoardingLocks:
         _HOARD.append(multiprocessing.get_context(self._start_method).Lock())
 
 
+class HoardingBlocks:
+    """start() creates a shared memory block named like the suite's own and never unlinks it
+    (the way a leaked ShareableList looks to the leak check)."""
+
+    def start(self) -> None:
+        super().start()  # type: ignore[misc]
+        from multiprocessing import shared_memory
+
+        from mpconform import semaphores
+
+        name = f"{semaphores.label()}-hoard{len(_HOARD)}"
+        _HOARD.append(shared_memory.SharedMemory(name=name, create=True, size=8))
+
+
 class CrashingParent:
     """is_alive() crashes the calling interpreter: the test runner itself dies."""
 
@@ -89,4 +103,5 @@ hang = mutant("hang", HangingJoin, globals(), "join ignores its timeout; childre
 child_segfault = mutant("child-segfault", SegfaultingChild, globals(), "children segfault")
 leak = mutant("leak", LeakingHelper, globals(), "start() leaks a helper process")
 semaphore_leak = mutant("semaphore-leak", HoardingLocks, globals(), "start() leaks a Lock")
+block_leak = mutant("block-leak", HoardingBlocks, globals(), "start() leaks a shared memory block")
 parent_segfault = mutant("parent-segfault", CrashingParent, globals(), "is_alive() segfaults")
