@@ -138,6 +138,15 @@ def reference_list(values: list[Any]) -> Iterator[Any]:
 # -- SharedMemory ------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api(
+    "shared_memory.SharedMemory",
+    "shared_memory.SharedMemory(create)",
+    "shared_memory.SharedMemory(name)",
+    "shared_memory.SharedMemory(size)",
+    "shared_memory.SharedMemory.buf",
+    "shared_memory.SharedMemory.name",
+    "shared_memory.SharedMemory.size",
+)
 def test_block_written_by_one_process_is_read_by_the_other(mp: Target) -> None:
     """A block written by one process is read by another that attached it by name.
 
@@ -193,6 +202,11 @@ BAD_CALLS = {
 
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("case", sorted(BAD_CALLS))
+@pytest.mark.mp_api(
+    "shared_memory.SharedMemory(create)",
+    "shared_memory.SharedMemory(name)",
+    "shared_memory.SharedMemory(size)",
+)
 def test_bad_names_and_sizes_raise_like_cpython(mp: Target, case: str) -> None:
     """Bad sizes and names raise the exception CPython raises and create nothing.
 
@@ -218,6 +232,7 @@ def test_bad_names_and_sizes_raise_like_cpython(mp: Target, case: str) -> None:
         assert not made, f"SharedMemory({kwargs}) created {missing}"
 
 
+@pytest.mark.mp_api("shared_memory.SharedMemory.unlink")
 def test_unlinked_block_cannot_be_attached_but_open_instances_keep_it(mp: Target) -> None:
     """After unlink() no process can attach the block, but open instances still share it.
 
@@ -248,6 +263,7 @@ def test_unlinked_block_cannot_be_attached_but_open_instances_keep_it(mp: Target
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("shared_memory.SharedMemory.buf", "shared_memory.SharedMemory.close")
 def test_close_ends_only_this_instance(mp: Target) -> None:
     """close() ends only this instance: the block keeps its data and can be attached again.
 
@@ -282,6 +298,11 @@ def test_close_ends_only_this_instance(mp: Target) -> None:
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api(
+    "shared_memory.ShareableList",
+    "shared_memory.ShareableList(name)",
+    "shared_memory.ShareableList(sequence)",
+)
 def test_shareable_list_reads_the_same_in_every_process(mp: Target) -> None:
     """A ShareableList of every documented item type reads the same in every process.
 
@@ -319,6 +340,7 @@ def assignments(draw: Any) -> tuple[list[Any], list[tuple[int, Any]]]:
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("shared_memory.ShareableList", "shared_memory.ShareableList(name)")
 def test_shareable_list_items_set_in_one_process_are_read_in_the_other(mp: Target) -> None:
     """ShareableList items set in one process are read in another, errors as in CPython.
 
@@ -359,6 +381,14 @@ def probes(draw: Any) -> tuple[list[Any], Any]:
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api(
+    "shared_memory.ShareableList.count",
+    "shared_memory.ShareableList.count(value)",
+    "shared_memory.ShareableList.format",
+    "shared_memory.ShareableList.index",
+    "shared_memory.ShareableList.index(value)",
+    "shared_memory.ShareableList.shm",
+)
 def test_shareable_list_count_index_format_and_shm_describe_its_items(mp: Target) -> None:
     """count(), index(), format and shm of an attached ShareableList are CPython's.
 
@@ -397,6 +427,13 @@ def test_shareable_list_count_index_format_and_shm_describe_its_items(mp: Target
 # -- SharedMemoryManager -----------------------------------------------------------------------
 
 
+@pytest.mark.mp_api(
+    "managers.SharedMemoryManager",
+    "managers.SharedMemoryManager.ShareableList",
+    "managers.SharedMemoryManager.ShareableList(sequence)",
+    "managers.SharedMemoryManager.SharedMemory",
+    "managers.SharedMemoryManager.SharedMemory(size)",
+)
 def test_shared_memory_manager_unlinks_its_blocks_at_shutdown(mp: Target) -> None:
     """A SharedMemoryManager's blocks are shared while it runs and gone after shutdown.
 

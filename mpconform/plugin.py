@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
-from . import processes, semaphores, warm
+from . import api, processes, semaphores, warm
 from .classify import falsifying_example, phase_message, phase_status
 from .deadline import GRACE_SECONDS, deadline
 from .errors import USAGE_EXIT_CODE, ConfigError
@@ -55,6 +55,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
+        "mp_api(*elements): the documented API elements the property checks, as named in "
+        "mpconform.api ('Queue.get', 'Queue.get(timeout)')",
+    )
+    config.addinivalue_line(
+        "markers",
         "mp_outcome(*statuses, reason=...): a fault-behaviour test whose result is an outcome "
         "to report, not a verdict: these statuses (besides PASS) are accepted for every backend",
     )
@@ -90,12 +95,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         target = target_of(item)
         if target is None:
             continue
+        api_elements(item)  # an unknown name stops the run here, not in the report
         if settings.expectations is not None:
             _apply_expectation(item, target, settings.expectations, settings.run_known_failures)
         if _EXPECTATION not in item.stash:
             _apply_outcome_marker(item)
     if settings.expectations is not None:
         config.stash[_UNMATCHED] = settings.expectations.unmatched()
+
+
+def api_elements(item: pytest.Item) -> list[str]:
+    """The documented elements the item's ``mp_api`` markers name, checked against
+    :mod:`mpconform.api` so that a typo cannot silently leave an element uncovered."""
+    names = [name for marker in item.iter_markers("mp_api") for name in marker.args]
+    unknown = sorted(set(names) - api.everything())
+    if unknown:
+        raise pytest.UsageError(
+            f"{item.nodeid}: mp_api names {', '.join(unknown)}, which mpconform.api does not "
+            "list; use a name from mpconform.api.SECTIONS"
+        )
+    return sorted(set(names))
 
 
 def test_timeout(item: pytest.Item) -> float:
@@ -292,6 +311,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         "feature": getattr(item, "originalname", item.name),
         "title": doc[0] if doc else getattr(item, "originalname", item.name),
         "basis": basis_marker.args[0] if basis_marker else "docs",
+        "api": api_elements(item),
         "backend": target.adapter.name,
         "start_method": target.start_method,
     }

@@ -165,6 +165,7 @@ class Recorder:
                     expected=static.get("expected"),
                     metrics=static.get("metrics"),
                     expectation=static.get("expectation", ""),
+                    api=static.get("api", []),
                 )
             )
         return out

@@ -50,6 +50,8 @@ class TestResult:
     expectation: str = ""
     # Figures a stress workload measured (operations, ops_per_s, seconds, violations...).
     metrics: dict[str, Any] | None = None
+    # The documented API elements the property checks (its mp_api markers; see mpconform.api).
+    api: list[str] = field(default_factory=list)
 
 
 @dataclass

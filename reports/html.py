@@ -15,7 +15,7 @@ from typing import Any
 
 from mpconform.status import Status
 
-from . import palette, stress_section, wording
+from . import api_coverage, palette, stress_section, wording
 from .matrix import Cell, Matrix, Row
 
 _STYLE = Path(__file__).with_name("style.css")
@@ -36,6 +36,7 @@ def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
             _summary(matrix),
             _grid(matrix),
             _differences(matrix),
+            _api_coverage(matrix),
             _stress(matrix),
             _evidence(matrix, repro or {}),
         ]
@@ -211,6 +212,46 @@ def _differences(matrix: Matrix) -> str:
                 "<table>\n<thead><tr><th>feature</th><th>column</th><th>status</th>"
                 "<th>stdlib</th><th>message</th></tr></thead>\n"
                 f"<tbody>\n{chr(10).join(body)}\n</tbody>\n</table>"
+            )
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _api_coverage(matrix: Matrix) -> str:
+    parts = ['<section id="api-coverage">', "<h2>API coverage</h2>"]
+    parts.append(f'<p class="note">{_e(wording.API_COVERAGE_INTRO)}</p>')
+    for found in api_coverage.coverage(matrix):
+        columns = [c for c in matrix.columns if c.python == found.python]
+        parts.append(f'<p class="headline"><strong>{_e(found.headline)}</strong></p>')
+        head = "".join(f'<th scope="col">{_e(c.label)}</th>' for c in columns)
+        body = []
+        for element in found.elements:
+            if not element.covered:
+                continue
+            features = ", ".join(dict.fromkeys(r.feature for r in element.rows))
+            outcomes = "".join(
+                f"<td>{_e(api_coverage.outcome(matrix, element, c))}</td>" for c in columns
+            )
+            body.append(
+                f'<tr><th scope="row"><code>{_e(element.name)}</code></th>'
+                f"<td>{_e(features)}</td>{outcomes}</tr>"
+            )
+        parts.append(
+            '<table class="api">\n<thead><tr><th>element</th><th>properties</th>'
+            f"{head}</tr></thead>\n<tbody>\n{chr(10).join(body)}\n</tbody>\n</table>"
+        )
+        gaps = [
+            f'<tr><th scope="row"><code>{_e(e.name)}</code></th><td>{_e(e.section)}</td>'
+            f"<td>{_e(e.reason or 'none yet')}</td></tr>"
+            for e in found.elements
+            if not e.covered
+        ]
+        if gaps:
+            parts.append(f"<p>{_e(wording.API_GAPS)}</p>")
+            parts.append(
+                '<table class="api-gaps">\n<thead><tr><th>element</th><th>section</th>'
+                f"<th>why no property</th></tr></thead>\n<tbody>\n{chr(10).join(gaps)}"
+                "\n</tbody>\n</table>"
             )
     parts.append("</section>")
     return "\n".join(parts)

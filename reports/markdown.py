@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from mpconform.status import Status
 
-from . import stress_section, wording
+from . import api_coverage, stress_section, wording
 from .matrix import Cell, Matrix, Row
 
 # Characters that start inline markup (or, for |, end a table cell); < > & become entities.
@@ -30,6 +30,7 @@ def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
             _summary(matrix),
             _grid(matrix),
             _differences(matrix),
+            _api_coverage(matrix),
             _stress(matrix),
             _details(matrix, repro or {}),
         ]
@@ -165,6 +166,37 @@ def _differences(matrix: Matrix) -> str:
                 for d in found
             ]
             parts.append(_table(["Feature", "Column", "Status", "stdlib", "Message"], rows))
+    return "\n\n".join(parts)
+
+
+def _api_coverage(matrix: Matrix) -> str:
+    parts = ["## API coverage", _text(wording.API_COVERAGE_INTRO)]
+    for found in api_coverage.coverage(matrix):
+        columns = [c for c in matrix.columns if c.python == found.python]
+        parts.append(f"**{_text(found.headline)}**")
+        rows = [
+            [
+                _code_span(e.name),
+                _text(", ".join(dict.fromkeys(r.feature for r in e.rows))),
+                *[_text(api_coverage.outcome(matrix, e, c)) for c in columns],
+            ]
+            for e in found.elements
+            if e.covered
+        ]
+        header = ["Element", "Properties", *[_text(c.label) for c in columns]]
+        parts.append(_table(header, rows))
+        gaps = [e for e in found.elements if not e.covered]
+        if gaps:
+            parts.append(_text(wording.API_GAPS))
+            parts.append(
+                _table(
+                    ["Element", "Section", "Why no property"],
+                    [
+                        [_code_span(e.name), _text(e.section), _text(e.reason or "none yet")]
+                        for e in gaps
+                    ],
+                )
+            )
     return "\n\n".join(parts)
 
 

@@ -38,6 +38,8 @@ class Row:
     basis: str = field(default="docs", compare=False)
     module: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
+    # The documented API elements the property checks (see mpconform.api).
+    api: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def name(self) -> str:
@@ -318,8 +320,10 @@ class _Merger:
         variant = variant_of(str(result["nodeid"]), str(result["backend"]), result["start_method"])
         key = (str(result.get("area") or "unknown"), feature, variant)
         known = self.rows.setdefault(
-            key, {"title": "", "basis": "docs", "module": "", "line": 0, "basis_set": False}
+            key,
+            {"title": "", "basis": "docs", "module": "", "line": 0, "basis_set": False, "api": ()},
         )
+        known["api"] = known["api"] or tuple(result.get("api") or ())
         if not known["module"] and result.get("module"):
             known["module"] = str(result["module"])
             known["line"] = int(result.get("line") or 0)
@@ -353,7 +357,7 @@ class _Merger:
     def finish(self) -> Matrix:
         rows = sorted(
             (
-                Row(*key, info["title"], info["basis"], info["module"], info["line"])
+                Row(*key, info["title"], info["basis"], info["module"], info["line"], info["api"])
                 for key, info in self.rows.items()
             ),
             key=_definition_order,

@@ -34,6 +34,13 @@ DIFFERENCES_INTRO = (
     "Cells whose status differs from the stdlib on the same Python version: the same start "
     "method when the stdlib has it, otherwise any stdlib start method."
 )
+API_COVERAGE_INTRO = (
+    "Each documented element of multiprocessing (every class, function, method, attribute "
+    "and exception of the library reference, and each documented parameter, written "
+    "name(parameter)), the properties of this report that check what the documentation "
+    "promises for it, and how those properties ended in each column."
+)
+API_GAPS = "Documented elements no property of this report checks:"
 ONLY_REFERENCE = "Only stdlib columns were merged: there is no other backend to compare."
 NO_DIFFERENCES = "No differences: every compared cell has the same status as the stdlib."
 
