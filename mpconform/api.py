@@ -252,7 +252,7 @@ SECTIONS: dict[str, tuple[Element, ...]] = {
     ),
     "Logging": (
         E("get_logger", "function"),
-        E("log_to_stderr", "function"),
+        E("log_to_stderr", "function", params=("level",)),
     ),
     "The multiprocessing.dummy module": (
         E("pool.ThreadPool", "class", params=("processes", "initializer", "initargs")),

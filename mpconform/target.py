@@ -21,11 +21,14 @@ API_NAMES = frozenset(c.split(".")[0] for c in KNOWN_CAPABILITIES) | {
     "allow_connection_pickling",
     "cpu_count",
     "freeze_support",
+    "get_all_start_methods",
+    "get_context",
     "get_logger",
     "get_start_method",
     "log_to_stderr",
     "set_executable",
     "set_forkserver_preload",
+    "set_start_method",
 }
 
 

@@ -15,8 +15,15 @@ OWN_ERRORS = re.compile(
 )
 
 
-def run_selection(child_run: Any, modules: tuple[str, ...], backend: str, tests: tuple[str, ...]):
-    """Run ``tests`` (function names) from ``modules`` under fork with the ci profile."""
+def run_selection(
+    child_run: Any,
+    modules: tuple[str, ...],
+    backend: str,
+    tests: tuple[str, ...],
+    start_method: str = "fork",
+):
+    """Run ``tests`` (function names) from ``modules`` under ``start_method`` (fork unless
+    only another start method shows the bug) with the ci profile."""
     return child_run(
         *suite_args(
             "--pyargs",
@@ -26,7 +33,7 @@ def run_selection(child_run: Any, modules: tuple[str, ...], backend: str, tests:
             "--mp-backend",
             backend,
             "--mp-start-method",
-            "fork",
+            start_method,
             "--mp-profile",
             "ci",
         )

@@ -24,11 +24,13 @@ from typing import Any
 
 from mpconform.adapter import Adapter
 
+from .wrap import Passthrough
+
 managers = multiprocessing.managers
 SyncManager = managers.SyncManager
 
 
-class ManagersContext:
+class ManagersContext(Passthrough):
     """A stdlib context whose Manager() starts ``manager_class``; everything else passes."""
 
     def __init__(self, base: Any, manager_class: type) -> None:
@@ -39,9 +41,6 @@ class ManagersContext:
         manager = self._manager_class(ctx=self._base)
         manager.start()
         return manager
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._base, name)
 
 
 # -- proxies -----------------------------------------------------------------------------------

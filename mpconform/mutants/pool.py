@@ -20,10 +20,12 @@ from typing import Any, Callable
 
 from mpconform.adapter import Adapter
 
+from .wrap import Passthrough
+
 StdPool = multiprocessing.pool.Pool
 
 
-class PoolContext:
+class PoolContext(Passthrough):
     """A stdlib context whose ``Pool(...)`` builds ``pool_class``; everything else passes."""
 
     def __init__(self, base: Any, pool_class: type) -> None:
@@ -40,9 +42,6 @@ class PoolContext:
         return self._pool_class(
             processes, initializer, initargs, maxtasksperchild, context=self._base
         )
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._base, name)
 
 
 # -- ordering and chunking ---------------------------------------------------------------------

@@ -17,15 +17,26 @@ from typing import Any, Callable
 from mpconform.adapter import Adapter
 
 
-class MutantContext:
+class Passthrough:
+    """A stdlib context (``self._base``) with some attributes of its own; the rest passes
+    through. Dunder names do not, so that the wrapper pickles and unpickles as itself (a
+    property may send its context to a child): unpickling looks up ``__setstate__`` before
+    ``_base`` exists."""
+
+    _base: Any
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_base":
+            raise AttributeError(name)
+        return getattr(self._base, name)
+
+
+class MutantContext(Passthrough):
     """A stdlib context with its Process class swapped; everything else passes through."""
 
     def __init__(self, base: Any, process_class: type) -> None:
         self._base = base
         self.Process = process_class
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._base, name)
 
 
 def mutant(name: str, mixin: type, namespace: dict[str, Any], description: str) -> Adapter:
@@ -55,7 +66,7 @@ def mutant(name: str, mixin: type, namespace: dict[str, Any], description: str) 
     )
 
 
-class SwappedContext:
+class SwappedContext(Passthrough):
     """A stdlib context with some factories swapped; everything else passes through, so a
     mutant's bug cannot leak into the helpers the suite itself uses.
 
@@ -66,9 +77,6 @@ class SwappedContext:
         self._base = base
         for name, factory in factories.items():
             setattr(self, name, functools.partial(factory, base))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._base, name)
 
 
 def factory_mutant(
