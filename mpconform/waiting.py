@@ -220,3 +220,38 @@ def receive(source: Any, proc: Any = None, what: str = "its report") -> Any:
     sender = "" if proc is None else f" from {getattr(proc, 'name', 'the child')}"
     wait_until(ready, f"{what}{sender}", None, gone=gone)
     return box[0]
+
+
+def in_thread(
+    call: Callable[[], Any],
+    what: str,
+    timeout: float = LIVENESS,
+    on_timeout: Callable[[], Any] | None = None,
+) -> Any:
+    """``call()`` in a thread of its own: its value, or its exception re-raised.
+
+    For blocking calls that take no timeout (``Listener.accept()``, ``Pool.map()``). If the
+    call still runs after ``timeout``, ``on_timeout`` may wake it, and the test ends as
+    TIMEOUT; the thread is a daemon, so a call that never returns keeps only that thread.
+    """
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True, name=f"mpconform: {what}")
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        if on_timeout is not None:
+            on_timeout()
+            thread.join(5)
+        raise TestTimeout(f"{what} still blocked after {timeout:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

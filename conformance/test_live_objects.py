@@ -1,0 +1,245 @@
+"""Passing live objects to processes that are already running.
+
+Most objects reach a child as Process arguments at its creation. Some can also be sent to a
+process that already runs: a Connection end (through a Pipe or a Queue), a manager proxy, an
+address to connect a Client to. The synchronized objects (Queue, Lock, Value...) cannot: they
+are shared by inheritance only, and sending one later raises RuntimeError in CPython.
+
+Every property drives one agent (:class:`mpconform.agents.Standby`) that is running before
+anything is sent to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mpconform import agents
+from mpconform.agents import Standby, standby
+from mpconform.conformance import children_live_objects as kids
+from mpconform.conformance.strategies import payloads
+from mpconform.outcomes import Unsupported
+from mpconform.profiles import budget
+from mpconform.target import Target
+from mpconform.waiting import LIVENESS, in_thread, receive
+
+pytestmark = pytest.mark.mp_area("Passing live objects")
+
+MESSAGES = st.lists(payloads(), min_size=1, max_size=4)
+
+
+def require_processes(mp: Target) -> None:
+    """Threads share every object: nothing is pickled, so nothing here applies."""
+    if mp.memory_model == "shared":
+        raise Unsupported("children are threads: objects are shared, not sent")
+
+
+@contextlib.contextmanager
+def agent_for(mp: Target) -> Iterator[Standby]:
+    """The running agent; it starts with a Queue to take objects from (see :func:`queue_of`)."""
+
+    def prepare() -> tuple[tuple, tuple]:
+        queue = mp.Queue()
+        return (queue,), (queue,)
+
+    with standby(mp, kids.COMMANDS, prepare, name="the running agent") as srv:
+        yield srv
+
+
+def queue_of(srv: Standby) -> Any:
+    """The Queue the current agent was started with (renewed with the agent)."""
+    return srv.kept[0]
+
+
+# -- Connections -------------------------------------------------------------------------------
+
+
+@pytest.mark.mp_api("Pipe", "Queue.put", "connection.Connection", "connection.Connection.send")
+@pytest.mark.parametrize("via", ["Pipe", "Queue"])
+def test_a_connection_sent_to_a_running_process_carries_messages_there(
+    mp: Target, via: str
+) -> None:
+    """A Connection end sent to a running process, through a Pipe or a Queue, works there.
+
+    The documentation: Connection objects are picklable, so one end of a pipe can be handed
+    to a process started before the pipe existed. Messages then go both ways over it.
+    """
+    require_processes(mp)
+    with agent_for(mp) as srv:
+
+        @given(messages=MESSAGES)
+        @budget("process")
+        def check(messages: list[Any]) -> None:
+            with srv.example() as agent:
+                ours, theirs = mp.Pipe()  # the agent answers, so both directions are needed
+                with ours, theirs:
+                    if via == "Pipe":
+                        opened = agent.call("adopt", theirs).get()
+                    else:
+                        queue_of(srv).put(theirs)
+                        opened = agent.call("adopt_from_queue").get()
+                    assert opened, f"the Connection sent through a {via} arrived closed"
+                    theirs.close()  # the agent's copy is its own now
+                    for message in messages:
+                        ours.send(message)
+                    agent.send("relay", len(messages))
+                    for message in messages:
+                        got = receive(ours, agent.proc, "the agent's answer")
+                        assert got == ("echo", message), f"sent {message!r}, came back {got!r}"
+                    assert agent.reply("the relay's end").get() == len(messages)
+                    agent.call("drop").get()
+                    extra = agents.outcome(ours.recv)  # the agent closed its end: end of file
+                    assert extra.is_a("EOFError"), (
+                        f"after its answers the agent's end {extra.show()}"
+                    )
+
+        check()
+
+
+# -- objects shared by inheritance only --------------------------------------------------------
+
+INHERITED = {
+    "Queue": lambda mp: mp.Queue(),
+    "SimpleQueue": lambda mp: mp.SimpleQueue(),
+    "JoinableQueue": lambda mp: mp.JoinableQueue(),
+    "Lock": lambda mp: mp.Lock(),
+    "RLock": lambda mp: mp.RLock(),
+    "Semaphore": lambda mp: mp.Semaphore(),
+    "BoundedSemaphore": lambda mp: mp.BoundedSemaphore(),
+    "Condition": lambda mp: mp.Condition(),
+    "Event": lambda mp: mp.Event(),
+    "Barrier": lambda mp: mp.Barrier(2),
+    "Value": lambda mp: mp.Value("i", 0),
+    "Array": lambda mp: mp.Array("i", 3),
+}
+
+
+@pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api(*sorted(INHERITED))
+@pytest.mark.parametrize("kind", sorted(INHERITED))
+def test_objects_shared_by_inheritance_refuse_to_be_sent_later(mp: Target, kind: str) -> None:
+    """Sending a Queue, lock or shared value to a running process raises RuntimeError.
+
+    The documentation says these objects are shared "through inheritance" (as Process
+    arguments); CPython refuses to pickle them at any other time, so nothing reaches the
+    other end and the sender learns at once instead of the receiver holding a dead copy.
+    """
+    require_processes(mp)
+    mp.require(kind)
+    obj = INHERITED[kind](mp)
+    ours, theirs = mp.Pipe()
+    with ours, theirs:
+        with pytest.raises(RuntimeError):
+            ours.send(obj)
+        assert not theirs.poll(0), f"a {kind} reached the other end"
+    if hasattr(obj, "close"):
+        obj.close()
+
+
+# -- manager proxies ---------------------------------------------------------------------------
+
+
+@pytest.mark.mp_api(
+    "managers.BaseProxy",
+    "managers.SyncManager.Queue",
+    "managers.SyncManager.dict",
+    "managers.SyncManager.list",
+)
+def test_a_proxy_sent_to_a_running_process_works_there(mp: Target) -> None:
+    """A manager proxy sent to a running process works there like in its creator.
+
+    The documentation: proxy objects are picklable, so they can be passed between processes;
+    what the running process does through it (put, extend, update) is seen by the creator.
+    """
+    require_processes(mp)
+    mp.require("Manager")
+    with agent_for(mp) as srv, mp.Manager() as manager:
+
+        @given(
+            kind=st.sampled_from(["Queue", "list", "dict"]),
+            values=st.lists(st.integers(), max_size=5),
+        )
+        @budget("process")
+        def check(kind: str, values: list[int]) -> None:
+            proxy = getattr(manager, kind)()
+            with srv.example() as agent:
+                assert agent.call("use_proxy", proxy, kind, values).get() == len(values)
+            if kind == "Queue":
+                got = [proxy.get(timeout=LIVENESS) for _ in values]
+            elif kind == "list":
+                got = list(proxy)
+            else:
+                got = [proxy[i] for i in range(len(proxy))]
+            assert got == values, f"the running process put {values} in the {kind} proxy; {got}"
+
+        check()
+
+
+# -- Listener and Client -----------------------------------------------------------------------
+
+
+def wake(listener: Any, family: str) -> None:
+    """Connect a bare socket, which ends a Listener's accept() that nobody else will end."""
+    kind = socket.AF_INET if family == "AF_INET" else socket.AF_UNIX
+    with contextlib.suppress(OSError), socket.socket(kind) as sock:
+        sock.connect(listener.address)
+
+
+@pytest.mark.mp_api(
+    "connection.Client",
+    "connection.Client(address)",
+    "connection.Client(family)",
+    "connection.Listener",
+    "connection.Listener(address)",
+    "connection.Listener(family)",
+    "connection.Listener.accept",
+    "connection.Listener.address",
+    "connection.Listener.close",
+    "connection.Listener.last_accepted",
+)
+@pytest.mark.parametrize("family", ["AF_INET", "AF_UNIX", None])
+def test_listener_address_and_last_accepted_of_each_family(mp: Target, family: str | None) -> None:
+    """A Listener of each family has a usable address, a running process's Client reaches it.
+
+    An AF_INET Listener asked for port 0 reports the port it got; an AF_UNIX one (and one of
+    the default family, AF_UNIX on Linux, given no address) reports a socket path that exists
+    until close(). last_accepted is the client's address: a (host, port) pair for AF_INET.
+    """
+    require_processes(mp)
+    mp.require("connection.Listener", "connection.Client")
+    address = ("127.0.0.1", 0) if family == "AF_INET" else None
+    with agent_for(mp) as srv, srv.example() as agent:
+        listener = mp.connection.Listener(address, family=family)
+        used = family or "AF_UNIX"
+        try:
+            where = listener.address
+            if used == "AF_INET":
+                assert isinstance(where, tuple) and where[1] != 0, f"AF_INET address is {where!r}"
+            else:
+                assert isinstance(where, str) and os.path.exists(where), (
+                    f"the AF_UNIX address {where!r} is not a path that exists"
+                )
+            agent.send("connect", mp.connection.Client, where, family, "hello")
+            accepted = in_thread(
+                listener.accept, "listener.accept()", LIVENESS, lambda: wake(listener, used)
+            )
+            with accepted as conn:
+                assert receive(conn, agent.proc, "the client's message") == "hello"
+                conn.send("welcome")
+                assert agent.reply("the client's answer").get() == "welcome"
+            last = listener.last_accepted
+            if used == "AF_INET":
+                assert isinstance(last, tuple) and last[0] == "127.0.0.1" and last[1] > 0, (
+                    f"last_accepted is {last!r}, not the client's (host, port)"
+                )
+        finally:
+            listener.close()
+        if used == "AF_UNIX":
+            assert not os.path.exists(where), f"the socket file {where} is left after close()"

@@ -1,0 +1,104 @@
+"""stdlib with one bug in how a live object reaches a process that already runs.
+
+Use as ``--mp-backend mpconform.mutants.live_objects:<name>``; ``CAUGHT_BY`` names the
+properties that must FAIL against each (under fork).
+"""
+
+from __future__ import annotations
+
+import multiprocessing.connection
+import multiprocessing.managers
+import multiprocessing.synchronize
+from types import ModuleType
+from typing import Any
+
+from .managers import managers_mutant
+from .wrap import factory_mutant
+
+
+class InheritedOnlyConnection(multiprocessing.connection.Connection):
+    """Refuses to be pickled except while a child is being started, like a Queue."""
+
+    def __reduce__(self) -> Any:
+        multiprocessing.context.assert_spawning(self)
+        return super().__reduce__()
+
+
+def _inherited_only_pipe(base: Any, duplex: bool = True) -> tuple[Any, Any]:
+    ends = base.Pipe(duplex)
+    for end in ends:
+        end.__class__ = InheritedOnlyConnection
+    return ends
+
+
+class PicklableLock(multiprocessing.synchronize.Lock):
+    """Pickles at any time: the receiver gets a handle that is only valid by accident."""
+
+    def __getstate__(self) -> Any:
+        lock = self._semlock
+        return (lock.handle, lock.kind, lock.maxvalue, lock.name)
+
+
+def _picklable_lock(base: Any) -> Any:
+    return PicklableLock(ctx=base)
+
+
+class SnapshotListProxy(multiprocessing.managers.ListProxy):
+    """Sent to another process, the list proxy arrives as a plain copy of the list."""
+
+    def __reduce__(self) -> Any:
+        return (list, (list(self),))
+
+
+class SnapshotListManager(multiprocessing.managers.SyncManager):
+    pass
+
+
+SnapshotListManager.register("list", list, SnapshotListProxy)
+
+
+class ForgetfulListener(multiprocessing.connection.Listener):
+    """last_accepted is always None."""
+
+    @property
+    def last_accepted(self) -> Any:
+        return None
+
+
+def _connection_module(**overrides: Any) -> ModuleType:
+    module = ModuleType(f"{__name__}.connection")
+    module.__dict__.update(
+        (k, v) for k, v in vars(multiprocessing.connection).items() if not k.startswith("__")
+    )
+    module.__dict__.update(overrides)
+    return module
+
+
+connection_inherited_only = factory_mutant(
+    "connection-inherited-only",
+    "Connection objects refuse to be pickled outside of starting a child",
+    Pipe=_inherited_only_pipe,
+)
+lock_pickles_anytime = factory_mutant(
+    "lock-pickles-anytime", "a Lock pickles when sent to a running process", Lock=_picklable_lock
+)
+list_proxy_sent_as_copy = managers_mutant(
+    "list-proxy-sent-as-copy",
+    "a list proxy sent to another process arrives as a plain copy",
+    sync=SnapshotListManager,
+)
+listener_forgets_client = factory_mutant(
+    "listener-forgets-client",
+    "Listener.last_accepted is always None",
+    connection=_connection_module(Listener=ForgetfulListener),
+)
+
+# Mutant attribute -> the properties that must FAIL against it (under fork).
+CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "connection_inherited_only": (
+        "test_a_connection_sent_to_a_running_process_carries_messages_there",
+    ),
+    "lock_pickles_anytime": ("test_objects_shared_by_inheritance_refuse_to_be_sent_later",),
+    "list_proxy_sent_as_copy": ("test_a_proxy_sent_to_a_running_process_works_there",),
+    "listener_forgets_client": ("test_listener_address_and_last_accepted_of_each_family",),
+}
