@@ -133,7 +133,11 @@ def resolve(config: pytest.Config) -> Settings:
         adapters.append(registry.resolve(name))
         specs[adapters[-1].name] = name
     methods = list(dict.fromkeys(split_list(_raw(config, "mp_start_method"))))
-    targets = [Target(a, m) for a in adapters for m in choose_start_methods(a, methods, adapters)]
+    targets = [
+        Target(a, m, specs.get(a.name))
+        for a in adapters
+        for m in choose_start_methods(a, methods, adapters)
+    ]
     seed = config.getoption("hypothesis_seed", None)
     profile = profiles.activate(_single(config, "mp_profile") or "ci", seeded=seed is not None)
     timeout_text = _single(config, "mp_timeout")

@@ -33,9 +33,12 @@ API_NAMES = frozenset(c.split(".")[0] for c in KNOWN_CAPABILITIES) | {
 
 
 class Target:
-    def __init__(self, adapter: Adapter, start_method: str) -> None:
+    def __init__(self, adapter: Adapter, start_method: str, spec: str | None = None) -> None:
         self.adapter = adapter
         self.start_method = start_method
+        #: What the user named the backend by (a module:attr for a custom one), so that a
+        #: property can load the same backend in an interpreter of its own.
+        self.spec = spec or adapter.name
 
     @property
     def id(self) -> str:
