@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import sys
 from typing import Any
 
@@ -22,6 +23,8 @@ from hypothesis import strategies as st
 
 from mpconform import agents
 from mpconform.conformance import children_module_functions as kids
+from mpconform.conformance import children_programs as programs
+from mpconform.limits import scaled
 from mpconform.outcomes import Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
@@ -29,6 +32,9 @@ from mpconform.waiting import finish, receive, wait_until
 
 pytestmark = pytest.mark.mp_area("Module functions and process attributes")
 
+# A program of its own (interpreter, fork server, one child) ends in well under a second on an
+# idle machine; this is a liveness bound.
+PROGRAM_BOUND = scaled(60.0)
 # Names a user may give a Process: any printable text, including the empty string.
 NAMES = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 
@@ -306,3 +312,28 @@ def test_set_executable_is_the_interpreter_spawn_children_run(mp: Target, tmp_pa
     finally:
         mp.set_executable(sys.executable)
     assert seen == mark, f"the child was not started by the executable set ({wrapper})"
+
+
+@pytest.mark.mp_api("set_forkserver_preload", "set_forkserver_preload(module_names)")
+def test_set_forkserver_preload_imports_the_modules_before_children_start(mp: Target) -> None:
+    """Modules named to set_forkserver_preload() are imported in every fork server child.
+
+    The fork server imports them once and its children inherit them; a name that does not
+    import is silently ignored. Only the fork server preloads, so fork and spawn read SKIP;
+    the program runs in an interpreter of its own, whose fork server starts after the call.
+    """
+    if mp.start_method != "forkserver":
+        pytest.skip(f"{mp.start_method} has no fork server to preload")
+    mp.require("set_forkserver_preload")
+    # colorsys: a stdlib module nothing on the way to a child imports.
+    run = programs.RUN % "preloaded"
+    args = [mp.spec, mp.start_method, "colorsys", "mpconform_no_such_module"]
+    done = subprocess.run(
+        [sys.executable, "-c", run, *args], capture_output=True, text=True, timeout=PROGRAM_BOUND
+    )
+    assert done.returncode == 0, f"the program failed:\n{done.stderr[-3000:]}"
+    answer = done.stdout.strip().splitlines()[-1:] or ["nothing"]
+    assert answer == ["True"], (
+        f"a fork server child has colorsys imported: {answer[0]} (expected True); "
+        f"stderr: {done.stderr[-500:]}"
+    )

@@ -18,9 +18,12 @@ trailing NUL bytes before Python 3.13. Those properties are marked ``mp_basis("c
 from __future__ import annotations
 
 import contextlib
+import inspect
 import itertools
 import multiprocessing.shared_memory
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,13 +33,18 @@ from hypothesis import strategies as st
 
 from mpconform import agents, semaphores
 from mpconform.agents import Agent, Reply
+from mpconform.conformance import children_programs as programs
 from mpconform.conformance import children_shared_memory as kids
+from mpconform.limits import scaled
+from mpconform.outcomes import Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
 
 pytestmark = pytest.mark.mp_area("Shared memory: shared_memory blocks and lists")
 
 PAGE = 4096
+# A program of its own ends in well under a second on an idle machine; a liveness bound.
+PROGRAM_BOUND = scaled(60.0)
 _numbers = itertools.count()
 
 # -- strategies --------------------------------------------------------------------------------
@@ -479,3 +487,39 @@ def test_shared_memory_manager_unlinks_its_blocks_at_shutdown(mp: Target) -> Non
                 )
 
         check()
+
+
+@pytest.mark.mp_api("shared_memory.SharedMemory(track)")
+def test_an_untracked_block_outlives_the_program_that_made_it(mp: Target) -> None:
+    """A block made with track=False stays after its program ends, and nothing is reported.
+
+    Python 3.13 documents ``track``: with False the block is not registered with the
+    resource tracker, so the tracker neither unlinks it at the program's end nor warns about
+    it. The program runs in an interpreter of its own; earlier Pythons read SKIP.
+    """
+    if sys.version_info < (3, 13):
+        pytest.skip("track= is documented from Python 3.13")
+    sm = module_of(mp, "SharedMemory")
+    if "track" not in inspect.signature(sm.SharedMemory).parameters:
+        raise Unsupported(f"{mp.adapter.name}'s SharedMemory has no track parameter")
+    name = block_name()
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                programs.RUN % "untracked_block",
+                mp.spec,
+                mp.start_method,
+                name,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=PROGRAM_BOUND,
+        )
+        assert done.returncode == 0, f"the program failed:\n{done.stderr[-3000:]}"
+        exists = os.path.exists(os.path.join(semaphores.SHM_DIR, name))
+        assert exists, "the block made with track=False was unlinked when its program ended"
+        assert "leaked" not in done.stderr, f"the program's exit reported: {done.stderr[-500:]}"
+    finally:
+        scrub(name)

@@ -8,23 +8,33 @@ stdlib. Runs use fork only.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
 
-from mpconform.mutants.shared_memory import CAUGHT_BY
+from mpconform.mutants.shared_memory import CAUGHT_BY, NEEDS_PYTHON
 
 MODULES = ("mpconform.conformance.test_shared_memory",)
 
 
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
+    if sys.version_info < NEEDS_PYTHON.get(mutant, (3,)):
+        pytest.skip(f"its property runs on Python {NEEDS_PYTHON[mutant]} and later")
     tests = CAUGHT_BY[mutant]
     backend = f"mpconform.mutants.shared_memory:{mutant}"
     assert_caught(run_selection(child_run, MODULES, backend, tests), tests)
 
 
 def test_same_properties_pass_on_stdlib(child_run: Any) -> None:
-    tests = tuple(sorted({t for selected in CAUGHT_BY.values() for t in selected}))
+    tests = tuple(
+        sorted(
+            t
+            for mutant, selected in CAUGHT_BY.items()
+            if sys.version_info >= NEEDS_PYTHON.get(mutant, (3,))
+            for t in selected
+        )
+    )
     assert_all_pass(run_selection(child_run, MODULES, "stdlib", tests), tests)

@@ -99,6 +99,15 @@ def _set_executable_ignored(base: Any, executable: Any) -> None:
     return None
 
 
+def _preload_ignored(base: Any, module_names: Any) -> None:
+    return None
+
+
+set_forkserver_preload_ignored = factory_mutant(
+    "set-forkserver-preload-ignored",
+    "set_forkserver_preload() does nothing",
+    set_forkserver_preload=_preload_ignored,
+)
 pool_workers_not_daemonic = pool_mutant(
     "pool-workers-not-daemonic", NonDaemonicPool, "Pool workers are not daemonic"
 )
@@ -148,6 +157,13 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "start_method_always_spawn": ("test_a_context_names_its_start_method",),
     "set_start_method_accepted": ("test_a_context_of_one_start_method_refuses_set_start_method",),
     "set_executable_ignored": ("test_set_executable_is_the_interpreter_spawn_children_run",),
+    "set_forkserver_preload_ignored": (
+        "test_set_forkserver_preload_imports_the_modules_before_children_start",
+    ),
 }
-#: Mutants whose bug fork cannot show: spawn is the only start method that runs set_executable.
-START_METHOD: dict[str, str] = {"set_executable_ignored": "spawn"}
+#: Mutants whose bug fork cannot show: only spawn runs set_executable's interpreter, only the
+#: fork server preloads.
+START_METHOD: dict[str, str] = {
+    "set_executable_ignored": "spawn",
+    "set_forkserver_preload_ignored": "forkserver",
+}

@@ -79,6 +79,15 @@ class CloseUnlinks(stdlib_shm.SharedMemory):
             super().unlink()
 
 
+class TrackIgnored(stdlib_shm.SharedMemory):
+    """track=False is accepted and ignored: the block is tracked, and unlinked at exit."""
+
+    def __init__(
+        self, name: Any = None, create: bool = False, size: int = 0, track: bool = True
+    ) -> None:
+        super().__init__(name, create, size)
+
+
 class BoolReadAsInt(stdlib_shm.ShareableList):
     """A bool item reads back as 0 or 1."""
 
@@ -131,6 +140,7 @@ taken_name_attached = _adapter(
 )
 unlink_ignored = _adapter("unlink-ignored", "unlink() does nothing", SharedMemory=UnlinkIgnored)
 close_unlinks = _adapter("close-unlinks", "close() also unlinks", SharedMemory=CloseUnlinks)
+track_ignored = _adapter("track-ignored", "track=False is ignored", SharedMemory=TrackIgnored)
 bool_read_as_int = _adapter(
     "bool-read-as-int", "ShareableList reads bools as 0 and 1", ShareableList=BoolReadAsInt
 )
@@ -162,4 +172,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         "test_shareable_list_count_index_format_and_shm_describe_its_items",
     ),
     "client_side_blocks": ("test_shared_memory_manager_unlinks_its_blocks_at_shutdown",),
+    "track_ignored": ("test_an_untracked_block_outlives_the_program_that_made_it",),
 }
+#: Mutants whose property only runs on a newer Python (it reads SKIP before).
+NEEDS_PYTHON: dict[str, tuple[int, int]] = {"track_ignored": (3, 13)}
