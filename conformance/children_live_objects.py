@@ -63,6 +63,24 @@ def connect(session: Session, client: Any, address: Any, family: Any, message: A
         return conn.recv()
 
 
+def answer(session: Session, answer_challenge: Any, authkey: bytes) -> None:
+    """Answer the test's challenge on the adopted Connection (it blocks until one comes)."""
+    answer_challenge(session.state["conn"], authkey)
+
+
+def serve_counter_manager(managers: str, authkey: bytes, conn: Any) -> None:
+    """A whole process: serve a Counter manager with ``get_server()``, say its address."""
+    import importlib
+
+    from mpconform.conformance.children_managers import counter_manager
+
+    cls = counter_manager(importlib.import_module(managers))
+    server = cls(address=("127.0.0.1", 0), authkey=authkey).get_server()
+    conn.send(server.address)
+    conn.close()
+    server.serve_forever()
+
+
 COMMANDS = {
     "adopt": adopt,
     "adopt_from_queue": adopt_from_queue,
@@ -70,4 +88,5 @@ COMMANDS = {
     "drop": drop,
     "use_proxy": use_proxy,
     "connect": connect,
+    "answer": answer,
 }

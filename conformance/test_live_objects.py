@@ -243,3 +243,98 @@ def test_listener_address_and_last_accepted_of_each_family(mp: Target, family: s
             listener.close()
         if used == "AF_UNIX":
             assert not os.path.exists(where), f"the socket file {where} is left after close()"
+
+
+# -- authentication and remote managers --------------------------------------------------------
+
+AUTHKEYS = st.binary(min_size=1, max_size=32)
+
+
+@pytest.mark.mp_api(
+    "AuthenticationError",
+    "connection.answer_challenge",
+    "connection.answer_challenge(authkey)",
+    "connection.answer_challenge(connection)",
+    "connection.deliver_challenge",
+    "connection.deliver_challenge(authkey)",
+    "connection.deliver_challenge(connection)",
+)
+def test_deliver_and_answer_challenge_authenticate_both_ends(mp: Target) -> None:
+    """deliver_challenge() and answer_challenge() with one key authenticate both ends.
+
+    With different keys both raise AuthenticationError: the end that delivers the challenge
+    refuses the answer, and the answering end learns it was refused. The ends are the two
+    sides of a Pipe, one of them in a running process.
+    """
+    require_processes(mp)
+    mp.require("AuthenticationError")
+    with agent_for(mp) as srv:
+
+        @given(keys=st.lists(AUTHKEYS, min_size=2, max_size=2), same=st.booleans())
+        @budget("process")
+        def check(keys: list[bytes], same: bool) -> None:
+            ours_key, theirs_key = (keys[0], keys[0]) if same else keys
+            same = ours_key == theirs_key
+            with srv.example() as agent:
+                ours, theirs = mp.Pipe()
+                with ours, theirs:
+                    agent.call("adopt", theirs).get()
+                    agent.send("answer", mp.connection.answer_challenge, theirs_key)
+                    delivered = agents.outcome(
+                        in_thread,
+                        lambda: mp.connection.deliver_challenge(ours, ours_key),
+                        "deliver_challenge()",
+                    )
+                    answered = agent.reply("the answer's outcome")
+                    agent.call("drop").get()
+                if same:
+                    assert delivered.ok and answered.ok, (
+                        f"with one key deliver_challenge() {delivered.show()} and "
+                        f"answer_challenge() {answered.show()}"
+                    )
+                else:
+                    name = mp.AuthenticationError.__name__
+                    assert delivered.is_a(name) and answered.is_a(name), (
+                        f"with different keys deliver_challenge() {delivered.show()} and "
+                        f"answer_challenge() {answered.show()}; both raise {name} in CPython"
+                    )
+
+        check()
+
+
+@pytest.mark.mp_api(
+    "managers.BaseManager(address)",
+    "managers.BaseManager(authkey)",
+    "managers.BaseManager.connect",
+    "managers.BaseManager.get_server",
+)
+def test_a_manager_served_with_get_server_is_used_through_connect(mp: Target) -> None:
+    """A manager served by get_server().serve_forever() is used from another process via connect().
+
+    The documentation's "using a remote manager": one process serves a registered type at an
+    address with an authkey; another makes a manager of the same class for that address and
+    key, connect()s, and the objects it creates live in the server.
+    """
+    require_processes(mp)
+    mp.require("managers.BaseManager")
+    from mpconform.conformance.children_managers import counter_manager
+
+    key = os.urandom(16)
+    ours, theirs = mp.Pipe(duplex=False)
+    server = mp.Process(target=kids.serve_counter_manager, args=(mp.managers.__name__, key, theirs))
+    server.start()
+    theirs.close()
+    try:
+        address = receive(ours, server, "the server's address")
+        client = counter_manager(mp.managers)(address=tuple(address), authkey=key)
+        client.connect()
+        counter = client.Counter(5)
+        assert counter.increment(2) == 7, "the served Counter did not count from 5"
+        again = counter_manager(mp.managers)(address=tuple(address), authkey=key)
+        again.connect()
+        other = again.Counter(0)
+        assert other.increment(1) == 1 and counter.increment(1) == 8, "the two objects mixed up"
+    finally:
+        ours.close()
+        server.terminate()
+        server.join(LIVENESS)

@@ -6,6 +6,7 @@ properties that must FAIL against each (under fork).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing.connection
 import multiprocessing.managers
 import multiprocessing.synchronize
@@ -65,6 +66,19 @@ class ForgetfulListener(multiprocessing.connection.Listener):
         return None
 
 
+def lenient_answer(connection: Any, authkey: bytes) -> None:
+    """answer_challenge() that does not notice it was refused."""
+    with contextlib.suppress(multiprocessing.AuthenticationError):
+        multiprocessing.connection.answer_challenge(connection, authkey)
+
+
+class ConnectDoesNothing(multiprocessing.managers.BaseManager):
+    """connect() returns without connecting."""
+
+    def connect(self) -> None:
+        pass
+
+
 def _connection_module(**overrides: Any) -> ModuleType:
     module = ModuleType(f"{__name__}.connection")
     module.__dict__.update(
@@ -93,6 +107,15 @@ listener_forgets_client = factory_mutant(
     connection=_connection_module(Listener=ForgetfulListener),
 )
 
+refusal_unnoticed = factory_mutant(
+    "refusal-unnoticed",
+    "answer_challenge() returns normally when the other end refused the key",
+    connection=_connection_module(answer_challenge=lenient_answer),
+)
+connect_does_nothing = managers_mutant(
+    "connect-does-nothing", "BaseManager.connect() does not connect", base=ConnectDoesNothing
+)
+
 # Mutant attribute -> the properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "connection_inherited_only": (
@@ -101,4 +124,6 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "lock_pickles_anytime": ("test_objects_shared_by_inheritance_refuse_to_be_sent_later",),
     "list_proxy_sent_as_copy": ("test_a_proxy_sent_to_a_running_process_works_there",),
     "listener_forgets_client": ("test_listener_address_and_last_accepted_of_each_family",),
+    "refusal_unnoticed": ("test_deliver_and_answer_challenge_authenticate_both_ends",),
+    "connect_does_nothing": ("test_a_manager_served_with_get_server_is_used_through_connect",),
 }

@@ -19,6 +19,7 @@ import multiprocessing.managers
 import multiprocessing.pool
 import platform
 import queue
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -187,6 +188,7 @@ def managers_module(name: str, **overrides: Any) -> ModuleType:
         (key, value) for key, value in vars(managers).items() if not key.startswith("__")
     )
     module.__dict__.update(overrides)
+    sys.modules[module.__name__] = module  # a child imports it by name (see children_managers)
     return module
 
 
