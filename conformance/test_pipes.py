@@ -138,6 +138,9 @@ def timed(call: Any, *args: Any) -> tuple[Any, float]:
 # -- send and recv -----------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api(
+    "connection.Connection.recv", "connection.Connection.send", "connection.Connection.send(obj)"
+)
 def test_pipe_send_recv_preserves_payloads(mp):
     """send() and recv() carry any picklable object between processes intact, type included"""
     with server(mp) as srv:
@@ -155,6 +158,13 @@ def test_pipe_send_recv_preserves_payloads(mp):
         check()
 
 
+@pytest.mark.mp_api(
+    "Pipe",
+    "Pipe(duplex)",
+    "connection.Connection.recv",
+    "connection.Connection.send",
+    "connection.Connection.send(obj)",
+)
 def test_pipe_two_way_traffic_without_deadlock(mp):
     """Both ends send and receive messages from empty to MiB, in any order, intact and in order
 
@@ -194,6 +204,14 @@ def test_pipe_two_way_traffic_without_deadlock(mp):
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api(
+    "Pipe",
+    "Pipe(duplex)",
+    "connection.Connection.poll",
+    "connection.Connection.recv",
+    "connection.Connection.send",
+    "connection.Connection.send(obj)",
+)
 def test_simplex_ends_refuse_the_other_direction(mp):
     """Pipe(duplex=False) gives (reader, writer); using one the wrong way raises OSError"""
     reader, writer = mp.Pipe(duplex=False)
@@ -219,6 +237,7 @@ def test_simplex_ends_refuse_the_other_direction(mp):
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("Pipe", "Pipe(duplex)", "connection.Connection.close")
 @budget("cheap")
 @given(duplex=st.booleans(), close_first=st.booleans())
 def test_readable_writable_closed_attributes(mp, duplex, close_first):
@@ -249,6 +268,14 @@ def slices(draw: Any) -> tuple[Any, int, int | None]:
     return buf, offset, size
 
 
+@pytest.mark.mp_api(
+    "connection.Connection.poll",
+    "connection.Connection.recv_bytes",
+    "connection.Connection.send_bytes",
+    "connection.Connection.send_bytes(buffer)",
+    "connection.Connection.send_bytes(offset)",
+    "connection.Connection.send_bytes(size)",
+)
 @budget("cheap")
 @given(case=slices())
 def test_send_bytes_sends_the_slice(mp, case):
@@ -283,6 +310,14 @@ def bad_slices(draw: Any) -> tuple[bytes, int, int | None]:
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api(
+    "connection.Connection.poll",
+    "connection.Connection.recv_bytes",
+    "connection.Connection.send_bytes",
+    "connection.Connection.send_bytes(buffer)",
+    "connection.Connection.send_bytes(offset)",
+    "connection.Connection.send_bytes(size)",
+)
 @budget("cheap")
 @given(case=bad_slices())
 def test_send_bytes_rejects_slices_outside_the_buffer(mp, case):
@@ -301,6 +336,13 @@ def test_send_bytes_rejects_slices_outside_the_buffer(mp, case):
     assert theirs.recv_bytes() == b"after"
 
 
+@pytest.mark.mp_api(
+    "connection.Connection.poll",
+    "connection.Connection.recv_bytes",
+    "connection.Connection.recv_bytes(maxlength)",
+    "connection.Connection.send_bytes",
+    "connection.Connection.send_bytes(buffer)",
+)
 @budget("cheap")
 @given(
     message=st.binary(max_size=IN_PROCESS_MAX),
@@ -331,6 +373,15 @@ def into_cases(draw: Any) -> tuple[bytes, bytearray, int]:
 
 
 @pytest.mark.mp_requires("BufferTooShort")
+@pytest.mark.mp_api(
+    "BufferTooShort",
+    "connection.Connection.poll",
+    "connection.Connection.recv_bytes_into",
+    "connection.Connection.recv_bytes_into(buffer)",
+    "connection.Connection.recv_bytes_into(offset)",
+    "connection.Connection.send_bytes",
+    "connection.Connection.send_bytes(buffer)",
+)
 @budget("cheap")
 @given(case=into_cases())
 def test_recv_bytes_into_fills_buffer_or_raises_buffer_too_short(mp, case):
@@ -351,6 +402,9 @@ def test_recv_bytes_into_fills_buffer_or_raises_buffer_too_short(mp, case):
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api(
+    "connection.Connection.recv_bytes_into", "connection.Connection.recv_bytes_into(offset)"
+)
 @budget("cheap")
 @given(size=st.integers(0, 64), offset=st.integers(max_value=-1) | st.integers(65, 200))
 def test_recv_bytes_into_rejects_offset_outside_buffer(mp, size, offset):
@@ -367,6 +421,7 @@ def test_recv_bytes_into_rejects_offset_outside_buffer(mp, size, offset):
 # -- poll, end-of-file and closing -------------------------------------------------------------
 
 
+@pytest.mark.mp_api("connection.Connection.poll", "connection.Connection.poll(timeout)")
 @budget("process")  # each example sleeps: the timeout is the cost, not the process
 @given(timeout=st.floats(min_value=0.0, max_value=0.05), duplex=st.booleans())
 def test_poll_timeout_without_data_returns_false(mp, timeout, duplex):
@@ -378,6 +433,7 @@ def test_poll_timeout_without_data_returns_false(mp, timeout, duplex):
     assert reader.poll() is False, "poll() without a timeout must not block"
 
 
+@pytest.mark.mp_api("connection.Connection.poll", "connection.Connection.poll(timeout)")
 def test_poll_returns_true_once_data_arrives(mp):
     """poll(timeout) waiting for a message sent later by another process returns True"""
     with server(mp) as srv:
@@ -398,6 +454,12 @@ def test_poll_returns_true_once_data_arrives(mp):
         check()
 
 
+@pytest.mark.mp_api(
+    "connection.Connection.poll",
+    "connection.Connection.recv",
+    "connection.Connection.send",
+    "connection.Connection.send(obj)",
+)
 @budget("cheap")
 @given(pending=st.lists(st.integers() | st.text(max_size=20), max_size=5), duplex=st.booleans())
 def test_recv_raises_eof_error_after_peer_closed(mp, pending, duplex):
@@ -414,6 +476,7 @@ def test_recv_raises_eof_error_after_peer_closed(mp, pending, duplex):
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("connection.Connection.poll")
 def test_poll_is_true_at_end_of_file(mp):
     """poll() returns True once the peer closed: a recv() would not block (it raises EOFError)"""
     reader, writer = mp.Pipe()
@@ -422,6 +485,9 @@ def test_poll_is_true_at_end_of_file(mp):
     assert reader.poll() is True
 
 
+@pytest.mark.mp_api(
+    "connection.Connection.recv", "connection.Connection.send", "connection.Connection.send(obj)"
+)
 def test_recv_raises_eof_error_when_peer_process_ends(mp):
     """A child's messages arrive, then recv() raises EOFError once the child ended"""
     require_real_processes(mp)  # with threads the parent and the child share one end
@@ -450,6 +516,7 @@ CLOSED_OPERATIONS = {
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("connection.Connection.close")
 @budget("cheap")
 @given(data=st.data(), which=st.sampled_from([0, 1]))
 def test_closed_connection_raises_os_error(mp, data, which):
@@ -472,6 +539,7 @@ def test_closed_connection_raises_os_error(mp, data, which):
 
 
 @pytest.mark.mp_requires("connection.wait")
+@pytest.mark.mp_api("connection.wait", "connection.wait(object_list)", "connection.wait(timeout)")
 @budget("cheap")
 @given(data=st.data(), count=st.integers(1, 5))
 def test_wait_returns_every_ready_connection(mp, data, count):
@@ -493,6 +561,12 @@ def test_wait_returns_every_ready_connection(mp, data, count):
 
 
 @pytest.mark.mp_requires("connection.wait", "Process.sentinel")
+@pytest.mark.mp_api(
+    "Process.sentinel",
+    "connection.wait",
+    "connection.wait(object_list)",
+    "connection.wait(timeout)",
+)
 @budget("process")
 @given(data=st.data(), children=st.integers(1, 2), pipes=st.integers(0, 2))
 def test_wait_returns_ready_sentinels_and_connections(mp, data, children, pipes):
@@ -521,6 +595,7 @@ def test_wait_returns_ready_sentinels_and_connections(mp, data, children, pipes)
 
 
 @pytest.mark.mp_requires("connection.wait")
+@pytest.mark.mp_api("connection.wait", "connection.wait(object_list)", "connection.wait(timeout)")
 @budget("process")  # each example sleeps: the timeout is the cost, not the process
 @given(timeout=st.floats(min_value=0.0, max_value=0.05), count=st.integers(0, 3))
 def test_wait_returns_empty_list_after_timeout(mp, timeout, count):
@@ -558,6 +633,21 @@ def accept(listener: Any, family: str) -> Any:
 
 
 @pytest.mark.mp_requires("connection.Listener", "connection.Client")
+@pytest.mark.mp_api(
+    "connection.Client",
+    "connection.Client(address)",
+    "connection.Client(authkey)",
+    "connection.Client(family)",
+    "connection.Connection.recv",
+    "connection.Connection.send",
+    "connection.Connection.send(obj)",
+    "connection.Listener",
+    "connection.Listener(address)",
+    "connection.Listener(authkey)",
+    "connection.Listener(family)",
+    "connection.Listener.accept",
+    "connection.Listener.address",
+)
 def test_client_with_right_authkey_connects(mp):
     """A Client with the Listener's authkey connects, and messages go both ways"""
     with server(mp) as srv:
@@ -579,6 +669,14 @@ def test_client_with_right_authkey_connects(mp):
 
 
 @pytest.mark.mp_requires("AuthenticationError", "connection.Listener", "connection.Client")
+@pytest.mark.mp_api(
+    "AuthenticationError",
+    "connection.Client",
+    "connection.Client(authkey)",
+    "connection.Listener",
+    "connection.Listener(authkey)",
+    "connection.Listener.accept",
+)
 def test_wrong_authkey_is_rejected_on_both_sides(mp):
     """Security: a Client with the wrong authkey is refused; both sides raise AuthenticationError"""
     with server(mp) as srv:
@@ -611,6 +709,7 @@ class Refuses:
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("connection.Connection.send", "connection.Connection.send(obj)")
 def test_send_of_an_unpicklable_object_raises_and_sends_nothing(mp):
     """send() of an object that cannot be pickled raises the pickling error and sends nothing
 
@@ -629,6 +728,7 @@ def test_send_of_an_unpicklable_object_raises_and_sends_nothing(mp):
     assert got == "after", f"the first message after a failed send() was {got!r}"
 
 
+@pytest.mark.mp_api("connection.Connection.fileno", "connection.Connection.recv")
 def test_fileno_is_a_descriptor_select_sees_messages_on(mp):
     """fileno() is the descriptor the connection reads: select() reports it readable exactly
     when a message from another process is waiting"""

@@ -256,16 +256,19 @@ def _echo_round_trip(mp: Target, kind: str) -> None:
             round_trip()
 
 
+@pytest.mark.mp_api("Queue", "Queue.get", "Queue.put", "Queue.put(obj)")
 def test_queue_payloads_arrive_intact(mp):
     """Values put on a Queue come out equal and of the same type, nested ones included"""
     _echo_round_trip(mp, "Queue")
 
 
+@pytest.mark.mp_api("SimpleQueue", "SimpleQueue.get", "SimpleQueue.put", "SimpleQueue.put(item)")
 def test_simple_queue_payloads_arrive_intact(mp):
     """Values put on a SimpleQueue come out equal and of the same type, nested ones included"""
     _echo_round_trip(mp, "SimpleQueue")
 
 
+@pytest.mark.mp_api("JoinableQueue", "Queue.get", "Queue.put", "Queue.put(obj)")
 def test_joinable_queue_payloads_arrive_intact(mp):
     """Values put on a JoinableQueue come out equal and of the same type, nested ones included"""
     _echo_round_trip(mp, "JoinableQueue")
@@ -360,6 +363,7 @@ def _check_history(history: History, model: Any, cross_producer: bool) -> None:
         assert not result.violation, result.explain()
 
 
+@pytest.mark.mp_api("Queue", "Queue.get", "Queue.join_thread", "Queue.put", "Queue.put(obj)")
 @budget("heavy")
 @given(scenario=SCENARIOS)
 def test_queue_keeps_per_producer_order(mp, scenario):
@@ -374,6 +378,7 @@ def test_queue_keeps_per_producer_order(mp, scenario):
     _check_history(history, RelaxedQueue(), cross_producer=False)
 
 
+@pytest.mark.mp_api("SimpleQueue", "SimpleQueue.get", "SimpleQueue.put", "SimpleQueue.put(item)")
 @budget("heavy")
 @given(scenario=SCENARIOS)
 def test_simple_queue_is_fifo_in_real_time(mp, scenario):
@@ -390,6 +395,16 @@ def test_simple_queue_is_fifo_in_real_time(mp, scenario):
 # -- Queue API ---------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api(
+    "Queue",
+    "Queue(maxsize)",
+    "Queue.full",
+    "Queue.get",
+    "Queue.put",
+    "Queue.put(obj)",
+    "Queue.put(timeout)",
+    "Queue.put_nowait",
+)
 @budget("process")
 @given(maxsize=st.integers(1, 4), timeout=st.floats(0.0, 0.05))
 def test_full_queue_refuses_put(mp, maxsize, timeout):
@@ -413,6 +428,7 @@ def test_full_queue_refuses_put(mp, maxsize, timeout):
         assert not q.full()
 
 
+@pytest.mark.mp_api("Queue.get", "Queue.get(block)", "Queue.get(timeout)", "Queue.get_nowait")
 @budget("process")
 @given(timeouts=st.lists(st.floats(0.0, 0.05), min_size=1, max_size=3))
 def test_get_on_empty_queue_raises_empty(mp, timeouts):
@@ -432,6 +448,7 @@ def test_get_on_empty_queue_raises_empty(mp, timeouts):
             )
 
 
+@pytest.mark.mp_api("Queue.empty", "Queue.get", "Queue.get(block)", "Queue.qsize")
 @budget("process")
 @given(count=st.integers(0, 6))
 def test_qsize_and_empty_are_exact_when_quiescent(mp, count):
@@ -476,6 +493,7 @@ def closed_and_used(q: Any, operation: str) -> tuple[type, str] | None:
 
 
 @pytest.mark.parametrize("operation", ["put", "get"])
+@pytest.mark.mp_api("Queue.close", "Queue.get", "Queue.put")
 def test_closed_queue_raises_value_error(mp, operation):
     """After close(), put() and get() on that Queue raise ValueError (since Python 3.8)"""
     q = mp.Queue()
@@ -487,6 +505,7 @@ def test_closed_queue_raises_value_error(mp, operation):
     assert issubclass(raised[0], ValueError), f"{operation}() after close() raised {raised}"
 
 
+@pytest.mark.mp_api("Queue", "Queue.get", "Queue.put", "Queue.put(obj)")
 @budget("process")
 @given(sizes=st.lists(st.sampled_from([0, 1, 100, 64 * 1024, 1024 * 1024]), max_size=6))
 def test_items_put_by_exiting_child_are_not_lost(mp, sizes):
@@ -508,6 +527,7 @@ def test_items_put_by_exiting_child_are_not_lost(mp, sizes):
 BEYOND_PIPE = 4 * 1024 * 1024
 
 
+@pytest.mark.mp_api("Queue")
 @budget("process")
 @given(wait=st.floats(0.01, 0.2))
 def test_exiting_child_waits_until_its_items_are_read(mp, wait):
@@ -528,6 +548,7 @@ def test_exiting_child_waits_until_its_items_are_read(mp, wait):
         assert proc.exitcode == 0
 
 
+@pytest.mark.mp_api("Queue.cancel_join_thread")
 @budget("process")
 @given(count=st.integers(1, 3))
 def test_cancel_join_thread_lets_a_child_exit_with_items_unread(mp, count):
@@ -541,6 +562,7 @@ def test_cancel_join_thread_lets_a_child_exit_with_items_unread(mp, count):
 # -- JoinableQueue -----------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api("JoinableQueue.join", "JoinableQueue.task_done")
 @budget("process")
 @given(count=st.integers(1, 4), pause=st.floats(0.0, 0.02))
 def test_joinable_queue_join_waits_for_every_task(mp, count, pause):
@@ -573,6 +595,7 @@ def test_joinable_queue_join_waits_for_every_task(mp, count, pause):
         assert returned[0] >= t_last, "join() returned before the last task_done() was called"
 
 
+@pytest.mark.mp_api("JoinableQueue.task_done")
 @budget("process")
 @given(count=st.integers(0, 4))
 def test_task_done_too_often_raises_value_error(mp, count):
@@ -590,6 +613,9 @@ def test_task_done_too_often_raises_value_error(mp, count):
 # -- SimpleQueue -------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api(
+    "SimpleQueue.empty", "SimpleQueue.get", "SimpleQueue.put", "SimpleQueue.put(item)"
+)
 @budget("process")
 @given(values=st.lists(st.integers(), max_size=6))
 def test_simple_queue_empty_put_get(mp, values):
@@ -618,6 +644,7 @@ def test_simple_queue_empty_put_get(mp, values):
 
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("operation", ["put", "get", "empty"])
+@pytest.mark.mp_api("SimpleQueue.close")
 def test_closed_simple_queue_raises_os_error(mp, operation):
     """After SimpleQueue.close(), put(), get() and empty() raise OSError
 
@@ -647,6 +674,7 @@ ROUND_TRIP_BOUND = scaled(10.0)
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("Queue.get", "Queue.put", "Queue.put(obj)")
 def test_unpicklable_item_is_dropped_and_later_items_still_arrive(mp):
     """put() of an object that cannot be pickled returns, the feeder thread drops it, and the
     items put after it still arrive
@@ -667,6 +695,7 @@ def test_unpicklable_item_is_dropped_and_later_items_still_arrive(mp):
 
 
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("SimpleQueue.get", "SimpleQueue.put", "SimpleQueue.put(item)")
 def test_simple_queue_put_of_an_unpicklable_object_raises(mp):
     """SimpleQueue.put() of an object that cannot be pickled raises the pickling error, and the
     queue stays usable
