@@ -210,7 +210,8 @@ def test_listener_address_and_last_accepted_of_each_family(mp: Target, family: s
 
     An AF_INET Listener asked for port 0 reports the port it got; an AF_UNIX one (and one of
     the default family, AF_UNIX on Linux, given no address) reports a socket path that exists
-    until close(). last_accepted is the client's address: a (host, port) pair for AF_INET.
+    until close(). last_accepted is None until a connection was accepted, then the client's
+    address: a (host, port) pair for AF_INET. After close() no Client reaches the address.
     """
     require_processes(mp)
     mp.require("connection.Listener", "connection.Client")
@@ -219,6 +220,8 @@ def test_listener_address_and_last_accepted_of_each_family(mp: Target, family: s
         listener = mp.connection.Listener(address, family=family)
         used = family or "AF_UNIX"
         try:
+            before = listener.last_accepted
+            assert before is None, f"before any accept() last_accepted is {before!r}, not None"
             where = listener.address
             if used == "AF_INET":
                 assert isinstance(where, tuple) and where[1] != 0, f"AF_INET address is {where!r}"
@@ -243,6 +246,8 @@ def test_listener_address_and_last_accepted_of_each_family(mp: Target, family: s
             listener.close()
         if used == "AF_UNIX":
             assert not os.path.exists(where), f"the socket file {where} is left after close()"
+        late = agents.outcome(mp.connection.Client, where, family=family)
+        assert late.is_a("OSError"), f"Client() to a closed Listener {late.show()}"
 
 
 # -- authentication and remote managers --------------------------------------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
-import threading
 import time
 from typing import Any
 
@@ -21,6 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mpconform import agents
 from mpconform.agents import Standby, held, release, standby
 from mpconform.conformance import children_pipes as kids
 from mpconform.conformance.strategies import payloads
@@ -28,7 +28,7 @@ from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
-from mpconform.waiting import LIVENESS, finish, receive
+from mpconform.waiting import LIVENESS, finish, in_thread, receive
 
 pytestmark = pytest.mark.mp_area("Pipes and connections")
 
@@ -100,33 +100,6 @@ def server(mp: Target) -> contextlib.AbstractContextManager[Standby]:
 def tag_of(srv: Standby) -> tuple[int, int]:
     """The tag of this example's message: one of another example shows as a mismatch."""
     return (srv.examples, 0)
-
-
-def bounded(call: Any, timeout: float, what: str, on_timeout: Any = None) -> Any:
-    """``call()``, run in a thread so that a call with no timeout of its own cannot hang the test.
-
-    If it is still running after ``timeout``, ``on_timeout`` may wake it, and the test ends as
-    TIMEOUT (the thread is a daemon; a backend that blocks forever keeps only that thread).
-    """
-    outcome: dict = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = call()
-        except BaseException as exc:
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        if on_timeout is not None:
-            on_timeout()
-            thread.join(5)
-        raise TestTimeout(f"{what} still blocked after {timeout:g} s")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def timed(call: Any, *args: Any) -> tuple[Any, float]:
@@ -472,7 +445,7 @@ def test_recv_raises_eof_error_after_peer_closed(mp, pending, duplex):
         assert reader.poll(LIVENESS)
         assert reader.recv() == item
     with pytest.raises(EOFError):
-        bounded(reader.recv, EOF_GRACE, "recv() after the peer closed")
+        in_thread(reader.recv, "recv() after the peer closed", EOF_GRACE)
 
 
 @pytest.mark.mp_basis("cpython")
@@ -501,7 +474,7 @@ def test_recv_raises_eof_error_when_peer_process_ends(mp):
     assert finish(proc) == 0
     assert received == ["a", b"b", 3]
     with pytest.raises(EOFError):
-        bounded(reader.recv, LIVENESS, "recv() after the child ended")
+        in_thread(reader.recv, "recv() after the child ended", LIVENESS)
 
 
 CLOSED_OPERATIONS = {
@@ -531,7 +504,7 @@ def test_closed_connection_raises_os_error(mp, data, which):
     conn.close()
     with pytest.raises(OSError):
         # bounded: on a backend whose close() does nothing, recv() would wait forever
-        bounded(lambda: CLOSED_OPERATIONS[name](conn), EOF_GRACE, f"{name}() after close()")
+        in_thread(lambda: CLOSED_OPERATIONS[name](conn), f"{name}() after close()", EOF_GRACE)
     conn.close()
 
 
@@ -606,6 +579,24 @@ def test_wait_returns_empty_list_after_timeout(mp, timeout, count):
     assert elapsed >= timeout - CLOCK_SLACK, f"wait(timeout={timeout}) returned after {elapsed}"
 
 
+@pytest.mark.mp_api("Pipe", "connection.Connection", "connection.Connection.close")
+@pytest.mark.parametrize("duplex", [True, False])
+def test_a_connection_closes_when_its_with_block_ends(mp, duplex):
+    """A Connection is a context manager: the with block gives the connection and closes it.
+
+    The documentation: connection objects support the context management protocol. After
+    the block the connection is closed, and its peer reads end of file.
+    """
+    reader, writer = mp.Pipe(duplex=duplex)
+    with reader:
+        with writer as entered:
+            assert entered is writer, f"with gave {entered!r}, not the connection itself"
+        assert writer.closed, "the connection is still open after its with block"
+        at_end = agents.outcome(reader.recv)
+        assert at_end.is_a("EOFError"), f"after the peer's with block recv() {at_end.show()}"
+    assert reader.closed, "the reading end is still open after its with block"
+
+
 # -- Listener and Client -----------------------------------------------------------------------
 
 FAMILIES = st.sampled_from(["AF_UNIX", "AF_INET"])
@@ -629,7 +620,7 @@ def accept(listener: Any, family: str) -> Any:
         with contextlib.suppress(Exception), socket.socket(kind) as sock:
             sock.connect(listener.address)
 
-    return bounded(listener.accept, LIVENESS, "listener.accept()", poke)
+    return in_thread(listener.accept, "listener.accept()", LIVENESS, poke)
 
 
 @pytest.mark.mp_requires("connection.Listener", "connection.Client")

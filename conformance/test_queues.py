@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any, Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mpconform.checkers import FifoQueue as FifoModel
@@ -396,29 +396,42 @@ def test_simple_queue_is_fifo_in_real_time(mp, scenario):
 
 
 @pytest.mark.mp_api(
+    "JoinableQueue",
+    "JoinableQueue(maxsize)",
     "Queue",
     "Queue(maxsize)",
     "Queue.full",
     "Queue.get",
     "Queue.put",
+    "Queue.put(block)",
     "Queue.put(obj)",
     "Queue.put(timeout)",
     "Queue.put_nowait",
+    "Queue.put_nowait(obj)",
 )
 @budget("process")
-@given(maxsize=st.integers(1, 4), timeout=st.floats(0.0, 0.05))
-def test_full_queue_refuses_put(mp, maxsize, timeout):
+@given(
+    kind=st.sampled_from(["Queue", "JoinableQueue"]),
+    maxsize=st.integers(1, 4),
+    timeout=st.floats(0.0, 0.05),
+)
+@example(kind="JoinableQueue", maxsize=2, timeout=0.01)
+def test_full_queue_refuses_put(mp, kind, maxsize, timeout):
     """A full Queue(maxsize) reports full() and put_nowait() / put(timeout=t) raise queue.Full
 
-    put(timeout=t) gives up only after at least t seconds; the items already in come out in
-    order afterwards.
+    put(timeout=t) gives up only after at least t seconds; put(block=False) raises at once,
+    whatever timeout it is given (the documentation: the timeout is then ignored); the items
+    already in come out in order afterwards. The same holds for a JoinableQueue(maxsize).
     """
-    with queues(mp, "Queue", 1, maxsize) as (q,):
-        for i in range(maxsize):
+    with queues(mp, kind, 1, maxsize) as (q,):
+        for i in range(maxsize - 1):
             q.put(i, timeout=LIVENESS)
+        q.put_nowait(maxsize - 1)
         assert q.full()
         with pytest.raises(queue.Full):
             q.put_nowait("extra")
+        with pytest.raises(queue.Full):
+            q.put("extra", block=False, timeout=LIVENESS)
         t0 = time.monotonic()
         with pytest.raises(queue.Full):
             q.put("extra", timeout=timeout)

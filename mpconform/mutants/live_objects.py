@@ -66,6 +66,13 @@ class ForgetfulListener(multiprocessing.connection.Listener):
         return None
 
 
+class UnclosableListener(multiprocessing.connection.Listener):
+    """close() leaves the socket listening (and its file in place)."""
+
+    def close(self) -> None:
+        pass
+
+
 def lenient_answer(connection: Any, authkey: bytes) -> None:
     """answer_challenge() that does not notice it was refused."""
     with contextlib.suppress(multiprocessing.AuthenticationError):
@@ -115,6 +122,11 @@ refusal_unnoticed = factory_mutant(
 connect_does_nothing = managers_mutant(
     "connect-does-nothing", "BaseManager.connect() does not connect", base=ConnectDoesNothing
 )
+listener_close_ignored = factory_mutant(
+    "listener-close-ignored",
+    "Listener.close() does nothing",
+    connection=_connection_module(Listener=UnclosableListener),
+)
 
 # Mutant attribute -> the properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
@@ -124,6 +136,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "lock_pickles_anytime": ("test_objects_shared_by_inheritance_refuse_to_be_sent_later",),
     "list_proxy_sent_as_copy": ("test_a_proxy_sent_to_a_running_process_works_there",),
     "listener_forgets_client": ("test_listener_address_and_last_accepted_of_each_family",),
+    "listener_close_ignored": ("test_listener_address_and_last_accepted_of_each_family",),
     "refusal_unnoticed": ("test_deliver_and_answer_challenge_authenticate_both_ends",),
     "connect_does_nothing": ("test_a_manager_served_with_get_server_is_used_through_connect",),
 }

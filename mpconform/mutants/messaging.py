@@ -51,6 +51,13 @@ class MaxlengthIgnored(Connection):
         return super().recv_bytes()
 
 
+class ExitLeavesOpen(Connection):
+    """Leaving a with block does not close the connection."""
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+
 class PollNoWait(Connection):
     """poll(timeout) only looks once, as a poll built on a non-blocking check would: it never
     waits for data that is still on its way."""
@@ -146,6 +153,22 @@ class GetGivesUpAtOnce(multiprocessing.queues.Queue):
         return super().get(block, timeout)
 
 
+class FullPutDropped(multiprocessing.queues.Queue):
+    """put(obj, block=False) on a full queue drops obj instead of raising queue.Full."""
+
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        if not block and self.full():
+            return
+        super().put(obj, block, timeout)
+
+
+class JoinableMaxsizeIgnored(multiprocessing.queues.JoinableQueue):
+    """JoinableQueue(maxsize) is unbounded."""
+
+    def __init__(self, maxsize: int = 0, *, ctx: Any) -> None:
+        super().__init__(0, ctx=ctx)
+
+
 class JoinWhenEmpty(multiprocessing.queues.JoinableQueue):
     """join() waits until the queue is empty, not until every task is done: a worker still busy
     with the last item it took is not waited for."""
@@ -196,6 +219,9 @@ send_bytes_offset_ignored = factory_mutant(
     "send_bytes(buf, offset, size) sends buf[:size]",
     Pipe=pipe_of(OffsetIgnored),
 )
+exit_leaves_open = factory_mutant(
+    "exit-leaves-open", "a Connection's with block does not close it", Pipe=pipe_of(ExitLeavesOpen)
+)
 recv_bytes_maxlength_ignored = factory_mutant(
     "recv-bytes-maxlength-ignored",
     "recv_bytes(maxlength) returns messages longer than maxlength",
@@ -221,6 +247,16 @@ get_timeout_ignored = factory_mutant(
     "Queue.get(timeout=t) raises Empty at once",
     Queue=queue_of(GetGivesUpAtOnce),
 )
+full_put_dropped = factory_mutant(
+    "full-put-dropped",
+    "Queue.put(block=False) on a full queue drops the item silently",
+    Queue=queue_of(FullPutDropped),
+)
+joinable_maxsize_ignored = factory_mutant(
+    "joinable-maxsize-ignored",
+    "JoinableQueue(maxsize) is unbounded",
+    JoinableQueue=queue_of(JoinableMaxsizeIgnored),
+)
 join_when_empty = factory_mutant(
     "join-when-empty",
     "JoinableQueue.join() returns once the queue is empty, tasks still open",
@@ -235,6 +271,7 @@ simple_queue_lifo = factory_mutant(
 # Mutant attribute -> the message-passing properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "send_bytes_offset_ignored": ("test_send_bytes_sends_the_slice",),
+    "exit_leaves_open": ("test_a_connection_closes_when_its_with_block_ends",),
     "recv_bytes_maxlength_ignored": ("test_recv_bytes_maxlength",),
     "poll_never_waits": (
         "test_poll_timeout_without_data_returns_false",
@@ -247,5 +284,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     ),
     "get_timeout_ignored": ("test_get_on_empty_queue_raises_empty",),
     "join_when_empty": ("test_joinable_queue_join_waits_for_every_task",),
+    "full_put_dropped": ("test_full_queue_refuses_put",),
+    "joinable_maxsize_ignored": ("test_full_queue_refuses_put",),
     "simple_queue_lifo": ("test_simple_queue_empty_put_get",),
 }
