@@ -25,7 +25,8 @@ from mpconform import agents
 from mpconform.agents import Standby, standby
 from mpconform.conformance import children_live_objects as kids
 from mpconform.conformance.strategies import payloads
-from mpconform.outcomes import Unsupported
+from mpconform.limits import scaled
+from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
 from mpconform.waiting import LIVENESS, in_thread, receive
@@ -343,3 +344,50 @@ def test_a_manager_served_with_get_server_is_used_through_connect(mp: Target) ->
         ours.close()
         server.terminate()
         server.join(LIVENESS)
+
+
+# A connect the kernel queues returns at once; one it refuses to queue blocks. This bounds it.
+CONNECT_BOUND = scaled(10.0)
+
+
+@pytest.mark.mp_api("connection.Listener(backlog)")
+@pytest.mark.parametrize("family", ["AF_INET", "AF_UNIX"])
+def test_a_listener_keeps_backlog_clients_waiting_until_accepted(mp: Target, family: str) -> None:
+    """Up to backlog clients can connect before accept(), and each is then accepted in turn.
+
+    The documentation passes backlog to the socket's listen(); the kernel may queue more, so
+    only this lower bound is a promise. Clients without an authkey connect with no
+    handshake, so they can all connect from this one process before any accept().
+    """
+    mp.require("connection.Listener", "connection.Client")
+    backlog = 3
+    address = ("127.0.0.1", 0) if family == "AF_INET" else None
+    with mp.connection.Listener(address, family=family, backlog=backlog) as listener:
+        clients: list[Any] = []
+
+        def connect_all() -> None:
+            for _ in range(backlog):
+                clients.append(mp.connection.Client(listener.address, family=family))
+
+        try:
+            try:
+                in_thread(connect_all, f"{backlog} connects", CONNECT_BOUND)
+            except TestTimeout:
+                raise AssertionError(
+                    f"client {len(clients) + 1} of {backlog} could not connect before accept() "
+                    f"(Listener(backlog={backlog})): its connect() still blocked after "
+                    f"{CONNECT_BOUND:g} s"
+                ) from None
+            for i, client in enumerate(clients):
+                client.send(i)
+            got = []
+            for _ in clients:
+                accepted = in_thread(
+                    listener.accept, "listener.accept()", LIVENESS, lambda: wake(listener, family)
+                )
+                with accepted as conn:
+                    got.append(receive(conn, None, "a waiting client's message"))
+            assert sorted(got) == list(range(backlog)), f"accepted clients sent {got}"
+        finally:
+            for client in clients:
+                client.close()

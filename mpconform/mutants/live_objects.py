@@ -66,6 +66,15 @@ class ForgetfulListener(multiprocessing.connection.Listener):
         return None
 
 
+class NoBacklogListener(multiprocessing.connection.Listener):
+    """backlog is ignored: the socket listens with a queue of 0."""
+
+    def __init__(
+        self, address: Any = None, family: Any = None, backlog: int = 1, **kw: Any
+    ) -> None:
+        super().__init__(address, family, 0, **kw)
+
+
 class UnclosableListener(multiprocessing.connection.Listener):
     """close() leaves the socket listening (and its file in place)."""
 
@@ -122,6 +131,11 @@ refusal_unnoticed = factory_mutant(
 connect_does_nothing = managers_mutant(
     "connect-does-nothing", "BaseManager.connect() does not connect", base=ConnectDoesNothing
 )
+backlog_ignored = factory_mutant(
+    "backlog-ignored",
+    "Listener(backlog=n) listens with a queue of 0",
+    connection=_connection_module(Listener=NoBacklogListener),
+)
 listener_close_ignored = factory_mutant(
     "listener-close-ignored",
     "Listener.close() does nothing",
@@ -136,6 +150,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "lock_pickles_anytime": ("test_objects_shared_by_inheritance_refuse_to_be_sent_later",),
     "list_proxy_sent_as_copy": ("test_a_proxy_sent_to_a_running_process_works_there",),
     "listener_forgets_client": ("test_listener_address_and_last_accepted_of_each_family",),
+    "backlog_ignored": ("test_a_listener_keeps_backlog_clients_waiting_until_accepted",),
     "listener_close_ignored": ("test_listener_address_and_last_accepted_of_each_family",),
     "refusal_unnoticed": ("test_deliver_and_answer_challenge_authenticate_both_ends",),
     "connect_does_nothing": ("test_a_manager_served_with_get_server_is_used_through_connect",),
