@@ -132,6 +132,7 @@ def put_to_sleep(team: Crew, waiters: int, timeout: float, times: int = 1) -> No
         team.expect(i, "waiting", f"agent {i} about to wait")
 
 
+@pytest.mark.mp_api("Condition")
 def test_condition_notify_wakes_one(mp):
     """notify() wakes exactly one of the waiting processes; the rest sleep on
 
@@ -151,6 +152,7 @@ def test_condition_notify_wakes_one(mp):
         example()
 
 
+@pytest.mark.mp_api("Condition")
 def test_condition_notify_wakes_exactly_n(mp):
     """notify(n) wakes exactly n of the waiting processes (all when fewer wait); the rest
     sleep on
@@ -224,6 +226,7 @@ def notify_some(team: Crew, cond: Any, waiters: int, n: int | None) -> None:
         )
 
 
+@pytest.mark.mp_api("Condition")
 def test_condition_notify_all_wakes_every_waiter(mp):
     """notify_all() wakes every waiting process, and each one's wait() returns True"""
     with condition_crew(mp) as (team, cond):
@@ -244,6 +247,7 @@ def test_condition_notify_all_wakes_every_waiter(mp):
         example()
 
 
+@pytest.mark.mp_api("Condition")
 def test_condition_wait_timeout(mp):
     """Condition.wait(timeout) returns False after the timeout, True when notified in time"""
     with condition_crew(mp, 1) as (team, cond):
@@ -267,6 +271,7 @@ def test_condition_wait_timeout(mp):
         example()
 
 
+@pytest.mark.mp_api("Condition")
 def test_condition_notify_is_not_remembered(mp):
     """A notify() with nobody waiting is lost, and one that comes after a waiter timed out
     is not taken by it: a wait() that starts later still waits for its own notify
@@ -307,6 +312,7 @@ def test_condition_notify_is_not_remembered(mp):
         example()
 
 
+@pytest.mark.mp_api("Condition")
 def test_condition_wait_for_returns_predicate_value(mp):
     """wait_for(predicate, timeout) returns the predicate's last value, as is
 
@@ -348,6 +354,7 @@ def test_condition_wait_for_returns_predicate_value(mp):
 REFUSALS = (AssertionError, RuntimeError)
 
 
+@pytest.mark.mp_api("Condition")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("method", ["wait", "notify", "notify_all"])
 @pytest.mark.parametrize("holder", ["nobody", "another process"])
@@ -382,6 +389,7 @@ def test_condition_needs_its_lock(mp, method, holder):
     )
 
 
+@pytest.mark.mp_api("Condition", "Condition(lock)")
 @pytest.mark.parametrize("kind", ["Lock", "RLock"])
 def test_condition_uses_the_given_lock(mp, kind):
     """A Condition made with a Lock or RLock uses that lock: holding one is holding the other
@@ -426,6 +434,7 @@ def given_lock_is_shared(
         check_woken("wait() after notify() under the given lock", woke, t_invoke, t_notify)
 
 
+@pytest.mark.mp_api("Condition", "Condition(lock)")
 def test_condition_wait_releases_every_rlock_level(mp):
     """wait() releases a Condition's RLock however many times it is held, then restores it
 
@@ -466,6 +475,7 @@ def event_crew(mp: Target, size: int) -> Iterator[tuple[Crew, Any]]:
         yield team, event
 
 
+@pytest.mark.mp_api("Event")
 def test_event_wait_timeout(mp):
     """Event.wait(timeout) returns False after the timeout while unset, True at once when set"""
     with event_crew(mp, 1) as (team, event):
@@ -488,6 +498,7 @@ def test_event_wait_timeout(mp):
         example()
 
 
+@pytest.mark.mp_api("Event")
 def test_event_set_wakes_every_waiter(mp):
     """set() in one process wakes every process waiting on the Event; their wait() returns True"""
     with event_crew(mp, MAX_PARTIES) as (team, event):
@@ -520,6 +531,7 @@ def test_event_set_wakes_every_waiter(mp):
 ACTORS = st.sampled_from(["test", 0, 1])
 
 
+@pytest.mark.mp_api("Event")
 def test_event_clear_clears(mp):
     """After set() then clear(), in any processes, is_set() is False and wait(timeout) times out"""
     with event_crew(mp, 3) as (team, event):
@@ -563,6 +575,7 @@ def event_op(process: Any, row: tuple) -> Op:
     return Op(process, "write", (name == "set",), None, t_invoke, t_return)
 
 
+@pytest.mark.mp_api("Event")
 def test_event_is_a_shared_flag(mp):
     """set(), clear() and is_set() from several processes act on one flag, atomically
 
@@ -679,6 +692,7 @@ def full_cycle(team: Crew, parties: int) -> dict[int, tuple[int, int, int]]:
     return {i: passed(f"wait() in agent {i}", r) for i, r in got.items()}
 
 
+@pytest.mark.mp_api("Barrier", "Barrier(parties)")
 def test_barrier_releases_nobody_before_all_arrive(mp):
     """Barrier(n).wait() returns in no party before the n-th party has called wait()
 
@@ -715,6 +729,7 @@ def test_barrier_releases_nobody_before_all_arrive(mp):
         example()
 
 
+@pytest.mark.mp_api("Barrier", "Barrier(parties)")
 def test_barrier_wait_returns_distinct_indices(mp):
     """The n parties of one Barrier cycle get the indices 0..n-1 from wait(), each once"""
     with barrier_crew(mp) as (team, barriers):
@@ -735,6 +750,7 @@ def test_barrier_wait_returns_distinct_indices(mp):
         example()
 
 
+@pytest.mark.mp_api("Barrier(action)")
 def test_barrier_action_runs_once_per_cycle(mp):
     """A Barrier's action runs exactly once per cycle, after the last party arrives and before
     any party is released"""
@@ -797,6 +813,7 @@ def state_seen_by(team: Crew, i: int, key: Any) -> tuple[int, int, bool]:
 BREAKS = st.integers(2, MAX_PARTIES).flatmap(lambda p: st.tuples(st.just(p), st.integers(1, p - 1)))
 
 
+@pytest.mark.mp_api("Barrier")
 def test_barrier_abort_breaks_it_until_reset(mp):
     """abort() makes every waiting party raise BrokenBarrierError, and later waits too, until
     reset(); broken says so in every process"""
@@ -825,6 +842,7 @@ def test_barrier_abort_breaks_it_until_reset(mp):
         example()
 
 
+@pytest.mark.mp_api("Barrier")
 def test_barrier_reset_breaks_current_waiters(mp):
     """reset() makes the parties waiting raise BrokenBarrierError and leaves the Barrier usable"""
     with barrier_crew(mp) as (team, barriers):
@@ -844,6 +862,7 @@ def test_barrier_reset_breaks_current_waiters(mp):
         example()
 
 
+@pytest.mark.mp_api("Barrier")
 def test_barrier_wait_timeout_breaks_it(mp):
     """wait(timeout) raises BrokenBarrierError after the timeout and breaks the Barrier for
     every party"""
@@ -872,6 +891,7 @@ def test_barrier_wait_timeout_breaks_it(mp):
         example()
 
 
+@pytest.mark.mp_api("Barrier(timeout)")
 def test_barrier_default_timeout_breaks_it(mp):
     """wait() without a timeout on a Barrier made with timeout=t raises BrokenBarrierError after
     t at least, and breaks the Barrier for every party"""
@@ -901,6 +921,7 @@ def test_barrier_default_timeout_breaks_it(mp):
         example()
 
 
+@pytest.mark.mp_api("Barrier", "Barrier(parties)")
 def test_barrier_attributes_across_processes(mp):
     """parties, n_waiting and broken read the same in every process, n_waiting counting the
     parties inside wait()"""

@@ -376,6 +376,7 @@ def _replay(mp: Target, kind: str, sizes: tuple[int | None, ...]) -> None:
         sequence()
 
 
+@pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.acquire(block)", "Lock.release")
 def test_lock_follows_its_sequential_model(mp):
     """Lock: acquire(False) is True if free, False if held; releasing it unlocked raises ValueError
 
@@ -387,6 +388,7 @@ def test_lock_follows_its_sequential_model(mp):
     _replay(mp, "Lock", (None,))
 
 
+@pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.acquire(block)", "RLock.release")
 def test_rlock_follows_its_sequential_model(mp):
     """RLock: only its owner re-acquires; release() by another or unowned raises AssertionError
 
@@ -396,6 +398,7 @@ def test_rlock_follows_its_sequential_model(mp):
     _replay(mp, "RLock", (None,))
 
 
+@pytest.mark.mp_api("Semaphore", "Semaphore(value)")
 def test_semaphore_follows_its_sequential_model(mp):
     """Semaphore(n) grants n acquire(False) calls, then False until some process releases
 
@@ -405,6 +408,7 @@ def test_semaphore_follows_its_sequential_model(mp):
     _replay(mp, "Semaphore", (0, 1, 2, 3, 4))
 
 
+@pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)")
 def test_bounded_semaphore_follows_its_sequential_model(mp):
     """BoundedSemaphore(n) is a Semaphore(n) whose release() beyond n raises ValueError
 
@@ -434,6 +438,9 @@ def made(mp: Target, kinds: Sequence[str]) -> tuple[list[str], list[Any]]:
     return names, objects
 
 
+@pytest.mark.mp_api(
+    "Lock.acquire", "Lock.acquire(timeout)", "RLock.acquire", "RLock.acquire(timeout)"
+)
 def test_acquire_timeout_returns_false_after_the_timeout(mp):
     """acquire(timeout=t) returns False, after at least t, while another process holds it
 
@@ -476,6 +483,7 @@ def test_acquire_timeout_returns_false_after_the_timeout(mp):
         timed()
 
 
+@pytest.mark.mp_api("Lock.acquire(timeout)", "RLock.acquire(timeout)")
 def test_negative_timeout_acts_as_zero(mp):
     """Lock.acquire(timeout=-t) and RLock.acquire(timeout=-t) act as a timeout of zero
 
@@ -507,6 +515,9 @@ def test_negative_timeout_acts_as_zero(mp):
         negative()
 
 
+@pytest.mark.mp_api(
+    "Lock.acquire", "Lock.acquire(block)", "Lock.release", "RLock.acquire(block)", "Semaphore"
+)
 def test_blocked_acquire_returns_true_once_released(mp):
     """A blocked acquire() returns True once another process releases, and not before
 
@@ -551,6 +562,7 @@ class BodyFailed(Exception):
     """Raised inside a ``with`` block to see the object released on the way out."""
 
 
+@pytest.mark.mp_api("Lock", "RLock")
 def test_with_statement_acquires_and_releases(mp):
     """A with statement holds the lock for its body and releases it after, also when the body raises
 
@@ -590,6 +602,7 @@ def test_with_statement_acquires_and_releases(mp):
 # -- RLock recursion ---------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.release")
 def test_rlock_needs_as_many_releases_as_acquires(mp):
     """An RLock acquired d times by one process stays held until it was released d times
 
@@ -699,6 +712,7 @@ def _count_under(mp: Target, counter: Any, lock: Any, depth: int, what: str) -> 
         exact()
 
 
+@pytest.mark.mp_api("Value", "Value(lock)")
 def test_value_get_lock_makes_increments_exact(mp):
     """v.get_lock() held around `v.value += 1` in several processes loses no increment
 
@@ -711,6 +725,7 @@ def test_value_get_lock_makes_increments_exact(mp):
     _count_under(mp, counter, None, 1, "Value.get_lock()")
 
 
+@pytest.mark.mp_api("Lock", "sharedctypes.RawValue")
 def test_lock_makes_raw_value_increments_exact(mp):
     """A Lock held around `v.value += 1` on a RawValue makes increments from several processes exact
 
@@ -719,6 +734,7 @@ def test_lock_makes_raw_value_increments_exact(mp):
     _count_under(mp, mp.RawValue("i", 0), mp.Lock(), 1, "Lock over a RawValue")
 
 
+@pytest.mark.mp_api("Lock", "Value(lock)")
 def test_lock_makes_unlocked_value_increments_exact(mp):
     """A Lock held around `v.value += 1` on a Value(lock=False) makes increments exact
 
@@ -727,6 +743,7 @@ def test_lock_makes_unlocked_value_increments_exact(mp):
     _count_under(mp, value_cell(mp), mp.Lock(), 1, "Lock over a Value(lock=False)")
 
 
+@pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.release")
 def test_rlock_makes_increments_exact(mp):
     """An RLock taken twice around `v.value += 1` excludes the other processes just as a Lock"""
     _count_under(mp, value_cell(mp), mp.RLock(), 2, "RLock (depth 2)")
@@ -765,6 +782,7 @@ def most_overlapping(sections: list[tuple[int, int]]) -> int:
     return best
 
 
+@pytest.mark.mp_api("BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_semaphore_admits_at_most_n_holders(mp):
     """A Semaphore(n) never has more than n holders at once, however many processes compete
 
@@ -798,6 +816,7 @@ def test_semaphore_admits_at_most_n_holders(mp):
         bounded()
 
 
+@pytest.mark.mp_api("BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_semaphore_admits_n_holders_at_once(mp):
     """n processes can all hold a Semaphore(n) at once; acquire(False) in one more returns False
 
@@ -828,6 +847,7 @@ def test_semaphore_admits_n_holders_at_once(mp):
         all_in()
 
 
+@pytest.mark.mp_api("Semaphore")
 @pytest.mark.mp_basis("cpython")
 def test_semaphore_get_value_counts_free_slots(mp):
     """get_value() of a semaphore is the number of acquisitions left, as every process sees it
@@ -863,6 +883,7 @@ def test_semaphore_get_value_counts_free_slots(mp):
         counted()
 
 
+@pytest.mark.mp_api("BoundedSemaphore", "Semaphore")
 def test_release_beyond_initial_value(mp):
     """Semaphore.release() past the initial value adds a slot; BoundedSemaphore's raises ValueError
 
@@ -918,6 +939,7 @@ def _acquire_in_thread(obj: Any, timeout: float) -> tuple[threading.Thread, list
     return thread, result
 
 
+@pytest.mark.mp_api("Lock", "Lock.release")
 def test_release_by_another_process_wakes_a_waiter(mp):
     """A Lock acquired by one process may be released by another, which lets a waiter in
 
