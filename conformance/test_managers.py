@@ -322,6 +322,7 @@ def merged_in_order(final: list, sequences: list[list]) -> None:
 # -- single-process semantics against a local model --------------------------------------------
 
 
+@pytest.mark.mp_api("managers.SyncManager.list", "managers.SyncManager.list(sequence)")
 def test_list_proxy_behaves_like_a_list(mp):
     """A list proxy returns what a local list returns, exceptions included, for any operations
 
@@ -341,6 +342,7 @@ def test_list_proxy_behaves_like_a_list(mp):
         behaves()
 
 
+@pytest.mark.mp_api("managers.SyncManager.dict", "managers.SyncManager.dict(mapping)")
 def test_dict_proxy_behaves_like_a_dict(mp):
     """A dict proxy returns what a local dict returns, exceptions included, for any operations
 
@@ -363,6 +365,7 @@ def test_dict_proxy_behaves_like_a_dict(mp):
 # -- several processes on one object ------------------------------------------------------------
 
 
+@pytest.mark.mp_api("managers.SyncManager.list")
 def test_list_appends_from_several_processes_interleave(mp):
     """Appends from several processes to one list proxy are neither lost nor duplicated
 
@@ -390,6 +393,7 @@ def owned(op: tuple, prefix: str) -> tuple:
     return (name, prefix + args[0], *args[1:])
 
 
+@pytest.mark.mp_api("managers.SyncManager.dict")
 def test_dict_operations_from_several_processes_are_atomic(mp):
     """Operations from several processes on one dict proxy each behave as on a local dict
 
@@ -427,6 +431,7 @@ def test_dict_operations_from_several_processes_are_atomic(mp):
         atomic()
 
 
+@pytest.mark.mp_api("managers.Namespace", "managers.SyncManager.Namespace")
 def test_namespace_attributes_set_by_children_are_seen(mp):
     """Attributes set on a Namespace proxy by other processes are read back by this one"""
     with sync_manager(mp) as manager, workers(mp, 3) as agents:
@@ -447,6 +452,15 @@ def test_namespace_attributes_set_by_children_are_seen(mp):
         seen()
 
 
+@pytest.mark.mp_api(
+    "managers.SyncManager.Array",
+    "managers.SyncManager.Array(sequence)",
+    "managers.SyncManager.Array(typecode)",
+    "managers.SyncManager.Lock",
+    "managers.SyncManager.Value",
+    "managers.SyncManager.Value(typecode)",
+    "managers.SyncManager.Value(value)",
+)
 def test_value_and_array_updates_under_a_lock_proxy_are_not_lost(mp):
     """Read-modify-write of Value and Array proxies under a Lock proxy loses no update
 
@@ -474,6 +488,7 @@ def test_value_and_array_updates_under_a_lock_proxy_are_not_lost(mp):
         counted()
 
 
+@pytest.mark.mp_api("managers.SyncManager.dict", "managers.SyncManager.list")
 def test_nested_proxy_writes_are_visible(mp):
     """A dict proxy stored in a list proxy can be changed through the list, from another process
 
@@ -503,6 +518,7 @@ def test_nested_proxy_writes_are_visible(mp):
         visible()
 
 
+@pytest.mark.mp_api("Manager", "managers.BaseProxy")
 def test_proxies_passed_at_process_creation_work_in_the_child(mp):
     """Proxies given to a new Process as arguments work in the child and its writes are seen
 
@@ -520,6 +536,14 @@ def test_proxies_passed_at_process_creation_work_in_the_child(mp):
         assert getattr(ns, "filled", None) == len(items), "the child's Namespace write is lost"
 
 
+@pytest.mark.mp_api(
+    "AuthenticationError",
+    "managers.BaseManager(address)",
+    "managers.BaseManager(authkey)",
+    "managers.BaseManager.address",
+    "managers.BaseManager.connect",
+    "managers.SyncManager",
+)
 @budget("process")
 @given(key=st.binary(min_size=1, max_size=16), wrong=st.binary(min_size=1, max_size=16))
 def test_manager_accepts_only_clients_with_its_authkey(mp, key, wrong):
@@ -553,6 +577,7 @@ def test_manager_accepts_only_clients_with_its_authkey(mp, key, wrong):
 # -- queues and synchronisation primitives --------------------------------------------------------
 
 
+@pytest.mark.mp_api("managers.SyncManager.Queue")
 @pytest.mark.parametrize("kind", ["Queue", "JoinableQueue"])
 def test_queue_proxy_is_fifo_across_processes(mp, kind):
     """Items put on a Queue proxy by one process are got by another in the order they were put
@@ -586,6 +611,12 @@ LOCKS = {
 }
 
 
+@pytest.mark.mp_api(
+    "managers.SyncManager.BoundedSemaphore",
+    "managers.SyncManager.Lock",
+    "managers.SyncManager.RLock",
+    "managers.SyncManager.Semaphore",
+)
 @pytest.mark.parametrize("kind", sorted(LOCKS))
 def test_lock_proxy_excludes_other_processes(mp, kind):
     """acquire(False) returns False while another process holds a lock proxy, True once freed
@@ -618,6 +649,7 @@ def test_lock_proxy_excludes_other_processes(mp, kind):
         excludes()
 
 
+@pytest.mark.mp_api("managers.SyncManager.Event")
 def test_event_proxy_set_is_seen_by_another_process(mp):
     """An Event proxy set by one process wakes a process waiting on it; clear() resets it"""
     with sync_manager(mp) as manager, workers(mp, 1) as (waiter,):
@@ -633,6 +665,7 @@ def test_event_proxy_set_is_seen_by_another_process(mp):
             assert not event.is_set(), "is_set() is still True after clear()"
 
 
+@pytest.mark.mp_api("managers.SyncManager.Condition")
 def test_condition_proxy_notify_wakes_a_waiter(mp):
     """notify() on a Condition proxy wakes a process waiting on it, and wait() returns True"""
     with sync_manager(mp) as manager, workers(mp, 1) as (waiter,):
@@ -645,6 +678,7 @@ def test_condition_proxy_notify_wakes_a_waiter(mp):
             assert result(waiter, "wait_condition") is True, "wait() timed out: notify was lost"
 
 
+@pytest.mark.mp_api("managers.SyncManager.Barrier", "managers.SyncManager.Barrier(parties)")
 def test_barrier_proxy_releases_all_parties_together(mp):
     """A Barrier proxy keeps every party waiting until the last arrives, then releases them all
 
@@ -673,6 +707,13 @@ def test_barrier_proxy_releases_all_parties_together(mp):
 # -- custom managers ----------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api(
+    "managers.BaseManager",
+    "managers.BaseManager.register",
+    "managers.BaseManager.register(callable)",
+    "managers.BaseManager.register(typeid)",
+    "managers.BaseManager.start",
+)
 @pytest.mark.mp_requires("managers.BaseManager")
 def test_registered_type_is_usable_from_a_child(mp):
     """A type registered on a BaseManager subclass works through a proxy in another process
@@ -699,6 +740,7 @@ def test_registered_type_is_usable_from_a_child(mp):
         usable()
 
 
+@pytest.mark.mp_api("managers.BaseManager.register(exposed)")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_requires("managers.BaseManager")
 def test_unexposed_method_is_refused(mp):
@@ -736,6 +778,7 @@ def start_for(mp: Target, how: str) -> Any:
     return manager
 
 
+@pytest.mark.mp_api("managers.BaseManager.shutdown")
 @pytest.mark.parametrize("how", ["with", "shutdown"])
 def test_shutdown_ends_the_manager_process(mp, how):
     """shutdown(), or the end of a with block, ends the manager's process; proxies then raise
@@ -772,6 +815,7 @@ def test_shutdown_ends_the_manager_process(mp, how):
         stop_manager(manager, procs)
 
 
+@pytest.mark.mp_api("managers.BaseProxy")
 def test_killed_manager_makes_proxy_calls_fail(mp):
     """When the manager process dies, proxy calls raise an error instead of hanging
 

@@ -268,6 +268,17 @@ def raised(call: Callable[..., Any], *args: Any) -> tuple[type, str] | None:
 # -- results equal the sequential computation --------------------------------------------------
 
 
+@pytest.mark.mp_api(
+    "pool.AsyncResult.get",
+    "pool.Pool.map",
+    "pool.Pool.map(chunksize)",
+    "pool.Pool.map(func)",
+    "pool.Pool.map(iterable)",
+    "pool.Pool.map_async",
+    "pool.Pool.map_async(chunksize)",
+    "pool.Pool.map_async(func)",
+    "pool.Pool.map_async(iterable)",
+)
 def test_map_returns_results_in_order(mp):
     """map() and map_async() return func applied to every item, in input order, for any chunksize
 
@@ -296,6 +307,16 @@ def test_map_returns_results_in_order(mp):
         check()
 
 
+@pytest.mark.mp_api(
+    "pool.Pool.starmap",
+    "pool.Pool.starmap(chunksize)",
+    "pool.Pool.starmap(func)",
+    "pool.Pool.starmap(iterable)",
+    "pool.Pool.starmap_async",
+    "pool.Pool.starmap_async(chunksize)",
+    "pool.Pool.starmap_async(func)",
+    "pool.Pool.starmap_async(iterable)",
+)
 def test_starmap_unpacks_argument_tuples(mp):
     """starmap() and starmap_async() call func(*args) for every tuple, results in input order"""
     with pool_of(mp) as pool:
@@ -338,6 +359,12 @@ PACED = st.lists(st.tuples(st.integers(), PAUSES), max_size=20)
 SLOW_FIRST = [(7, 0.05), *((i, 0.0) for i in range(6))]
 
 
+@pytest.mark.mp_api(
+    "pool.Pool.imap",
+    "pool.Pool.imap(chunksize)",
+    "pool.Pool.imap(func)",
+    "pool.Pool.imap(iterable)",
+)
 def test_imap_returns_results_in_order(mp):
     """imap() yields func applied to every item, in input order, whatever order tasks finish in
 
@@ -361,6 +388,12 @@ def test_imap_returns_results_in_order(mp):
         check()
 
 
+@pytest.mark.mp_api(
+    "pool.Pool.imap_unordered",
+    "pool.Pool.imap_unordered(chunksize)",
+    "pool.Pool.imap_unordered(func)",
+    "pool.Pool.imap_unordered(iterable)",
+)
 def test_imap_unordered_yields_every_result_once(mp):
     """imap_unordered() yields func applied to every item exactly once, in some order"""
     with pool_of(mp) as pool:
@@ -383,6 +416,16 @@ def test_imap_unordered_yields_every_result_once(mp):
         check()
 
 
+@pytest.mark.mp_api(
+    "pool.Pool.apply",
+    "pool.Pool.apply(args)",
+    "pool.Pool.apply(func)",
+    "pool.Pool.apply(kwds)",
+    "pool.Pool.apply_async",
+    "pool.Pool.apply_async(args)",
+    "pool.Pool.apply_async(func)",
+    "pool.Pool.apply_async(kwds)",
+)
 def test_apply_calls_func_with_args_and_kwds(mp):
     """apply() and apply_async() return func(*args, **kwds) computed in a worker"""
     with pool_of(mp) as pool:
@@ -408,6 +451,7 @@ def test_apply_calls_func_with_args_and_kwds(mp):
 # -- exceptions and callbacks ------------------------------------------------------------------
 
 
+@pytest.mark.mp_api("pool.Pool.map")
 def test_map_raises_the_task_exception(mp):
     """map() raises the exception a task raised, with its type and message, and the pool goes on
 
@@ -442,6 +486,7 @@ def test_map_raises_the_task_exception(mp):
         check()
 
 
+@pytest.mark.mp_api("pool.Pool.imap")
 @pytest.mark.mp_basis("cpython")
 def test_imap_raises_at_the_failing_position(mp):
     """imap() raises a task's exception at that task's position; with chunksize 1 it goes on after
@@ -475,6 +520,14 @@ def test_imap_raises_at_the_failing_position(mp):
         check()
 
 
+@pytest.mark.mp_api(
+    "pool.Pool.apply_async(callback)",
+    "pool.Pool.apply_async(error_callback)",
+    "pool.Pool.map_async(callback)",
+    "pool.Pool.map_async(error_callback)",
+    "pool.Pool.starmap_async(callback)",
+    "pool.Pool.starmap_async(error_callback)",
+)
 def test_callbacks_are_called_once_with_the_outcome(mp):
     """callback gets the result (map_async: the whole list) once; error_callback the exception once
 
@@ -533,6 +586,16 @@ def test_callbacks_are_called_once_with_the_outcome(mp):
 # -- AsyncResult -------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api(
+    "TimeoutError",
+    "pool.AsyncResult",
+    "pool.AsyncResult.get",
+    "pool.AsyncResult.get(timeout)",
+    "pool.AsyncResult.ready",
+    "pool.AsyncResult.successful",
+    "pool.AsyncResult.wait",
+    "pool.AsyncResult.wait(timeout)",
+)
 def test_async_result_reports_its_state(mp):
     """AsyncResult: get(timeout) raises multiprocessing.TimeoutError until ready(); then the outcome
 
@@ -592,6 +655,7 @@ def test_async_result_reports_its_state(mp):
         check()
 
 
+@pytest.mark.mp_api("pool.AsyncResult.successful")
 def test_successful_before_ready_raises_value_error(mp):
     """successful() on a result that is not ready yet raises ValueError (since Python 3.7)"""
     gate = mp.Event()
@@ -612,6 +676,7 @@ def test_successful_before_ready_raises_value_error(mp):
 # -- workers: count, initializer, replacement --------------------------------------------------
 
 
+@pytest.mark.mp_api("pool.Pool", "pool.Pool(processes)")
 @budget("heavy")
 # More tasks than workers: an extra worker would get some (and run alongside the others).
 @example(processes=2, rounds=3)
@@ -649,6 +714,7 @@ def test_pool_runs_exactly_processes_workers(mp, processes, rounds):
     )
 
 
+@pytest.mark.mp_api("pool.Pool(initargs)", "pool.Pool(initializer)")
 @budget("heavy")
 @example(processes=1, tasks=3, maxtasks=1, value=0)  # two replacement workers serve tasks
 @given(
@@ -698,6 +764,7 @@ def test_initializer_runs_once_in_every_worker(mp, processes, tasks, maxtasks, v
     )
 
 
+@pytest.mark.mp_api("pool.Pool(maxtasksperchild)")
 def test_maxtasksperchild_replaces_workers(mp):
     """With maxtasksperchild=k, no worker runs more than k tasks: spent workers are replaced
 
@@ -758,6 +825,7 @@ def _started_holding(pool: Any, started: Any) -> tuple[Any, int]:
         raise TestTimeout(f"the task never started ({type(exc).__name__})") from None
 
 
+@pytest.mark.mp_api("pool.Pool.terminate")
 def test_terminate_stops_outstanding_work(mp):
     """terminate() stops the workers at once, without completing a task still running"""
     require_processes(mp, "a running thread cannot be stopped")
@@ -772,6 +840,7 @@ def test_terminate_stops_outstanding_work(mp):
     assert not ready, "the held task's result is ready although terminate() stopped it"
 
 
+@pytest.mark.mp_api("pool.Pool")
 def test_context_manager_exit_terminates(mp):
     """Leaving a Pool's with block terminates it: a task still running is not completed
 
@@ -811,6 +880,7 @@ BLOCKING_SUBMISSIONS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+@pytest.mark.mp_api("pool.Pool.close")
 def test_submitting_after_close_raises_value_error(mp):
     """After close(), apply, map, starmap, imap and their async forms raise ValueError
 
@@ -834,6 +904,7 @@ def test_submitting_after_close_raises_value_error(mp):
     assert not wrong, f"after close(), expected ValueError from every submission; got {wrong}"
 
 
+@pytest.mark.mp_api("pool.Pool.join")
 @pytest.mark.mp_basis("cpython")
 def test_join_before_close_raises_value_error(mp):
     """join() on a pool that was neither closed nor terminated raises ValueError
@@ -861,6 +932,7 @@ UNPICKLABLE = {
 }
 
 
+@pytest.mark.mp_api("pool.AsyncResult.get", "pool.Pool.apply_async")
 @pytest.mark.mp_basis("cpython")
 def test_unpicklable_argument_raises_from_get(mp):
     """An argument that cannot be pickled makes the call or get() raise, and the pool goes on
@@ -904,6 +976,7 @@ def test_unpicklable_argument_raises_from_get(mp):
         check()
 
 
+@pytest.mark.mp_api("pool.AsyncResult.get")
 @pytest.mark.mp_basis("cpython")
 def test_unpicklable_result_raises_from_get(mp):
     """A result that cannot be pickled makes get() raise MaybeEncodingError, and the pool goes on
@@ -943,6 +1016,7 @@ def test_unpicklable_result_raises_from_get(mp):
 # -- faults ------------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api("pool.Pool.map")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_outcome(
     "TIMEOUT", reason="CPython's Pool waits forever for a task whose worker died"
@@ -1026,6 +1100,7 @@ def thread_pool(mp: Target) -> Iterator[Any]:
         stop(pool, "the ThreadPool")
 
 
+@pytest.mark.mp_api("pool.ThreadPool", "pool.ThreadPool(processes)")
 @pytest.mark.mp_requires("pool.ThreadPool")
 def test_thread_pool_computes_what_sequential_calls_compute(mp):
     """ThreadPool: map, imap, imap_unordered, starmap and apply_async return sequential results"""
@@ -1057,6 +1132,7 @@ def test_thread_pool_computes_what_sequential_calls_compute(mp):
         check()
 
 
+@pytest.mark.mp_api("pool.ThreadPool")
 @pytest.mark.mp_requires("pool.ThreadPool")
 def test_thread_pool_raises_the_task_exception(mp):
     """ThreadPool: map() and apply_async().get() raise a task's exception, type and message kept"""
