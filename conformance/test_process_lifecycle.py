@@ -123,6 +123,7 @@ def require_asserts() -> None:
 # -- exit codes --------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api("Process(target)", "Process.exitcode", "Process.start")
 @budget("process")
 @given(value=st.none() | st.booleans() | st.integers(-300, 300) | st.text(max_size=10))
 def test_normal_return_gives_exitcode_zero(mp, value):
@@ -136,6 +137,7 @@ def test_normal_return_gives_exitcode_zero(mp, value):
     assert join(proc) == 0, "joining an ended process again changed its exitcode"
 
 
+@pytest.mark.mp_api("Process.exitcode")
 @budget("process")
 @given(exc_type=EXCEPTION_TYPES, message=st.text(max_size=20))
 def test_uncaught_exception_gives_exitcode_one(mp, exc_type, message):
@@ -143,6 +145,7 @@ def test_uncaught_exception_gives_exitcode_one(mp, exc_type, message):
     assert run_to_end(mp, kids.raise_error, exc_type, message) == 1
 
 
+@pytest.mark.mp_api("Process.exitcode")
 @budget("process")
 @given(code=st.none() | st.integers(0, 255))
 def test_sys_exit_code_is_exitcode(mp, code):
@@ -150,6 +153,7 @@ def test_sys_exit_code_is_exitcode(mp, code):
     assert run_to_end(mp, kids.exit_with, code) == (0 if code is None else code)
 
 
+@pytest.mark.mp_api("Process.exitcode")
 @pytest.mark.mp_basis("cpython")
 @budget("process")
 @given(code=st.integers(256, 2**31 - 1) | st.integers(-(2**31), -1))
@@ -163,6 +167,7 @@ def test_sys_exit_out_of_range_keeps_low_byte(mp, code):
     assert run_to_end(mp, kids.exit_with, code) == code & 0xFF
 
 
+@pytest.mark.mp_api("Process.exitcode")
 @budget("process")
 @given(
     code=st.text(max_size=20) | st.floats() | st.lists(st.integers(0, 3), min_size=1, max_size=3)
@@ -172,6 +177,7 @@ def test_sys_exit_with_non_integer_gives_exitcode_one(mp, code):
     assert run_to_end(mp, kids.exit_with, code) == 1
 
 
+@pytest.mark.mp_api("Process.exitcode")
 @budget("process")
 @given(code=st.integers(0, 255))
 def test_os_exit_code_is_exitcode(mp, code):
@@ -186,6 +192,7 @@ def _signal_with(mp: Target, method: str, wait_ready: bool) -> Any:
         return join(child.proc)
 
 
+@pytest.mark.mp_api("Process.exitcode", "Process.terminate")
 @pytest.mark.mp_requires("Process.terminate")
 @budget("process")
 @given(wait_ready=st.booleans())
@@ -194,6 +201,7 @@ def test_terminate_gives_minus_sigterm(mp, wait_ready):
     assert _signal_with(mp, "terminate", wait_ready) == -signal.SIGTERM
 
 
+@pytest.mark.mp_api("Process.exitcode", "Process.kill")
 @pytest.mark.mp_requires("Process.kill")
 @budget("process")
 @given(wait_ready=st.booleans())
@@ -202,6 +210,7 @@ def test_kill_gives_minus_sigkill(mp, wait_ready):
     assert _signal_with(mp, "kill", wait_ready) == -signal.SIGKILL
 
 
+@pytest.mark.mp_api("Process.exitcode")
 @pytest.mark.mp_requires("Process.pid")
 @budget("process")
 @given(signum=TERMINATING_SIGNALS)
@@ -223,6 +232,7 @@ def test_signal_death_gives_negative_signal_number(mp, signum):
 # -- states and waiting ------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api("Process.exitcode", "Process.is_alive")
 def test_running_child_is_alive_without_exitcode(mp):
     """While the target runs, is_alive() is True and exitcode is None"""
     with held(mp) as child:
@@ -232,6 +242,7 @@ def test_running_child_is_alive_without_exitcode(mp):
     assert child.proc.exitcode == 0
 
 
+@pytest.mark.mp_api("Process.join", "Process.join(timeout)")
 @budget("process")
 @given(timeouts=st.lists(st.floats(min_value=0.0, max_value=0.05), min_size=1, max_size=3))
 def test_join_timeout_waits_at_least_timeout(mp, timeouts):
@@ -247,6 +258,12 @@ def test_join_timeout_waits_at_least_timeout(mp, timeouts):
             assert child.proc.exitcode is None
 
 
+@pytest.mark.mp_api(
+    "Process.sentinel",
+    "connection.wait",
+    "connection.wait(object_list)",
+    "connection.wait(timeout)",
+)
 @pytest.mark.mp_requires("Process.sentinel", "connection.wait")
 @budget("process")
 @given(timeout=st.floats(min_value=0.0, max_value=0.05))
@@ -263,6 +280,7 @@ def test_sentinel_becomes_ready_when_child_ends(mp, timeout):
         assert mp.connection.wait([sentinel], LIVENESS) == [sentinel]
 
 
+@pytest.mark.mp_api("Process.sentinel")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_requires("Process.sentinel", "connection.wait")
 def test_sentinel_stays_valid_after_join(mp):
@@ -277,6 +295,7 @@ def test_sentinel_stays_valid_after_join(mp):
     assert proc.sentinel == sentinel
 
 
+@pytest.mark.mp_api("active_children")
 @budget("heavy")
 @given(data=st.data(), count=st.integers(1, 3))
 def test_active_children_lists_running_children(mp, data, count):
@@ -300,6 +319,7 @@ def test_active_children_lists_running_children(mp, data, count):
 # -- arguments and attributes ------------------------------------------------------------------
 
 
+@pytest.mark.mp_api("Process(args)", "Process(kwargs)", "Process(target)")
 @budget("process")
 @given(
     args=st.lists(PAYLOAD, max_size=4).map(tuple),
@@ -311,6 +331,7 @@ def test_args_and_kwargs_reach_target_intact(mp, args, kwargs):
     assert report == kids.describe((args, kwargs))
 
 
+@pytest.mark.mp_api("Process(name)", "Process.name", "current_process")
 @budget("process")
 @given(name=st.text(max_size=20), via=st.sampled_from(["constructor", "attribute"]))
 def test_name_is_kept_and_seen_by_child(mp, name, via):
@@ -330,6 +351,7 @@ def test_name_is_kept_and_seen_by_child(mp, name, via):
     assert proc.name == name
 
 
+@pytest.mark.mp_api("Process.name")
 @budget("process")
 @given(count=st.integers(1, 4))
 def test_default_names_number_children_in_order(mp, count):
@@ -353,6 +375,7 @@ def test_default_names_number_children_in_order(mp, count):
     assert report["name"] == procs[0].name
 
 
+@pytest.mark.mp_api("Process(daemon)", "Process.daemon")
 @budget("process")
 @example(daemon=True, via="constructor")  # the value a backend that ignores the flag gets wrong
 @example(daemon=True, via="attribute")
@@ -378,6 +401,7 @@ def test_daemon_flag_is_kept_and_seen_by_child(mp, daemon, via):
     assert proc.daemon == expected
 
 
+@pytest.mark.mp_api("Process.pid")
 @pytest.mark.mp_requires("Process.pid", "Process.ident")
 def test_pid_is_the_childs_os_pid(mp):
     """pid and ident are None before start(), then the child's os.getpid(), also after it ended"""
@@ -408,6 +432,7 @@ CLOSED_ACCESSORS = {
 }
 
 
+@pytest.mark.mp_api("Process.close")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_requires("Process.close")
 @budget("process")
@@ -430,6 +455,7 @@ def test_closed_process_raises_value_error(mp, order):
     proc.close()
 
 
+@pytest.mark.mp_api("Process.close")
 @pytest.mark.mp_requires("Process.close")
 def test_close_while_running_raises_value_error(mp):
     """close() on a running child raises ValueError and leaves the child running"""
@@ -444,6 +470,7 @@ def test_close_while_running_raises_value_error(mp):
 # -- misuse (CPython raises AssertionError; the documentation names no exception) --------------
 
 
+@pytest.mark.mp_api("Process.start")
 @pytest.mark.mp_basis("cpython")
 @budget("process")
 @given(when=st.sampled_from(["running", "ended"]))
@@ -459,6 +486,7 @@ def test_start_twice_raises_assertion_error(mp, when):
     assert child.proc.exitcode == 0
 
 
+@pytest.mark.mp_api("Process.join")
 @pytest.mark.mp_basis("cpython")
 def test_join_before_start_raises_assertion_error(mp):
     """join() before start() raises AssertionError"""
@@ -468,6 +496,7 @@ def test_join_before_start_raises_assertion_error(mp):
         proc.join(0)
 
 
+@pytest.mark.mp_api("Process.join")
 @pytest.mark.mp_basis("cpython")
 def test_join_self_raises_assertion_error(mp):
     """A process cannot join itself: join() on current_process() raises AssertionError"""
@@ -476,6 +505,7 @@ def test_join_self_raises_assertion_error(mp):
     assert raised == "AssertionError"
 
 
+@pytest.mark.mp_api("Process.daemon")
 @pytest.mark.mp_basis("cpython")
 def test_daemonic_process_cannot_start_children(mp):
     """A daemonic process is not allowed to create child processes: start() raises AssertionError"""
@@ -492,6 +522,7 @@ def test_daemonic_process_cannot_start_children(mp):
 # -- family ------------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_api("parent_process")
 @pytest.mark.mp_requires("parent_process")
 def test_parent_process_in_child_is_the_parent(mp):
     """parent_process() in the child describes the parent: its pid and name"""
@@ -499,12 +530,14 @@ def test_parent_process_in_child_is_the_parent(mp):
     assert report == {"pid": os.getpid(), "name": mp.current_process().name}
 
 
+@pytest.mark.mp_api("parent_process")
 @pytest.mark.mp_requires("parent_process")
 def test_parent_process_is_none_in_main_process(mp):
     """parent_process() is None in the main process"""
     assert mp.parent_process() is None
 
 
+@pytest.mark.mp_api("Process.daemon")
 @pytest.mark.mp_requires("Process.terminate", "Process.pid")
 @budget("heavy")
 @given(ending=ENDINGS)
@@ -534,6 +567,7 @@ def test_daemonic_children_end_with_their_parent(mp, ending):
     assert code == expected
 
 
+@pytest.mark.mp_api("Process", "Process.run")
 @budget("process")
 @given(payload=PAYLOAD, name=st.none() | st.text(min_size=1, max_size=10))
 def test_subclass_run_override_runs_in_child(mp, payload, name):
@@ -550,6 +584,7 @@ def test_subclass_run_override_runs_in_child(mp, payload, name):
         assert proc.name == name
 
 
+@pytest.mark.mp_api("get_context", "get_context(method)")
 @budget("process")
 @given(value=st.text(max_size=10))
 def test_child_memory_follows_start_method(mp, value):

@@ -353,6 +353,16 @@ def slot_writes(factory: str, kinds: tuple[Kind, ...]) -> st.SearchStrategy:
     return st.lists(one, min_size=1, max_size=4)
 
 
+@pytest.mark.mp_api(
+    "Array",
+    "Array(typecode_or_type)",
+    "Value",
+    "Value(typecode_or_type)",
+    "sharedctypes.RawArray",
+    "sharedctypes.RawArray(typecode_or_type)",
+    "sharedctypes.RawValue",
+    "sharedctypes.RawValue(typecode_or_type)",
+)
 @pytest.mark.parametrize("factory", FACTORIES)
 def test_stores_are_read_back_by_the_other_process(mp, factory):
     """A value one process stores in a shared object reads back equal in the other, both running
@@ -443,6 +453,7 @@ def across(made: dict[str, tuple[Kind, ...]], *parts: Any) -> st.SearchStrategy:
 NUMBERS = INT_KINDS + SINGLE_KINDS
 
 
+@pytest.mark.mp_api("Array", "Value")
 @pytest.mark.mp_basis("cpython")
 def test_out_of_range_numbers_wrap_silently(mp):
     """An integer past its type's range is stored modulo 2**bits; a float past 'f' becomes inf
@@ -485,6 +496,7 @@ def test_out_of_range_numbers_wrap_silently(mp):
 REFUSING = tuple(k for k in KINDS if k.family != "bool")  # c_bool takes any object's truth
 
 
+@pytest.mark.mp_api("Array", "Value")
 @pytest.mark.mp_basis("cpython")
 def test_wrong_type_raises_type_error_and_keeps_value(mp):
     """Storing a value of the wrong type raises TypeError and leaves the stored value unchanged
@@ -574,6 +586,7 @@ def reset(agent: Agent, name: str, values: list) -> None:
         kids.write(agent.ledger["pool"][name], (("item", index),), value)
 
 
+@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 @pytest.mark.parametrize("factory", ARRAYS)
 def test_array_indexing_and_slicing_behave_like_a_list(mp, factory):
     """Indexing, slicing, slice assignment, len and iteration of an array behave like a list's
@@ -624,6 +637,7 @@ def bad_accesses(draw: Any) -> tuple:
     )
 
 
+@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("factory", ARRAYS)
 def test_array_bad_index_or_slice_length_raises(mp, factory):
@@ -684,6 +698,7 @@ def require_char_api(agent: Agent) -> None:
             raise Unsupported(f"{type(obj).__name__} of 'c' has no .{attribute}")
 
 
+@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 @pytest.mark.parametrize("factory", ARRAYS)
 def test_char_array_value_stops_at_nul_and_raw_has_every_byte(mp, factory):
     """An array of 'c' has .value up to the first NUL byte and .raw with every byte
@@ -734,6 +749,7 @@ def store_chars(model: bytearray, path: tuple, data: bytes) -> str | None:
     return None
 
 
+@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("factory", ARRAYS)
 def test_char_array_stores_through_value_and_raw(mp, factory):
@@ -820,6 +836,7 @@ def made_as(mp: Target, factory: str, kind: Kind, arg: Any) -> Any:
         ) from None
 
 
+@pytest.mark.mp_api("Array(size_or_initializer)", "sharedctypes.RawArray(size_or_initializer)")
 @budget("process")
 @given(data=st.data())
 def test_array_from_size_or_initializer(mp, data):
@@ -870,6 +887,7 @@ def after_join_writes(kinds: dict[str, tuple[Kind, ...]]) -> st.SearchStrategy:
     return st.lists(one, min_size=1, max_size=5)
 
 
+@pytest.mark.mp_api("Array", "Value", "sharedctypes.RawArray", "sharedctypes.RawValue")
 @budget("process")
 @given(data=st.data())
 def test_writes_of_an_exited_child_are_visible_after_join(mp, data):
@@ -940,6 +958,7 @@ def reading_in_thread(obj: Any, path: tuple) -> Iterator[threading.Event]:
         thread.join(LIVENESS)
 
 
+@pytest.mark.mp_api("Array(lock)", "Value(lock)")
 def test_get_lock_is_the_lock_that_guards_the_object(mp):
     """get_lock() is the lock guarding the object: the same on every call, the one passed in
 
@@ -972,6 +991,7 @@ def test_get_lock_is_the_lock_that_guards_the_object(mp):
             first.release()
 
 
+@pytest.mark.mp_api("Array(lock)", "Value(lock)")
 @pytest.mark.parametrize(
     "factory", ["Value", pytest.param("Array", marks=pytest.mark.mp_basis("cpython"))]
 )
@@ -998,6 +1018,7 @@ def test_default_lock_is_recursive(mp, factory):
         agent.run("release", "obj")
 
 
+@pytest.mark.mp_api("Array(lock)", "Value(lock)")
 @pytest.mark.parametrize("factory", SYNCHRONIZED)
 def test_lock_false_gives_a_raw_shared_object(mp, factory):
     """With lock=False the object is a raw ctypes object with no get_lock(), still shared
@@ -1021,6 +1042,7 @@ def test_lock_false_gives_a_raw_shared_object(mp, factory):
             )
 
 
+@pytest.mark.mp_api("Array", "Value", "sharedctypes.RawArray", "sharedctypes.RawValue")
 @pytest.mark.parametrize("factory", FACTORIES)
 def test_get_obj_is_the_shared_ctypes_object(mp, factory):
     """get_obj() returns the wrapped ctypes object; RawValue and RawArray are ctypes objects
@@ -1052,6 +1074,7 @@ def test_get_obj_is_the_shared_ctypes_object(mp, factory):
 COUNTERS = {"Value": element("Value"), "Array": element("Array", SIZE - 1)}
 
 
+@pytest.mark.mp_api("Value", "Value(lock)")
 def test_increments_under_get_lock_are_not_lost(mp):
     """Increments done under get_lock() by several processes at once are never lost
 
@@ -1090,6 +1113,7 @@ def test_increments_under_get_lock_are_not_lost(mp):
         counting()
 
 
+@pytest.mark.mp_api("Value(args)", "sharedctypes.RawValue(args)")
 @pytest.mark.parametrize("factory", ("Value", "RawValue"))
 def test_value_without_initial_value_holds_zero(mp, factory):
     """Value(typecode_or_type) with no initial value holds zero (False, b'\\x00', 0.0) in a child
