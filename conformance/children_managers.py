@@ -27,6 +27,7 @@ POLL = 0.05
 READY = "ready"
 GO = "go"
 MANAGER_PREFIX = "CounterManager__"
+PROXY = "__Proxy"  # suffix of the proxy type made with each manager class
 
 
 # -- registered types --------------------------------------------------------------------------
@@ -63,11 +64,81 @@ class Counter:
     def fail(self, kind: str, message: str) -> None:
         raise ERRORS[kind](message)
 
+    def copy(self) -> Counter:
+        return Counter(self._count)
+
+
+#: What the manager process's initializer stored (see :func:`set_marker`).
+SERVER_MARKER: Any = None
+
+
+def set_marker(value: Any) -> None:
+    """A manager's ``start(initializer, initargs)``: runs in the manager process."""
+    global SERVER_MARKER
+    SERVER_MARKER = value
+
+
+class Marker:
+    """Served by a manager: what the manager process's initializer stored when it was made."""
+
+    def __init__(self) -> None:
+        self._value = SERVER_MARKER
+
+    def value(self) -> Any:
+        return self._value
+
+
+def note_action(path: str) -> None:
+    """A Barrier's action, run in the manager process: it leaves a line in ``path``."""
+    with open(path, "a") as out:
+        out.write("cycle\n")
+
+
+def _counter_proxy(base_proxy: type, name: str) -> type:
+    """A proxy type written as the documentation shows: methods that call ``_callmethod``."""
+
+    def increment(self: Any, by: int = 1) -> int:
+        return self._callmethod("increment", kwds={"by": by})
+
+    def value(self: Any) -> int:
+        return self._callmethod("value")
+
+    def copy(self: Any) -> Any:
+        return self._callmethod("copy", ())
+
+    namespace = {
+        "_exposed_": ("increment", "value", "copy"),
+        "increment": increment,
+        "value": value,
+        "copy": copy,
+        "__module__": __name__,
+        "__qualname__": name,
+    }
+    proxy = type(name, (base_proxy,), namespace)
+    globals()[name] = proxy  # importable by name: a spawn manager unpickles its registry
+    return proxy
+
+
+def _base_proxy(base: type) -> type:
+    """The BaseProxy of the managers module ``base`` (or the class it derives from) is from."""
+    for cls in base.__mro__:
+        proxy = getattr(importlib.import_module(cls.__module__), "BaseProxy", None)
+        if proxy is not None:
+            return proxy
+    raise TypeError(f"{base} derives from no managers module's BaseManager")
+
 
 def _build_manager(base: type, name: str) -> type:
     cls = type(name, (base,), {"__module__": __name__, "__qualname__": name})
     cls.register("Counter", Counter)
     cls.register("RestrictedCounter", Counter, exposed=("increment", "value"))
+    cls.register("Marker", Marker)
+    proxy = _counter_proxy(_base_proxy(base), name + PROXY)
+    # callable=None: the typeid only wraps what another typeid's method returns.
+    cls.register("HiddenCounter", None, proxytype=proxy, create_method=False)
+    cls.register(
+        "CopyingCounter", Counter, proxytype=proxy, method_to_typeid={"copy": "HiddenCounter"}
+    )
     globals()[name] = cls
     return cls
 
@@ -80,8 +151,10 @@ def counter_manager(managers: Any) -> type:
 
 def __getattr__(name: str) -> Any:
     if name.startswith(MANAGER_PREFIX):
-        module = importlib.import_module(name[len(MANAGER_PREFIX) :].replace("__", "."))
-        return _build_manager(module.BaseManager, name)
+        manager = name.removesuffix(PROXY)
+        module = importlib.import_module(manager[len(MANAGER_PREFIX) :].replace("__", "."))
+        _build_manager(module.BaseManager, manager)
+        return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -13,6 +13,7 @@ fail with an error, never hang: every such call runs in a thread with a liveness
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import queue
 import signal
@@ -231,13 +232,14 @@ def sync_manager(mp: Target) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def counter_manager(mp: Target) -> Iterator[Any]:
-    """A started BaseManager subclass of the backend's managers module, Counter registered."""
+def counter_manager(mp: Target, *start: Any) -> Iterator[Any]:
+    """A started BaseManager subclass of the backend's managers module, Counter registered;
+    ``start`` are the arguments of its start() (initializer, initargs)."""
     mp.require("managers.BaseManager")
     cls = kids.counter_manager(mp.managers)
     manager = cls(ctx=mp.ctx)
     before = set(mp.active_children())
-    manager.start()
+    manager.start(*start)
     procs = new_children(mp, before)
     try:
         yield manager
@@ -846,3 +848,116 @@ def test_killed_manager_makes_proxy_calls_fail(mp):
         assert outcome.ok, f"shutdown() {outcome.show()}"
     finally:
         stop_manager(manager, procs)
+
+
+# -- the rest of the documented manager and proxy API ------------------------------------------
+
+
+@pytest.mark.mp_api(
+    "managers.BaseManager.start",
+    "managers.BaseManager.start(initargs)",
+    "managers.BaseManager.start(initializer)",
+)
+def test_start_runs_the_initializer_in_the_manager_process(mp):
+    """start(initializer, initargs) calls initializer(*initargs) in the manager's process.
+
+    What it stored there is what an object the manager serves then sees.
+    """
+    token = f"marker {os.getpid()} {time.monotonic_ns()}"
+    with counter_manager(mp, kids.set_marker, (token,)) as manager:
+        seen = manager.Marker().value()
+    assert seen == token, f"the manager's objects see {seen!r}, the initializer stored {token!r}"
+
+
+@pytest.mark.mp_api(
+    "managers.BaseManager.register(create_method)",
+    "managers.BaseManager.register(method_to_typeid)",
+    "managers.BaseManager.register(proxytype)",
+    "managers.BaseProxy._callmethod",
+    "managers.BaseProxy._callmethod(args)",
+    "managers.BaseProxy._callmethod(kwds)",
+    "managers.BaseProxy._callmethod(methodname)",
+    "managers.BaseProxy._getvalue",
+)
+def test_register_options_shape_the_proxies_a_manager_returns(mp):
+    """register()'s proxytype, method_to_typeid and create_method shape what a manager returns.
+
+    A proxytype whose methods call _callmethod() (with args and with kwds) is what the
+    manager's method returns; a method named in method_to_typeid returns a proxy of that
+    typeid instead of a copy; create_method=False gives the manager class no method for the
+    typeid, which is still served through method_to_typeid. _getvalue() returns a copy of the
+    referent.
+    """
+    with counter_manager(mp) as manager:
+        assert not hasattr(manager, "HiddenCounter"), "create_method=False still made a method"
+        counter = manager.CopyingCounter(3)
+        assert type(counter).__name__.endswith(kids.PROXY), f"the proxy is a {type(counter)}"
+        assert counter.increment(2) == 5, "_callmethod('increment', kwds=...) did not count"
+        copy = counter.copy()
+        assert isinstance(copy, type(counter)), f"copy() returned {type(copy)}, not a proxy"
+        assert copy.increment(1) == 6 and counter.value() == 5, "the copy is not its own object"
+        plain = copy._callmethod("increment", (10,))
+        assert plain == 16, f"_callmethod('increment', (10,)) returned {plain}"
+        local = counter._getvalue()
+        assert isinstance(local, kids.Counter) and local.value() == 5, f"_getvalue() is {local!r}"
+        local.increment(100)
+        assert counter.value() == 5, "changing _getvalue()'s copy changed the referent"
+
+
+@pytest.mark.mp_api(
+    "managers.SyncManager.Barrier(action)",
+    "managers.SyncManager.Barrier(timeout)",
+    "managers.SyncManager.BoundedSemaphore(value)",
+    "managers.SyncManager.Condition(lock)",
+    "managers.SyncManager.Queue(maxsize)",
+    "managers.SyncManager.Semaphore(value)",
+    "managers.SyncManager.dict(sequence)",
+)
+def test_sync_manager_factories_honour_their_arguments(mp, tmp_path):
+    """SyncManager's factories honour their documented arguments, as the local objects do.
+
+    Queue(maxsize) fills up, Semaphore(value) and BoundedSemaphore(value) grant that many
+    acquisitions (the bounded one refuses an extra release), Condition(lock) holds that lock,
+    Barrier(parties, action, timeout) runs its action and breaks after its timeout, and
+    dict(sequence) holds the pairs.
+    """
+    with sync_manager(mp) as manager:
+        q = manager.Queue(maxsize=1)
+        q.put_nowait(1)
+        with pytest.raises(queue.Full):
+            q.put_nowait(2)
+        for factory in ("Semaphore", "BoundedSemaphore"):
+            sem = getattr(manager, factory)(2)
+            grants = [sem.acquire(False) for _ in range(3)]
+            assert grants == [True, True, False], f"{factory}(2) granted {grants}"
+            sem.release()
+            sem.release()
+        extra = outcome_of(manager.BoundedSemaphore(1).release)
+        assert extra.is_a("ValueError"), f"BoundedSemaphore(1).release() {extra.show()}"
+        lock = manager.Lock()
+        cond = manager.Condition(lock)
+        with cond:
+            taken = lock.acquire(False)
+        assert taken is False, "Condition(lock) held does not hold its lock"
+        assert lock.acquire(False), "the lock stayed held after the Condition was released"
+        lock.release()
+        timed = manager.Barrier(2, timeout=0.05)
+        broken = outcome_of(timed.wait)
+        assert broken.is_a("BrokenBarrierError"), f"wait() past its timeout {broken.show()}"
+        record = tmp_path / "actions"
+        with_action = manager.Barrier(1, action=functools.partial(kids.note_action, str(record)))
+        for _ in range(2):
+            with_action.wait(LIVENESS)
+        cycles = record.read_text().count("cycle") if record.exists() else 0
+        assert cycles == 2, f"the Barrier's action ran {cycles} times in 2 cycles"
+        assert manager.dict([("a", 1), ("b", 2)]).copy() == {"a": 1, "b": 2}, "dict(sequence)"
+
+
+@pytest.mark.mp_api("managers.BaseProxy.__repr__", "managers.BaseProxy.__str__")
+def test_a_proxy_prints_as_its_referent_and_represents_itself(mp):
+    """str() of a proxy is the referent's representation; repr() describes the proxy itself."""
+    with sync_manager(mp) as manager:
+        items = [1, "two", (3,)]
+        proxy = manager.list(items)
+        assert str(proxy) == repr(items), f"str() of a list proxy is {str(proxy)!r}"
+        assert repr(proxy) != repr(items), f"repr() of the proxy is the referent's: {repr(proxy)!r}"

@@ -178,6 +178,50 @@ class ExposedIgnoredManager(managers.BaseManager):
         super().register(typeid, callable, proxytype, None, method_to_typeid, create_method)
 
 
+class InitializerIgnored(managers.BaseManager):
+    """start(initializer, initargs) starts the manager without calling the initializer."""
+
+    def start(self, initializer: Any = None, initargs: tuple = ()) -> None:
+        super().start()
+
+
+class MethodToTypeidIgnored(managers.BaseManager):
+    """register() drops method_to_typeid: such methods return copies, not proxies."""
+
+    @classmethod
+    def register(  # type: ignore[override]
+        cls,
+        typeid: str,
+        callable: Any = None,
+        proxytype: Any = None,
+        exposed: Any = None,
+        method_to_typeid: Any = None,
+        create_method: bool = True,
+    ) -> None:
+        super().register(typeid, callable, proxytype, exposed, None, create_method)
+
+
+class UnboundedQueueManager(SyncManager):
+    """Queue(maxsize) is unbounded."""
+
+
+UnboundedQueueManager.register("Queue", lambda maxsize=0: queue.Queue())
+
+
+class StrIsReprListProxy(managers.ListProxy):
+    """str() of a list proxy is the proxy's repr()."""
+
+    def __str__(self) -> str:
+        return repr(self)
+
+
+class StrIsReprManager(SyncManager):
+    pass
+
+
+StrIsReprManager.register("list", list, StrIsReprListProxy)
+
+
 # -- adapters ----------------------------------------------------------------------------------
 
 
@@ -252,8 +296,27 @@ exposed_ignored = managers_mutant(
     base=ExposedIgnoredManager,
 )
 
+initializer_ignored = managers_mutant(
+    "initializer-ignored", "BaseManager.start() ignores its initializer", base=InitializerIgnored
+)
+method_to_typeid_ignored = managers_mutant(
+    "method-to-typeid-ignored",
+    "BaseManager.register() ignores method_to_typeid",
+    base=MethodToTypeidIgnored,
+)
+queue_maxsize_ignored = managers_mutant(
+    "queue-maxsize-ignored", "SyncManager.Queue(maxsize) is unbounded", sync=UnboundedQueueManager
+)
+proxy_str_is_repr = managers_mutant(
+    "proxy-str-is-repr", "str() of a list proxy is its repr()", sync=StrIsReprManager
+)
+
 # Mutant attribute -> the Managers properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "initializer_ignored": ("test_start_runs_the_initializer_in_the_manager_process",),
+    "method_to_typeid_ignored": ("test_register_options_shape_the_proxies_a_manager_returns",),
+    "queue_maxsize_ignored": ("test_sync_manager_factories_honour_their_arguments",),
+    "proxy_str_is_repr": ("test_a_proxy_prints_as_its_referent_and_represents_itself",),
     "list_append_not_atomic": ("test_list_appends_from_several_processes_interleave",),
     "dict_setitem_not_atomic": ("test_dict_operations_from_several_processes_are_atomic",),
     "errors_become_remote_error": (
