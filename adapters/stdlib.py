@@ -7,6 +7,7 @@ import multiprocessing.connection
 import multiprocessing.managers
 import multiprocessing.pool
 import multiprocessing.shared_memory
+import multiprocessing.sharedctypes
 import platform
 
 from mpconform.adapter import Adapter
@@ -22,5 +23,6 @@ def load() -> Adapter:
         pool=multiprocessing.pool,
         managers=multiprocessing.managers,
         shared_memory=multiprocessing.shared_memory,
+        sharedctypes=multiprocessing.sharedctypes,
         description="CPython multiprocessing (the reference)",
     )

@@ -46,6 +46,15 @@ def write(obj: Any, path: tuple, value: Any) -> None:
         raise ValueError(f"cannot assign through a call step {path[-1]!r}")
 
 
+def store_first(objects: dict, value: Any) -> None:
+    """A child's whole life: store ``value`` first in every object (``.value`` of a Value)."""
+    for obj in objects.values():
+        if hasattr(obj, "value") and not hasattr(obj, "__len__"):
+            obj.value = value
+        else:
+            obj[0] = value
+
+
 def items(obj: Any) -> list:
     """What iterating over ``obj`` yields."""
     return [item for item in obj]

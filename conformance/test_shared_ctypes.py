@@ -1137,3 +1137,58 @@ def test_value_without_initial_value_holds_zero(mp, factory):
                     f"{kind.zero!r}"
                 )
     assert not refused, f"{'; '.join(refused)}; CPython creates each one holding zero"
+
+
+# -- the sharedctypes module's own functions ---------------------------------------------------
+
+
+@pytest.mark.mp_api(
+    "sharedctypes.Array",
+    "sharedctypes.Array(lock)",
+    "sharedctypes.Array(size_or_initializer)",
+    "sharedctypes.Array(typecode_or_type)",
+    "sharedctypes.Value",
+    "sharedctypes.Value(args)",
+    "sharedctypes.Value(lock)",
+    "sharedctypes.Value(typecode_or_type)",
+    "sharedctypes.copy",
+    "sharedctypes.copy(obj)",
+    "sharedctypes.synchronized",
+    "sharedctypes.synchronized(lock)",
+    "sharedctypes.synchronized(obj)",
+)
+def test_sharedctypes_functions_make_shared_objects(mp: Target) -> None:
+    """The sharedctypes module's Value, Array, copy and synchronized make shared objects.
+
+    Value and Array take lock= as the context's do (a wrapper with get_lock(), guarded by
+    the lock given, or the raw object for lock=False); copy(obj) is a new shared object with
+    obj's contents, independent of it; synchronized(obj, lock) wraps obj with that lock (a
+    new recursive lock without one). A child's stores through each reach the parent.
+    """
+    sc = mp.sharedctypes
+    assert hasattr(sc.Value("i", 7), "get_lock"), "Value() (lock=True) has no get_lock()"
+    assert hasattr(sc.Array("i", 3), "get_lock"), "Array() (lock=True) has no get_lock()"
+    # Locks of this column's context, so every object may go to its children.
+    value = sc.Value("i", 7, lock=mp.Lock())
+    raw_value = sc.Value("d", lock=False)
+    array = sc.Array("i", [1, 2, 3], lock=mp.RLock())
+    raw = sc.Array("b", 4, lock=False)
+    assert value.value == 7, f"Value('i', 7, lock=Lock()) holds {value.value}"
+    assert raw_value.value == 0.0 and not hasattr(raw_value, "get_lock"), "Value(lock=False)"
+    assert array[:] == [1, 2, 3], f"Array('i', [1, 2, 3], lock=RLock()) holds {array[:]}"
+    assert raw[:] == [0, 0, 0, 0] and not hasattr(raw, "get_lock"), "Array('b', 4, lock=False)"
+    copied = sc.copy(raw)
+    copied[0] = 9
+    assert raw[0] == 0 and copied[:] == [9, 0, 0, 0], "copy() is not independent of its source"
+    lock = mp.RLock()
+    wrapped = sc.synchronized(raw, lock)
+    assert wrapped.get_lock() is lock and wrapped.get_obj() is raw, "synchronized(obj, lock)"
+    own = sc.synchronized(sc.copy(raw))  # its lock comes from the default context: no child
+    with own.get_lock(), own.get_lock():  # recursive: the owner may take it twice
+        pass
+    objects = {"value": value, "array": array, "copied": copied, "wrapped": wrapped}
+    child = mp.Process(target=kids.store_first, args=(objects, 42))
+    child.start()
+    finish(child, what="the storing child")
+    seen = {name: obj[0] if name != "value" else obj.value for name, obj in objects.items()}
+    assert seen == dict.fromkeys(objects, 42), f"after the child stored 42 the parent reads {seen}"

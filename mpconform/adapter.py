@@ -17,9 +17,9 @@ from typing import Any, Callable
 
 from .errors import ConfigError
 
-# The multiprocessing API surface the suite knows how to test. "connection.X", "pool.X",
-# "managers.X" and "shared_memory.X" names are looked up on the adapter's submodule of that
-# name, "A.B" names on attribute B of context attribute A.
+# The multiprocessing API surface the suite knows how to test. Names whose first part is one of
+# SUBMODULES ("pool.ThreadPool") are looked up on the adapter's submodule of that name, other
+# "A.B" names on attribute B of context attribute A.
 KNOWN_CAPABILITIES: tuple[str, ...] = (
     "Process",
     "Process.start",
@@ -63,11 +63,13 @@ KNOWN_CAPABILITIES: tuple[str, ...] = (
     "managers.SharedMemoryManager",
     "shared_memory.SharedMemory",
     "shared_memory.ShareableList",
+    "sharedctypes.copy",
+    "sharedctypes.synchronized",
 )
 
 # Capabilities whose first part names one of the backend's submodules rather than a context
 # attribute: they are looked up on the module the adapter supplies for that name.
-SUBMODULES: tuple[str, ...] = ("connection", "pool", "managers", "shared_memory")
+SUBMODULES: tuple[str, ...] = ("connection", "pool", "managers", "shared_memory", "sharedctypes")
 
 # What a child of each known start method sees of its parent's memory. Used by properties
 # that depend on it (a fork child sees module globals mutated before start, a spawn child
@@ -86,10 +88,10 @@ class Adapter:
 
     ``get_context(start_method)`` returns an object exposing the multiprocessing API
     (``Process``, ``Queue``, ``Lock``...), like ``multiprocessing.get_context`` does.
-    ``connection``, ``pool``, ``managers`` and ``shared_memory`` are the backend's submodules of
-    those names (``Listener``, ``ThreadPool``, ``BaseManager`` and ``SharedMemory`` live there,
-    not on a context); None means the backend has none, and the properties that need one read
-    UNSUPPORTED.
+    ``connection``, ``pool``, ``managers``, ``shared_memory`` and ``sharedctypes`` are the
+    backend's submodules of those names (``Listener``, ``ThreadPool``, ``BaseManager``,
+    ``SharedMemory``, ``copy`` live there, not on a context); None means the backend has none,
+    and the properties that need one read UNSUPPORTED.
     ``unsupported`` maps capability names to the reason they cannot work on this backend.
     ``memory_model`` overrides :data:`MEMORY_MODEL` for custom start method names.
     ``lost_worker_timeout`` is the seconds after which the backend's Pool gives up on a task
@@ -105,6 +107,7 @@ class Adapter:
     pool: ModuleType | None = None
     managers: ModuleType | None = None
     shared_memory: ModuleType | None = None
+    sharedctypes: ModuleType | None = None
     unsupported: Mapping[str, str] = field(default_factory=dict)
     memory_model: Mapping[str, str] = field(default_factory=dict)
     description: str = ""

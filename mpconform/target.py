@@ -75,6 +75,12 @@ class Target:
         return self.adapter.shared_memory
 
     @property
+    def sharedctypes(self) -> Any:
+        """The backend's ``sharedctypes`` module (``copy``, ``synchronized``)."""
+        self.require("sharedctypes")
+        return self.adapter.sharedctypes
+
+    @property
     def memory_model(self) -> str | None:
         return self.adapter.memory_model_of(self.start_method)
 

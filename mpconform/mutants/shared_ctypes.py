@@ -12,9 +12,12 @@ is why the meta-tests run them under fork, where the child keeps the very object
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import multiprocessing.sharedctypes as sharedctypes
+from types import ModuleType
 from typing import Any, Callable
 
+from mpconform.adapters import stdlib
 from mpconform.mutants.wrap import factory_mutant
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -202,6 +205,25 @@ lock_false_ignored = factory_mutant(
     Value=always_wrapped_value,
 )
 
+
+def _copy_is_the_original(obj: Any) -> Any:
+    return obj
+
+
+def _sharedctypes_module(**overrides: Any) -> ModuleType:
+    module = ModuleType(f"{__name__}.sharedctypes")
+    module.__dict__.update((k, v) for k, v in vars(sharedctypes).items() if not k.startswith("__"))
+    module.__dict__.update(overrides)
+    return module
+
+
+copy_not_a_copy = dataclasses.replace(
+    stdlib.load(),
+    name="copy-not-a-copy",
+    description="sharedctypes.copy(obj) returns obj itself",
+    sharedctypes=_sharedctypes_module(copy=_copy_is_the_original),
+)
+
 # Mutant attribute -> the Shared ctypes properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "value_process_local": (
@@ -217,4 +239,5 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "negative_index_refused": ("test_array_indexing_and_slicing_behave_like_a_list",),
     "char_value_not_nul_terminated": ("test_char_array_value_stops_at_nul_and_raw_has_every_byte",),
     "lock_false_ignored": ("test_lock_false_gives_a_raw_shared_object",),
+    "copy_not_a_copy": ("test_sharedctypes_functions_make_shared_objects",),
 }
