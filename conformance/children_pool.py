@@ -166,3 +166,24 @@ def gated_failure(x: int) -> int:
     """Wait for the ``gate`` event (bounded), then raise TaskError naming ``x``."""
     gated(x)
     raise TaskError(f"task refused {x}")
+
+
+#: Set by the test before it makes a Pool: a fork worker sees the new value, a spawn or
+#: forkserver worker the one at import.
+MARKER: Any = "as imported"
+_THREAD = threading.local()
+INITIALISED: list[Any] = []
+
+
+def marker(_x: Any) -> Any:
+    return MARKER
+
+
+def remember_in_thread(token: Any) -> None:
+    """A ThreadPool initializer: note the token for this thread, and that it ran."""
+    _THREAD.token = token
+    INITIALISED.append((threading.get_ident(), token))
+
+
+def thread_token(_x: Any) -> Any:
+    return getattr(_THREAD, "token", None)

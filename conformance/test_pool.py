@@ -23,7 +23,6 @@ import inspect
 import os
 import pickle
 import signal
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -38,7 +37,7 @@ from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
 from mpconform.target import Target
-from mpconform.waiting import LIVENESS, wait_until
+from mpconform.waiting import LIVENESS, in_thread, wait_until
 
 pytestmark = pytest.mark.mp_area("Pool")
 
@@ -109,34 +108,6 @@ def timeout_error(mp: Target) -> type:
         return mp.pool.TimeoutError
 
 
-def bounded(call: Callable[[], Any], what: str, timeout: float = LIVENESS) -> Any:
-    """``call()`` in a thread: its result, or its exception re-raised; TIMEOUT if it blocks.
-
-    For the blocking calls that take no timeout (map(), apply(), join()). The thread is a
-    daemon: if the call never returns, it is left behind rather than keeping the run alive.
-    """
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name="mpconform-pool-call", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise TestTimeout(f"{what} still blocked after {timeout:g} s")
-    if "error" in box:
-        error = box.pop("error")
-        try:
-            raise error
-        finally:
-            del error
-    return box.get("value")
-
-
 def result_of(mp: Target, result: Any, what: str, timeout: float = LIVENESS) -> Any:
     """``result.get(timeout)``, its timeout turned into TIMEOUT."""
     try:
@@ -164,7 +135,7 @@ def walk(iterator: Iterator, limit: int) -> list[tuple[bool, Any]]:
 def stop(pool: Any, what: str = "the pool") -> None:
     """terminate() then join(), bounded; workers still alive after that are killed (TIMEOUT)."""
     try:
-        bounded(lambda: (pool.terminate(), pool.join()), f"terminate() and join() of {what}")
+        in_thread(lambda: (pool.terminate(), pool.join()), f"terminate() and join() of {what}")
     except TestTimeout:
         for worker in getattr(pool, "_pool", None) or []:
             with contextlib.suppress(Exception):
@@ -298,7 +269,7 @@ def test_map_returns_results_in_order(mp):
                 got = result_of(mp, pool.map_async(kids.square, source, chunksize), name)
             else:
                 name = "map()"
-                got = bounded(lambda: pool.map(kids.square, source, chunksize), name)
+                got = in_thread(lambda: pool.map(kids.square, source, chunksize), name)
             assert got == expected, (
                 f"{name} of {len(items)} items (chunksize={chunksize}, {shape}) "
                 f"{first_difference(expected, got)}"
@@ -337,7 +308,7 @@ def test_starmap_unpacks_argument_tuples(mp):
                 got = result_of(mp, pool.starmap_async(kids.add, source, chunksize), name)
             else:
                 name = "starmap()"
-                got = bounded(lambda: pool.starmap(kids.add, source, chunksize), name)
+                got = in_thread(lambda: pool.starmap(kids.add, source, chunksize), name)
             assert got == expected, (
                 f"{name} of {len(pairs)} tuples (chunksize={chunksize}, {shape}) "
                 f"{first_difference(expected, got)}"
@@ -378,7 +349,7 @@ def test_imap_returns_results_in_order(mp):
         def check(items: list, chunksize: int | None, shape: str) -> None:
             expected = [kids.paced_square(item) for item in items]
             iterator = _imap(pool, False, shaped(items, shape), chunksize)
-            steps = bounded(lambda: walk(iterator, len(items) + 2), "iterating imap()")
+            steps = in_thread(lambda: walk(iterator, len(items) + 2), "iterating imap()")
             got = [value if ok else value[0].__name__ for ok, value in steps]
             assert got == expected, (
                 f"imap() of {len(items)} items (chunksize={chunksize}, {shape}) "
@@ -404,7 +375,7 @@ def test_imap_unordered_yields_every_result_once(mp):
         def check(items: list, chunksize: int | None, shape: str) -> None:
             expected = collections.Counter(kids.paced_square(item) for item in items)
             iterator = _imap(pool, True, shaped(items, shape), chunksize)
-            steps = bounded(lambda: walk(iterator, len(items) + 2), "iterating imap_unordered()")
+            steps = in_thread(lambda: walk(iterator, len(items) + 2), "iterating imap_unordered()")
             errors = [value for ok, value in steps if not ok]
             assert not errors, f"imap_unordered() raised {errors[0]}"
             got = collections.Counter(value for _, value in steps)
@@ -442,7 +413,7 @@ def test_apply_calls_func_with_args_and_kwds(mp):
                 got = result_of(mp, pool.apply_async(kids.power, args, kwds), name)
             else:
                 name = "apply()"
-                got = bounded(lambda: pool.apply(kids.power, args, kwds), name)
+                got = in_thread(lambda: pool.apply(kids.power, args, kwds), name)
             assert got == expected, f"{name} returned {short(got)}, expected {short(expected)}"
 
         check()
@@ -470,7 +441,7 @@ def test_map_raises_the_task_exception(mp):
                 got = raised(lambda: result_of(mp, pool.map_async(task, items, chunksize), name))
             else:
                 name = "map()"
-                got = raised(lambda: bounded(lambda: pool.map(task, items, chunksize), name))
+                got = raised(lambda: in_thread(lambda: pool.map(task, items, chunksize), name))
             assert got is not None, f"{name} raised nothing although tasks raised TaskError"
             kind, message = got
             assert kind is kids.TaskError, (
@@ -480,7 +451,7 @@ def test_map_raises_the_task_exception(mp):
                 f"{name} raised TaskError({message!r}), not one of the tasks' messages "
                 f"{sorted(failures(items, bad))}"
             )
-            follow_up = bounded(lambda: pool.map(kids.square, [1, 2, 3]), "map() after a failure")
+            follow_up = in_thread(lambda: pool.map(kids.square, [1, 2, 3]), "map() after a failure")
             assert follow_up == [1, 4, 9], f"the pool returned {follow_up} after a failed map()"
 
         check()
@@ -503,7 +474,7 @@ def test_imap_raises_at_the_failing_position(mp):
             items, bad = case
             task = functools.partial(kids.square_unless, bad=bad)
             iterator = pool.imap(task, items, chunksize)
-            steps = bounded(lambda: walk(iterator, len(items) + 2), "iterating imap()")
+            steps = in_thread(lambda: walk(iterator, len(items) + 2), "iterating imap()")
             outcomes = [(False, refusal(x)) if x in bad else (True, kids.square(x)) for x in items]
             if chunksize > 1:
                 start = first_bad(items, bad) // chunksize * chunksize
@@ -741,7 +712,7 @@ def test_initializer_runs_once_in_every_worker(mp, processes, tasks, maxtasks, v
     with pool_of(mp, processes, **options) as pool:
         got = result_of(mp, pool.map_async(kids.whoami, range(tasks), 1), "map_async(whoami)")
         pool.close()
-        bounded(pool.join, "join() after close()")
+        in_thread(pool.join, "join() after close()")
     records = drain(report)
     counts = collections.Counter(token for token, _, _ in records)
     twice = [token for token, n in counts.items() if n > 1]
@@ -832,8 +803,8 @@ def test_terminate_stops_outstanding_work(mp):
     started, shared = _holding_objects(mp)
     with pool_of(mp, 1, initializer=kids.keep, initargs=(shared,)) as pool:
         result, pid = _started_holding(pool, started)
-        bounded(pool.terminate, "terminate() with a task running")
-        bounded(pool.join, "join() after terminate() with a task running")
+        in_thread(pool.terminate, "terminate() with a task running")
+        in_thread(pool.join, "join() after terminate() with a task running")
         stopped = wait_gone(pid)
         ready = result.ready()
     assert stopped, f"worker {pid} still ran its task {LIVENESS:g} s after terminate()"
@@ -896,10 +867,10 @@ def test_submitting_after_close_raises_value_error(mp):
             "CPython raises ValueError"
         )
         outcomes = {
-            name: raised(bounded, functools.partial(submit, pool), f"{name}() after close()")
+            name: raised(in_thread, functools.partial(submit, pool), f"{name}() after close()")
             for name, submit in {**ASYNC_SUBMISSIONS, **BLOCKING_SUBMISSIONS}.items()
         }
-        bounded(pool.join, "join() after close()")
+        in_thread(pool.join, "join() after close()")
     wrong = {n: o for n, o in outcomes.items() if o is None or not issubclass(o[0], ValueError)}
     assert not wrong, f"after close(), expected ValueError from every submission; got {wrong}"
 
@@ -913,8 +884,8 @@ def test_join_before_close_raises_value_error(mp):
     ValueError("Pool is still running") instead of waiting forever.
     """
     with pool_of(mp, 1) as pool:
-        got = raised(lambda: bounded(pool.join, "join() on a running pool"))
-        after = bounded(lambda: pool.map(kids.square, [3]), "map() after the refused join()")
+        got = raised(lambda: in_thread(pool.join, "join() on a running pool"))
+        after = in_thread(lambda: pool.map(kids.square, [3]), "map() after the refused join()")
     assert got is not None, "join() on a running pool returned"
     assert issubclass(got[0], ValueError), (
         f"join() on a running pool raised {got[0].__name__}{': ' + got[1] if got[1] else ''}; "
@@ -954,7 +925,7 @@ def test_unpicklable_argument_raises_from_get(mp):
             items = [*before, UNPICKLABLE[kind]()]
             what = f"{api}() with {kind} as an argument (CPython raises its pickling error)"
             calls = {
-                "map": lambda: bounded(lambda: pool.map(kids.identity, items, 1), what),
+                "map": lambda: in_thread(lambda: pool.map(kids.identity, items, 1), what),
                 "map_async": lambda: result_of(mp, pool.map_async(kids.identity, items), what),
                 "apply_async": lambda: result_of(
                     mp, pool.apply_async(kids.identity, (items[-1],)), what
@@ -962,7 +933,7 @@ def test_unpicklable_argument_raises_from_get(mp):
                 "starmap_async": lambda: result_of(
                     mp, pool.starmap_async(kids.add, [(x, 0) for x in items]), what
                 ),
-                "imap": lambda: bounded(lambda: list(pool.imap(kids.identity, items)), what),
+                "imap": lambda: in_thread(lambda: list(pool.imap(kids.identity, items)), what),
             }
             got = raised(calls[api])
             assert got is not None, f"{api}() with {kind} as an argument raised nothing"
@@ -970,7 +941,7 @@ def test_unpicklable_argument_raises_from_get(mp):
                 f"{api}() with {kind} as an argument raised {got[0].__name__}: {got[1]}; "
                 "CPython raises the pickling error (TypeError)"
             )
-            follow_up = bounded(lambda: pool.map(kids.square, [1, 2]), "map() after the error")
+            follow_up = in_thread(lambda: pool.map(kids.square, [1, 2]), "map() after the error")
             assert follow_up == [1, 4], f"the pool returned {follow_up} after the error"
 
         check()
@@ -997,7 +968,7 @@ def test_unpicklable_result_raises_from_get(mp):
                 "map_async": lambda: result_of(
                     mp, pool.map_async(kids.make_generator, range(count)), api
                 ),
-                "imap": lambda: bounded(
+                "imap": lambda: in_thread(
                     lambda: list(pool.imap(kids.make_generator, range(count))), api
                 ),
             }
@@ -1007,7 +978,7 @@ def test_unpicklable_result_raises_from_get(mp):
                 f"{api}() of an unpicklable result raised {got[0].__name__}: {got[1]}; "
                 "CPython raises multiprocessing.pool.MaybeEncodingError"
             )
-            follow_up = bounded(lambda: pool.map(kids.square, [1, 2]), "map() after the error")
+            follow_up = in_thread(lambda: pool.map(kids.square, [1, 2]), "map() after the error")
             assert follow_up == [1, 4], f"the pool returned {follow_up} after the error"
 
         check()
@@ -1087,9 +1058,10 @@ def _replacement_worker(mp: Target, pool: Any, before: set, result: Any) -> int 
 
 
 @contextlib.contextmanager
-def thread_pool(mp: Target) -> Iterator[Any]:
+def thread_pool(mp: Target, *args: Any) -> Iterator[Any]:
+    """A ThreadPool(POOL_SIZE, *args), stopped on the way out."""
     try:
-        pool = mp.pool.ThreadPool(POOL_SIZE)
+        pool = mp.pool.ThreadPool(POOL_SIZE, *args)
     except Exception as exc:
         raise AssertionError(
             f"ThreadPool({POOL_SIZE}) raised {type(exc).__name__}: {exc}; it cannot be created"
@@ -1124,7 +1096,7 @@ def test_thread_pool_computes_what_sequential_calls_compute(mp):
                     for r in [pool.apply_async(kids.square, (x,)) for x in items]
                 ],
             }
-            got = bounded(calls[api], f"ThreadPool.{api}()")
+            got = in_thread(calls[api], f"ThreadPool.{api}()")
             if api == "imap_unordered":
                 expected = sorted(expected)
             assert got == expected, f"ThreadPool.{api}() {first_difference(expected, got)}"
@@ -1144,7 +1116,7 @@ def test_thread_pool_raises_the_task_exception(mp):
             items, bad = case
             task = functools.partial(kids.square_unless, bad=bad)
             if use_map:
-                got = raised(lambda: bounded(lambda: pool.map(task, items), "ThreadPool.map()"))
+                got = raised(lambda: in_thread(lambda: pool.map(task, items), "ThreadPool.map()"))
                 allowed = failures(items, bad)
             else:
                 x = items[first_bad(items, bad)]
@@ -1158,3 +1130,49 @@ def test_thread_pool_raises_the_task_exception(mp):
             )
 
         check()
+
+
+# -- Pool(context=...) and ThreadPool's initializer --------------------------------------------
+
+
+@pytest.mark.mp_api("pool.Pool(context)")
+def test_pool_workers_are_started_by_the_context_given(mp):
+    """Pool(context=ctx) starts its workers with ctx's start method.
+
+    Told apart by what a worker sees of a module global changed before the Pool was made:
+    a forked worker sees the change, a spawned or fork server one the value at import.
+    """
+    mp.require("pool")
+    model = mp.memory_model
+    if model not in ("copied", "fresh"):
+        raise Unsupported(f"no process start method to tell apart under {mp.start_method!r}")
+    token = f"set before the pool, {os.getpid()}"
+    kids.MARKER = token
+    try:
+        pool = mp.pool.Pool(1, context=mp.ctx)
+        try:
+            seen = in_thread(lambda: pool.map(kids.marker, [0]), "map() of the Pool")
+        finally:
+            stop(pool, "the Pool(context=...)")
+    finally:
+        kids.MARKER = "as imported"
+    expected = token if model == "copied" else "as imported"
+    assert seen == [expected], f"a {mp.start_method} worker saw {seen[0]!r}, not {expected!r}"
+
+
+@pytest.mark.mp_api("pool.ThreadPool(initargs)", "pool.ThreadPool(initializer)")
+def test_thread_pool_runs_its_initializer_in_every_thread(mp):
+    """ThreadPool(n, initializer, initargs) calls initializer(*initargs) once in each thread.
+
+    Tasks then see what it set up in their own thread.
+    """
+    mp.require("pool.ThreadPool")
+    token = f"thread token {time.monotonic_ns()}"
+    del kids.INITIALISED[:]
+    with thread_pool(mp, kids.remember_in_thread, (token,)) as pool:
+        seen = in_thread(lambda: pool.map(kids.thread_token, range(8), 1), "ThreadPool.map()")
+    runs = [t for _, t in kids.INITIALISED]
+    assert runs == [token] * POOL_SIZE, (
+        f"the initializer ran {len(runs)} times for {POOL_SIZE} threads: {runs}"
+    )
+    assert set(seen) == {token}, f"tasks saw {set(seen)} of their thread's initialisation"

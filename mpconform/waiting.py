@@ -253,5 +253,9 @@ def in_thread(
             thread.join(5)
         raise TestTimeout(f"{what} still blocked after {timeout:g} s")
     if "error" in box:
-        raise box["error"]
-    return box["value"]
+        error = box.pop("error")
+        try:
+            raise error
+        finally:
+            del error  # no reference cycle through the traceback
+    return box.get("value")

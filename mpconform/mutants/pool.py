@@ -10,15 +10,18 @@ workers could unpickle them by name, although the meta-tests only use fork.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.managers
 import multiprocessing.pool
 import os
 import platform
+from types import ModuleType
 from typing import Any, Callable
 
 from mpconform.adapter import Adapter
+from mpconform.adapters import stdlib
 
 from .wrap import Passthrough
 
@@ -313,8 +316,47 @@ close_accepts_work = pool_mutant(
     "close-accepts-work", CloseAcceptsWork, "submissions after close() are accepted"
 )
 
-# Mutant attribute -> the Pool properties that must FAIL against it (under fork).
+
+class ContextIgnoringPool(StdPool):
+    """Pool(context=ctx) starts its workers with the default (fork) context instead."""
+
+    def __init__(self, processes: Any = None, *args: Any, context: Any = None, **kw: Any) -> None:
+        super().__init__(processes, *args, context=multiprocessing.get_context("fork"), **kw)
+
+
+class InitializerlessThreadPool(multiprocessing.pool.ThreadPool):
+    """ThreadPool(n, initializer, initargs) never calls the initializer."""
+
+    def __init__(self, processes: Any = None, initializer: Any = None, initargs: Any = ()) -> None:
+        super().__init__(processes)
+
+
+def _pool_module(name: str, **overrides: Any) -> ModuleType:
+    module = ModuleType(f"{__name__}.{name}")
+    module.__dict__.update(
+        (k, v) for k, v in vars(multiprocessing.pool).items() if not k.startswith("__")
+    )
+    module.__dict__.update(overrides)
+    return module
+
+
+pool_ignores_context = dataclasses.replace(
+    stdlib.load(),
+    name="pool-ignores-context",
+    description="Pool(context=ctx) forks its workers whatever ctx is",
+    pool=_pool_module("pool_ignores_context", Pool=ContextIgnoringPool),
+)
+thread_pool_initializer_ignored = dataclasses.replace(
+    stdlib.load(),
+    name="thread-pool-initializer-ignored",
+    description="ThreadPool never calls its initializer",
+    pool=_pool_module("thread_pool_initializer_ignored", ThreadPool=InitializerlessThreadPool),
+)
+
+# Mutant attribute -> the Pool properties that must FAIL against it (under fork, or START_METHOD).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "pool_ignores_context": ("test_pool_workers_are_started_by_the_context_given",),
+    "thread_pool_initializer_ignored": ("test_thread_pool_runs_its_initializer_in_every_thread",),
     "imap_in_completion_order": ("test_imap_returns_results_in_order",),
     "map_drops_partial_chunk": (
         "test_map_returns_results_in_order",
@@ -337,3 +379,6 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "one_worker_too_many": ("test_pool_runs_exactly_processes_workers",),
     "close_accepts_work": ("test_submitting_after_close_raises_value_error",),
 }
+
+#: Mutants whose bug fork cannot show: a forked worker is what the mutant makes anyway.
+START_METHOD: dict[str, str] = {"pool_ignores_context": "spawn"}
