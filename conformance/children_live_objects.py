@@ -90,3 +90,9 @@ COMMANDS = {
     "connect": connect,
     "answer": answer,
 }
+
+
+def hold_briefly(lock: Any) -> None:
+    """A child's whole life: take the lock it was given and let it go."""
+    with lock:
+        pass

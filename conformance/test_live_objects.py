@@ -391,3 +391,28 @@ def test_a_listener_keeps_backlog_clients_waiting_until_accepted(mp: Target, fam
         finally:
             for client in clients:
                 client.close()
+
+
+@pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("Lock", "Process.start", "get_context(method)")
+def test_a_lock_of_the_fork_context_is_refused_by_another_start_method(mp: Target) -> None:
+    """A lock made by the fork context is refused by start() of a spawn or fork server child.
+
+    The documentation: locks created using the fork context cannot be passed to processes
+    started using the spawn or forkserver start methods. CPython's start() raises RuntimeError
+    saying so, before any child runs; the fork column reads SKIP.
+    """
+    require_processes(mp)
+    if mp.start_method == "fork" or "fork" not in mp.adapter.start_methods:
+        pytest.skip("only a child of another start method can receive a fork context's lock")
+    lock = mp.get_context("fork").Lock()
+    child = mp.Process(target=kids.hold_briefly, args=(lock,))
+    started = agents.outcome(child.start)
+    if started.ok:
+        finish_anyhow = agents.outcome(child.join, LIVENESS)
+        raise AssertionError(
+            f"start() accepted a fork context's lock for a {mp.start_method} child, which "
+            f"ended with exitcode {child.exitcode} ({finish_anyhow.show()}); CPython raises "
+            "RuntimeError"
+        )
+    assert started.is_a("RuntimeError"), f"start() {started.show()}; CPython raises RuntimeError"

@@ -3,7 +3,7 @@
 Each mutant in :mod:`mpconform.mutants.live_objects` is stdlib with one injected bug in how
 an object reaches a running process; the properties it names in ``CAUGHT_BY`` must FAIL
 against it (any case of a parametrized one), and the same selection must PASS on stdlib.
-Runs use fork only.
+Runs use fork, except for the mutants ``START_METHOD`` names.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
 
-from mpconform.mutants.live_objects import CAUGHT_BY
+from mpconform.mutants.live_objects import CAUGHT_BY, START_METHOD
 
 MODULES = ("mpconform.conformance.test_live_objects",)
 
@@ -22,9 +22,18 @@ MODULES = ("mpconform.conformance.test_live_objects",)
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
     backend = f"mpconform.mutants.live_objects:{mutant}"
-    assert_caught(run_selection(child_run, MODULES, backend, tests), tests)
+    method = START_METHOD.get(mutant, "fork")
+    assert_caught(run_selection(child_run, MODULES, backend, tests, method), tests)
 
 
-def test_same_properties_pass_on_stdlib(child_run: Any) -> None:
-    tests = tuple(sorted({t for selected in CAUGHT_BY.values() for t in selected}))
-    assert_all_pass(run_selection(child_run, MODULES, "stdlib", tests), tests)
+@pytest.mark.parametrize("method", sorted({"fork", *START_METHOD.values()}))
+def test_same_properties_pass_on_stdlib(child_run: Any, method: str) -> None:
+    tests = tuple(
+        sorted(
+            t
+            for mutant, selected in CAUGHT_BY.items()
+            if START_METHOD.get(mutant, "fork") == method
+            for t in selected
+        )
+    )
+    assert_all_pass(run_selection(child_run, MODULES, "stdlib", tests, method), tests)
