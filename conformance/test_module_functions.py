@@ -337,3 +337,18 @@ def test_set_forkserver_preload_imports_the_modules_before_children_start(mp: Ta
         f"a fork server child has colorsys imported: {answer[0]} (expected True); "
         f"stderr: {done.stderr[-500:]}"
     )
+
+
+@pytest.mark.mp_api("AuthenticationError", "BufferTooShort", "ProcessError", "TimeoutError")
+def test_the_documented_exceptions_derive_from_process_error(mp: Target) -> None:
+    """ProcessError is the base class of the documented exceptions, and an Exception.
+
+    BufferTooShort, AuthenticationError and TimeoutError are its subclasses, so one except
+    clause catches whatever a multiprocessing call raises of its own.
+    """
+    mp.require("ProcessError")
+    assert issubclass(mp.ProcessError, Exception), "ProcessError is not an Exception"
+    for name in ("BufferTooShort", "AuthenticationError", "TimeoutError"):
+        mp.require(name)
+        cls = getattr(mp, name)
+        assert issubclass(cls, mp.ProcessError), f"{name} is not a subclass of ProcessError"

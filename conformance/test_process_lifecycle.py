@@ -19,7 +19,7 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from mpconform.agents import held, release
+from mpconform.agents import held, outcome, release
 from mpconform.conformance import children_lifecycle as kids
 from mpconform.conformance.strategies import payloads
 from mpconform.limits import scaled
@@ -602,3 +602,21 @@ def test_child_memory_follows_start_method(mp, value):
         kids.MARKER = kids.MARKER_AT_IMPORT
     assert seen == (kids.MARKER_AT_IMPORT if model == "fresh" else value)
     assert after == (childs_value if model == "shared" else value)
+
+
+@pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("Process(group)")
+def test_group_other_than_none_is_refused(mp):
+    """Process(group=...) accepts only None, which the documentation says it should always be.
+
+    It exists for compatibility with threading.Thread; CPython (like threading) refuses any
+    other value when the Process is made, with the exception checked here against CPython's.
+    """
+    import multiprocessing
+
+    assert mp.Process(group=None, target=kids.exit_with, args=(0,)).name, "Process(group=None)"
+    got = outcome(mp.Process, group=object(), target=kids.exit_with, args=(0,))
+    expected = outcome(multiprocessing.Process, group=object())
+    assert got.raised[:1] == expected.raised[:1], (
+        f"Process(group=object()) {got.show()}; CPython {expected.show()}"
+    )

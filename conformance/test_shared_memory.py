@@ -523,3 +523,38 @@ def test_an_untracked_block_outlives_the_program_that_made_it(mp: Target) -> Non
         assert "leaked" not in done.stderr, f"the program's exit reported: {done.stderr[-500:]}"
     finally:
         scrub(name)
+
+
+@pytest.mark.mp_api(
+    "managers.SharedMemoryManager(address)", "managers.SharedMemoryManager(authkey)"
+)
+def test_a_shared_memory_manager_serves_at_its_address_those_with_its_authkey(
+    mp: Target, tmp_path: Any
+) -> None:
+    """A SharedMemoryManager listens at the address it was given, for clients with its authkey.
+
+    Another manager object connect()ed to that address with the key makes blocks the server
+    tracks (gone after its shutdown); a wrong key is refused with AuthenticationError.
+    """
+    mp.require("managers.SharedMemoryManager", "AuthenticationError")
+    cls = mp.managers.SharedMemoryManager
+    address = str(tmp_path / "smm")
+    key = os.urandom(16)
+    manager = cls(address=address, authkey=key, ctx=mp.ctx)
+    manager.start()
+    names = []
+    try:
+        assert manager.address == address, f"it listens at {manager.address!r}, not {address!r}"
+        client = cls(address=address, authkey=key)
+        client.connect()
+        block = client.SharedMemory(8)
+        names.append(block.name)
+        block.close()
+        intruder = cls(address=address, authkey=key + b"x")
+        refused = agents.outcome(intruder.connect)
+        assert refused.is_a("AuthenticationError"), f"a wrong authkey's connect() {refused.show()}"
+    finally:
+        manager.shutdown()
+        left = [n for n in names if os.path.exists(os.path.join(semaphores.SHM_DIR, n.lstrip("/")))]
+        scrub(*left)
+    assert not left, f"blocks made through the connected client outlived shutdown(): {left}"

@@ -108,6 +108,14 @@ class SpawnFallback:
         return Popen(process_obj)
 
 
+class GroupIgnored:
+    """Process(group=...) accepts any group and drops it."""
+
+    def __init__(self, group: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(None, *args, **kwargs)  # type: ignore[call-arg]
+
+
+group_ignored = mutant("group-ignored", GroupIgnored, globals(), "Process accepts any group")
 exitcode_sign_lost = mutant(
     "exitcode-sign-lost", SignalSignLost, globals(), "signal deaths give a positive exitcode"
 )
@@ -135,6 +143,7 @@ spawn_fallback = mutant(
 
 # Mutant attribute -> the lifecycle properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "group_ignored": ("test_group_other_than_none_is_refused",),
     "exitcode_sign_lost": (
         "test_terminate_gives_minus_sigterm",
         "test_kill_gives_minus_sigkill",

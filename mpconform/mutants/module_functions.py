@@ -7,13 +7,17 @@ judged under when fork cannot show its bug.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import multiprocessing
 import multiprocessing.pool
 import os
 from typing import Any
 
+from mpconform.adapters import stdlib
+
 from .pool import pool_mutant
-from .wrap import factory_mutant, mutant
+from .wrap import Passthrough, factory_mutant, mutant
 
 
 class RenamedInChild:
@@ -108,6 +112,27 @@ set_forkserver_preload_ignored = factory_mutant(
     "set_forkserver_preload() does nothing",
     set_forkserver_preload=_preload_ignored,
 )
+
+
+class LooseBufferTooShort(Exception):
+    """A BufferTooShort that is not a ProcessError."""
+
+
+class LooseExceptions(Passthrough):
+    """A stdlib context whose BufferTooShort does not derive from ProcessError."""
+
+    BufferTooShort = LooseBufferTooShort
+
+    def __init__(self, base: Any) -> None:
+        self._base = base
+
+
+buffer_too_short_not_a_process_error = dataclasses.replace(
+    stdlib.load(),
+    name="buffer-too-short-not-a-process-error",
+    description="BufferTooShort does not derive from ProcessError",
+    get_context=lambda method: LooseExceptions(multiprocessing.get_context(method)),
+)
 pool_workers_not_daemonic = pool_mutant(
     "pool-workers-not-daemonic", NonDaemonicPool, "Pool workers are not daemonic"
 )
@@ -152,6 +177,9 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "cpu_count_off_by_one": ("test_cpu_count_is_the_number_of_cpus_in_the_system",),
     "log_without_process": (
         "test_log_to_stderr_writes_records_of_its_level_and_above_in_the_documented_format",
+    ),
+    "buffer_too_short_not_a_process_error": (
+        "test_the_documented_exceptions_derive_from_process_error",
     ),
     "logger_renamed": ("test_get_logger_is_the_logger_named_multiprocessing",),
     "start_method_always_spawn": ("test_a_context_names_its_start_method",),

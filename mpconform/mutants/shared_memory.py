@@ -130,6 +130,13 @@ class ClientSideBlocks(multiprocessing.managers.SharedMemoryManager):
         return stdlib_shm.ShareableList(sequence)
 
 
+class AddressIgnored(multiprocessing.managers.SharedMemoryManager):
+    """SharedMemoryManager(address=...) listens at an address of its own choosing."""
+
+    def __init__(self, *args: Any, address: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
 private_attach = _adapter(
     "private-attach", "attaching copies the block into private memory", SharedMemory=PrivateAttach
 )
@@ -140,6 +147,11 @@ taken_name_attached = _adapter(
 )
 unlink_ignored = _adapter("unlink-ignored", "unlink() does nothing", SharedMemory=UnlinkIgnored)
 close_unlinks = _adapter("close-unlinks", "close() also unlinks", SharedMemory=CloseUnlinks)
+smm_address_ignored = _adapter(
+    "smm-address-ignored",
+    "SharedMemoryManager(address=...) is ignored",
+    SharedMemoryManager=AddressIgnored,
+)
 track_ignored = _adapter("track-ignored", "track=False is ignored", SharedMemory=TrackIgnored)
 bool_read_as_int = _adapter(
     "bool-read-as-int", "ShareableList reads bools as 0 and 1", ShareableList=BoolReadAsInt
@@ -172,6 +184,9 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         "test_shareable_list_count_index_format_and_shm_describe_its_items",
     ),
     "client_side_blocks": ("test_shared_memory_manager_unlinks_its_blocks_at_shutdown",),
+    "smm_address_ignored": (
+        "test_a_shared_memory_manager_serves_at_its_address_those_with_its_authkey",
+    ),
     "track_ignored": ("test_an_untracked_block_outlives_the_program_that_made_it",),
 }
 #: Mutants whose property only runs on a newer Python (it reads SKIP before).
