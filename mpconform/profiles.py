@@ -39,7 +39,7 @@ PROFILES: dict[str, Profile] = {
     ),
     "ci": Profile(
         "ci",
-        {"cheap": 20, "process": 4, "heavy": 2},
+        {"cheap": 20, "process": 3, "heavy": 2},
         True,
         False,
         180.0,
