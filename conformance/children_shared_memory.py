@@ -69,10 +69,14 @@ def set_item(session: Session, name: str, index: int, value: Any) -> None:
     _opened(session)[name][index] = value
 
 
-def describe_list(session: Session, name: str, probe: Any) -> tuple[Any, ...]:
-    """``len``, ``format``, ``shm.name``, ``count(probe)`` of an attached list."""
+def describe_list(session: Session, name: str) -> tuple[Any, ...]:
+    """``len``, ``format`` and ``shm.name`` of an attached list (no item is read)."""
     shared = _opened(session)[name]
-    return len(shared), shared.format, shared.shm.name, shared.count(probe)
+    return len(shared), shared.format, shared.shm.name
+
+
+def count(session: Session, name: str, probe: Any) -> int:
+    return _opened(session)[name].count(probe)
 
 
 def index(session: Session, name: str, probe: Any) -> int:
@@ -90,5 +94,6 @@ COMMANDS = {
     "read_list": read_list,
     "set_item": set_item,
     "describe_list": describe_list,
+    "count": count,
     "index": index,
 }
