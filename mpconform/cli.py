@@ -255,6 +255,8 @@ def _run(args: argparse.Namespace) -> int:
     previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     previous_term = signal.signal(signal.SIGTERM, interrupt)
     try:
+        if count > 1:
+            jobs.share_unicode_tables()
         codes = jobs.wait(started, t0, show=count > 1)
     finally:
         signal.signal(signal.SIGINT, previous_int)
