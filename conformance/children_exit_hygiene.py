@@ -1,7 +1,6 @@
 """A whole program, run in an interpreter of its own by the exit-hygiene property.
 
-``python -c "from mpconform.conformance.children_exit_hygiene import main; main()" SPEC METHOD``
-loads the backend named SPEC (as ``--mp-backend`` does), makes one object of every kind it
+Run as ``main(SPEC, METHOD)`` by :func:`children_programs.command`, it loads the backend named SPEC (as ``--mp-backend`` does), makes one object of every kind it
 has, hands them to a child of start method METHOD that uses each of them, runs a Pool and a
 Manager, shares a SharedMemory block and a ShareableList, and ends the way an ordinary
 program does: everything is closed or joined, nothing is torn down by hand beyond what the
@@ -14,7 +13,6 @@ property judges.
 
 from __future__ import annotations
 
-import sys
 from typing import Any, Callable
 
 from mpconform.limits import LIVENESS
@@ -75,8 +73,7 @@ def square(x: int) -> int:
     return x * x
 
 
-def main(argv: list[str] | None = None) -> None:
-    spec, method = argv or sys.argv[1:]
+def main(spec: str, method: str) -> None:
     from mpconform import registry, semaphores
 
     adapter = registry.resolve(spec)

@@ -4,7 +4,7 @@ Some documented behaviour shows only across a program's whole life: what the for
 imports before its first child (``set_forkserver_preload``), what happens to a shared memory
 block when the program that made it ends (``track=``). Each function here is one such
 program; a property runs it with ``python -c`` (see :data:`RUN`) and reads what it printed.
-It loads the backend by the name the run was given, as ``--mp-backend`` does.
+It loads the backend by the name the run was given, as ``--mp-backend`` does; see :func:`command`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,19 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-#: How a property runs program ``name`` with string arguments:
-#: ``[sys.executable, "-c", RUN % name, *args]``.
-RUN = "import sys; from mpconform.conformance import children_programs as p; p.%s(*sys.argv[1:])"
+
+def command(function: str, *args: str, module: str = __name__) -> list[str]:
+    """How a property runs ``module.function(*args)`` as a program of its own.
+
+    The program gets this process's ``sys.path``, as a spawn child does: run from a checkout of
+    mpconform, the interpreter's own path would start with the checkout, whose ``mpconform``
+    folder lacks the areas an install maps into the package.
+    """
+    code = (
+        f"import sys; sys.path[:] = {sys.path!r}; "
+        f"from {module} import {function}; {function}(*sys.argv[1:])"
+    )
+    return [sys.executable, "-c", code, *args]
 
 
 def _context(spec: str, method: str) -> tuple[Any, Any]:

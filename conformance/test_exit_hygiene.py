@@ -13,12 +13,12 @@ import contextlib
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 
 from mpconform import semaphores
 from mpconform.conformance import children_exit_hygiene as program
+from mpconform.conformance import children_programs as programs
 from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.target import Target
@@ -33,7 +33,6 @@ PROGRAM_BOUND = scaled(60.0)
 NOISE = re.compile(
     r"leaked|Exception ignored|Traceback \(most recent call last\)|\b\w+(Error|Warning):"
 )
-RUN = "from mpconform.conformance.children_exit_hygiene import main; main()"
 
 
 def leftovers(label: str) -> list[str]:
@@ -69,7 +68,7 @@ def test_a_program_using_every_kind_of_object_exits_quietly_and_leaves_nothing(
     env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
     try:
         done = subprocess.run(
-            [sys.executable, "-c", RUN, mp.spec, mp.start_method],
+            programs.command("main", mp.spec, mp.start_method, module=program.__name__),
             capture_output=True,
             text=True,
             timeout=PROGRAM_BOUND,

@@ -326,10 +326,9 @@ def test_set_forkserver_preload_imports_the_modules_before_children_start(mp: Ta
         pytest.skip(f"{mp.start_method} has no fork server to preload")
     mp.require("set_forkserver_preload")
     # colorsys: a stdlib module nothing on the way to a child imports.
-    run = programs.RUN % "preloaded"
     args = [mp.spec, mp.start_method, "colorsys", "mpconform_no_such_module"]
     done = subprocess.run(
-        [sys.executable, "-c", run, *args], capture_output=True, text=True, timeout=PROGRAM_BOUND
+        programs.command("preloaded", *args), capture_output=True, text=True, timeout=PROGRAM_BOUND
     )
     assert done.returncode == 0, f"the program failed:\n{done.stderr[-3000:]}"
     answer = done.stdout.strip().splitlines()[-1:] or ["nothing"]

@@ -516,14 +516,7 @@ def test_an_untracked_block_outlives_the_program_that_made_it(mp: Target) -> Non
     name = block_name()
     try:
         done = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                programs.RUN % "untracked_block",
-                mp.spec,
-                mp.start_method,
-                name,
-            ],
+            programs.command("untracked_block", mp.spec, mp.start_method, name),
             capture_output=True,
             text=True,
             timeout=PROGRAM_BOUND,
