@@ -3,7 +3,7 @@
 Some documented behaviour shows only across a program's whole life: what the fork server
 imports before its first child (``set_forkserver_preload``), what happens to a shared memory
 block when the program that made it ends (``track=``). Each function here is one such
-program; a property runs it with ``python -c`` (see :data:`RUN`) and reads what it printed.
+program; a property runs it with :func:`command` and reads what it printed.
 It loads the backend by the name the run was given, as ``--mp-backend`` does; see :func:`command`.
 """
 
