@@ -1,10 +1,11 @@
 """A whole program, run in an interpreter of its own by the exit-hygiene property.
 
 Run as ``main(SPEC, METHOD)`` by :func:`children_programs.command`, it loads the backend
-named SPEC (as ``--mp-backend`` does), makes one object of every kind it has, hands them to a child of start method METHOD that uses each of them, runs a Pool and a
-Manager, shares a SharedMemory block and a ShareableList, and ends the way an ordinary
-program does: everything is closed or joined, nothing is torn down by hand beyond what the
-documentation asks for (``unlink()`` of the shared memory the program created).
+named SPEC (as ``--mp-backend`` does), makes one object of every kind it has, hands them to
+a child of start method METHOD that uses each of them, runs a Pool and a Manager, shares a
+SharedMemory block and a ShareableList, and ends the way an ordinary program does:
+everything is closed or joined, nothing is torn down by hand beyond what the documentation
+asks for (``unlink()`` of the shared memory the program created).
 
 It prints its leak-check label first (names of its semaphores and blocks start with it), then
 one line per kind it used. Whatever the backend writes to stderr on the way out is what the
