@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from .managers import managers_mutant
-from .wrap import SwappedContext, factory_mutant
+from .wrap import SwappedContext, factory_mutant, module_like
 
 
 class InheritedOnlyConnection(multiprocessing.connection.Connection):
@@ -107,12 +107,7 @@ def _unchecked_contexts(base: Any, method: Any = None) -> Any:
 
 
 def _connection_module(**overrides: Any) -> ModuleType:
-    module = ModuleType(f"{__name__}.connection")
-    module.__dict__.update(
-        (k, v) for k, v in vars(multiprocessing.connection).items() if not k.startswith("__")
-    )
-    module.__dict__.update(overrides)
-    return module
+    return module_like(multiprocessing.connection, f"{__name__}.connection", **overrides)
 
 
 connection_inherited_only = factory_mutant(

@@ -19,13 +19,12 @@ import multiprocessing.managers
 import multiprocessing.pool
 import platform
 import queue
-import sys
 from types import ModuleType
 from typing import Any
 
 from mpconform.adapter import Adapter
 
-from .wrap import Passthrough
+from .wrap import Passthrough, module_like
 
 managers = multiprocessing.managers
 SyncManager = managers.SyncManager
@@ -226,14 +225,8 @@ StrIsReprManager.register("list", list, StrIsReprListProxy)
 
 
 def managers_module(name: str, **overrides: Any) -> ModuleType:
-    """stdlib ``multiprocessing.managers`` with some names replaced; the real one untouched."""
-    module = ModuleType(f"{__name__}.{name}")
-    module.__dict__.update(
-        (key, value) for key, value in vars(managers).items() if not key.startswith("__")
-    )
-    module.__dict__.update(overrides)
-    sys.modules[module.__name__] = module  # a child imports it by name (see children_managers)
-    return module
+    """stdlib ``multiprocessing.managers`` with some names replaced (see wrap.module_like)."""
+    return module_like(managers, f"{__name__}.{name}", **overrides)
 
 
 def managers_mutant(

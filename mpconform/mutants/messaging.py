@@ -22,7 +22,7 @@ import time
 from types import ModuleType
 from typing import Any, Callable
 
-from mpconform.mutants.wrap import factory_mutant
+from mpconform.mutants.wrap import factory_mutant, module_like
 
 Connection = multiprocessing.connection.Connection
 POLL = 0.01
@@ -108,16 +108,8 @@ def authkey_dropped_client(address: Any, family: Any = None, authkey: Any = None
 
 
 def connection_module(name: str, **overrides: Any) -> ModuleType:
-    """stdlib ``multiprocessing.connection`` with some names replaced, as the Adapter expects
-    a module; the real one is left untouched so the suite's own helpers stay correct."""
-    module = ModuleType(f"{__name__}.{name}")
-    module.__dict__.update(
-        (key, value)
-        for key, value in vars(multiprocessing.connection).items()
-        if not key.startswith("__")
-    )
-    module.__dict__.update(overrides)
-    return module
+    """stdlib ``multiprocessing.connection`` with some names replaced (see wrap.module_like)."""
+    return module_like(multiprocessing.connection, f"{__name__}.{name}", **overrides)
 
 
 # -- queues ------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any, Callable
 from mpconform.adapter import Adapter
 from mpconform.adapters import stdlib
 
-from .wrap import Passthrough
+from .wrap import Passthrough, module_like
 
 StdPool = multiprocessing.pool.Pool
 
@@ -332,12 +332,7 @@ class InitializerlessThreadPool(multiprocessing.pool.ThreadPool):
 
 
 def _pool_module(name: str, **overrides: Any) -> ModuleType:
-    module = ModuleType(f"{__name__}.{name}")
-    module.__dict__.update(
-        (k, v) for k, v in vars(multiprocessing.pool).items() if not k.startswith("__")
-    )
-    module.__dict__.update(overrides)
-    return module
+    return module_like(multiprocessing.pool, f"{__name__}.{name}", **overrides)
 
 
 pool_ignores_context = dataclasses.replace(

@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any, Callable
 
 from mpconform.adapters import stdlib
-from mpconform.mutants.wrap import factory_mutant
+from mpconform.mutants.wrap import factory_mutant, module_like
 
 # -- helpers -----------------------------------------------------------------------------------
 
@@ -211,10 +211,7 @@ def _copy_is_the_original(obj: Any) -> Any:
 
 
 def _sharedctypes_module(**overrides: Any) -> ModuleType:
-    module = ModuleType(f"{__name__}.sharedctypes")
-    module.__dict__.update((k, v) for k, v in vars(sharedctypes).items() if not k.startswith("__"))
-    module.__dict__.update(overrides)
-    return module
+    return module_like(sharedctypes, f"{__name__}.sharedctypes", **overrides)
 
 
 copy_not_a_copy = dataclasses.replace(

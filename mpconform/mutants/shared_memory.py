@@ -13,7 +13,6 @@ import dataclasses
 import multiprocessing.managers
 import multiprocessing.shared_memory as stdlib_shm
 import os
-import sys
 from types import ModuleType
 from typing import Any
 
@@ -21,14 +20,11 @@ from mpconform.adapter import Adapter
 from mpconform.adapters import stdlib
 
 from .managers import managers_module
+from .wrap import module_like
 
 
 def _module(name: str, **overrides: Any) -> ModuleType:
-    module = ModuleType(f"{__name__}.{name}")
-    module.__dict__.update((k, v) for k, v in vars(stdlib_shm).items() if not k.startswith("__"))
-    module.__dict__.update(overrides)
-    sys.modules[module.__name__] = module
-    return module
+    return module_like(stdlib_shm, f"{__name__}.{name}", **overrides)
 
 
 def _adapter(name: str, description: str, **overrides: Any) -> Adapter:

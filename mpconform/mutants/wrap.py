@@ -11,6 +11,7 @@ import functools
 import multiprocessing
 import multiprocessing.connection
 import platform
+import sys
 from types import ModuleType
 from typing import Any, Callable
 
@@ -98,3 +99,18 @@ def factory_mutant(
         connection=connection,
         description=description,
     )
+
+
+def module_like(base: ModuleType, name: str, **overrides: Any) -> ModuleType:
+    """A copy of stdlib module ``base`` named ``name``, with some names replaced.
+
+    The real module is left untouched, so the suite's own helpers stay correct. The copy is
+    registered in ``sys.modules``: a child that imports the backend's module by name (a
+    manager server, a shared_memory agent) gets the same bug, and a spawn child, which
+    re-imports the mutants' module, finds it registered again.
+    """
+    module = ModuleType(name)
+    module.__dict__.update((k, v) for k, v in vars(base).items() if not k.startswith("__"))
+    module.__dict__.update(overrides)
+    sys.modules[name] = module
+    return module
