@@ -359,6 +359,7 @@ def test_a_listener_keeps_backlog_clients_waiting_until_accepted(mp: Target, fam
     only this lower bound is a promise. Clients without an authkey connect with no
     handshake, so they can all connect from this one process before any accept().
     """
+    require_processes(mp)
     mp.require("connection.Listener", "connection.Client")
     backlog = 3
     address = ("127.0.0.1", 0) if family == "AF_INET" else None

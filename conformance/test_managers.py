@@ -956,6 +956,7 @@ def test_sync_manager_factories_honour_their_arguments(mp, tmp_path):
 @pytest.mark.mp_api("managers.BaseProxy.__repr__", "managers.BaseProxy.__str__")
 def test_a_proxy_prints_as_its_referent_and_represents_itself(mp):
     """str() of a proxy is the referent's representation; repr() describes the proxy itself."""
+    mp.require("managers.SyncManager")  # multiprocessing.dummy's Manager hands out plain lists
     with sync_manager(mp) as manager:
         items = [1, "two", (3,)]
         proxy = manager.list(items)
