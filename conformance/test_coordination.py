@@ -354,10 +354,10 @@ def test_condition_wait_for_returns_predicate_value(mp):
 REFUSALS = (AssertionError, RuntimeError)
 
 
-@pytest.mark.mp_api("Condition")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("method", ["wait", "notify", "notify_all"])
 @pytest.mark.parametrize("holder", ["nobody", "another process"])
+@pytest.mark.mp_api("Condition")
 def test_condition_needs_its_lock(mp, method, holder):
     """wait(), notify() and notify_all() without holding the Condition's lock raise
 
@@ -389,8 +389,8 @@ def test_condition_needs_its_lock(mp, method, holder):
     )
 
 
-@pytest.mark.mp_api("Condition", "Condition(lock)")
 @pytest.mark.parametrize("kind", ["Lock", "RLock"])
+@pytest.mark.mp_api("Condition", "Condition(lock)")
 def test_condition_uses_the_given_lock(mp, kind):
     """A Condition made with a Lock or RLock uses that lock: holding one is holding the other
 
@@ -750,7 +750,7 @@ def test_barrier_wait_returns_distinct_indices(mp):
         example()
 
 
-@pytest.mark.mp_api("Barrier(action)")
+@pytest.mark.mp_api("Barrier", "Barrier(action)")
 def test_barrier_action_runs_once_per_cycle(mp):
     """A Barrier's action runs exactly once per cycle, after the last party arrives and before
     any party is released"""
@@ -891,7 +891,7 @@ def test_barrier_wait_timeout_breaks_it(mp):
         example()
 
 
-@pytest.mark.mp_api("Barrier(timeout)")
+@pytest.mark.mp_api("Barrier", "Barrier(timeout)")
 def test_barrier_default_timeout_breaks_it(mp):
     """wait() without a timeout on a Barrier made with timeout=t raises BrokenBarrierError after
     t at least, and breaks the Barrier for every party"""

@@ -439,7 +439,12 @@ def made(mp: Target, kinds: Sequence[str]) -> tuple[list[str], list[Any]]:
 
 
 @pytest.mark.mp_api(
-    "Lock.acquire", "Lock.acquire(timeout)", "RLock.acquire", "RLock.acquire(timeout)"
+    "BoundedSemaphore",
+    "Lock.acquire",
+    "Lock.acquire(timeout)",
+    "RLock.acquire",
+    "RLock.acquire(timeout)",
+    "Semaphore",
 )
 def test_acquire_timeout_returns_false_after_the_timeout(mp):
     """acquire(timeout=t) returns False, after at least t, while another process holds it
@@ -483,7 +488,9 @@ def test_acquire_timeout_returns_false_after_the_timeout(mp):
         timed()
 
 
-@pytest.mark.mp_api("Lock.acquire(timeout)", "RLock.acquire(timeout)")
+@pytest.mark.mp_api(
+    "Lock.acquire", "Lock.acquire(timeout)", "RLock.acquire", "RLock.acquire(timeout)"
+)
 def test_negative_timeout_acts_as_zero(mp):
     """Lock.acquire(timeout=-t) and RLock.acquire(timeout=-t) act as a timeout of zero
 
@@ -516,7 +523,15 @@ def test_negative_timeout_acts_as_zero(mp):
 
 
 @pytest.mark.mp_api(
-    "Lock.acquire", "Lock.acquire(block)", "Lock.release", "RLock.acquire(block)", "Semaphore"
+    "BoundedSemaphore",
+    "Lock.acquire",
+    "Lock.acquire(block)",
+    "Lock.release",
+    "RLock.acquire",
+    "RLock.acquire(block)",
+    "RLock.release",
+    "Semaphore",
+    "Semaphore(value)",
 )
 def test_blocked_acquire_returns_true_once_released(mp):
     """A blocked acquire() returns True once another process releases, and not before
@@ -562,7 +577,7 @@ class BodyFailed(Exception):
     """Raised inside a ``with`` block to see the object released on the way out."""
 
 
-@pytest.mark.mp_api("Lock", "RLock")
+@pytest.mark.mp_api("BoundedSemaphore", "Lock", "RLock", "Semaphore")
 def test_with_statement_acquires_and_releases(mp):
     """A with statement holds the lock for its body and releases it after, also when the body raises
 
@@ -602,7 +617,7 @@ def test_with_statement_acquires_and_releases(mp):
 # -- RLock recursion ---------------------------------------------------------------------------
 
 
-@pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.release")
+@pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.acquire(block)", "RLock.release")
 def test_rlock_needs_as_many_releases_as_acquires(mp):
     """An RLock acquired d times by one process stays held until it was released d times
 
@@ -725,7 +740,7 @@ def test_value_get_lock_makes_increments_exact(mp):
     _count_under(mp, counter, None, 1, "Value.get_lock()")
 
 
-@pytest.mark.mp_api("Lock", "sharedctypes.RawValue")
+@pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.release", "sharedctypes.RawValue")
 def test_lock_makes_raw_value_increments_exact(mp):
     """A Lock held around `v.value += 1` on a RawValue makes increments from several processes exact
 
@@ -734,7 +749,7 @@ def test_lock_makes_raw_value_increments_exact(mp):
     _count_under(mp, mp.RawValue("i", 0), mp.Lock(), 1, "Lock over a RawValue")
 
 
-@pytest.mark.mp_api("Lock", "Value(lock)")
+@pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.release", "Value")
 def test_lock_makes_unlocked_value_increments_exact(mp):
     """A Lock held around `v.value += 1` on a Value(lock=False) makes increments exact
 
@@ -743,7 +758,7 @@ def test_lock_makes_unlocked_value_increments_exact(mp):
     _count_under(mp, value_cell(mp), mp.Lock(), 1, "Lock over a Value(lock=False)")
 
 
-@pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.release")
+@pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.release", "Value")
 def test_rlock_makes_increments_exact(mp):
     """An RLock taken twice around `v.value += 1` excludes the other processes just as a Lock"""
     _count_under(mp, value_cell(mp), mp.RLock(), 2, "RLock (depth 2)")
@@ -782,7 +797,7 @@ def most_overlapping(sections: list[tuple[int, int]]) -> int:
     return best
 
 
-@pytest.mark.mp_api("BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
+@pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_semaphore_admits_at_most_n_holders(mp):
     """A Semaphore(n) never has more than n holders at once, however many processes compete
 
@@ -816,7 +831,7 @@ def test_semaphore_admits_at_most_n_holders(mp):
         bounded()
 
 
-@pytest.mark.mp_api("BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
+@pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_semaphore_admits_n_holders_at_once(mp):
     """n processes can all hold a Semaphore(n) at once; acquire(False) in one more returns False
 
@@ -847,8 +862,8 @@ def test_semaphore_admits_n_holders_at_once(mp):
         all_in()
 
 
-@pytest.mark.mp_api("Semaphore")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("BoundedSemaphore", "Semaphore")
 def test_semaphore_get_value_counts_free_slots(mp):
     """get_value() of a semaphore is the number of acquisitions left, as every process sees it
 
@@ -883,7 +898,7 @@ def test_semaphore_get_value_counts_free_slots(mp):
         counted()
 
 
-@pytest.mark.mp_api("BoundedSemaphore", "Semaphore")
+@pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_release_beyond_initial_value(mp):
     """Semaphore.release() past the initial value adds a slot; BoundedSemaphore's raises ValueError
 
@@ -939,7 +954,7 @@ def _acquire_in_thread(obj: Any, timeout: float) -> tuple[threading.Thread, list
     return thread, result
 
 
-@pytest.mark.mp_api("Lock", "Lock.release")
+@pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.acquire(block)", "Lock.release", "Semaphore")
 def test_release_by_another_process_wakes_a_waiter(mp):
     """A Lock acquired by one process may be released by another, which lets a waiter in
 

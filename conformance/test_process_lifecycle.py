@@ -123,7 +123,7 @@ def require_asserts() -> None:
 # -- exit codes --------------------------------------------------------------------------------
 
 
-@pytest.mark.mp_api("Process(target)", "Process.exitcode", "Process.start")
+@pytest.mark.mp_api("Process.exitcode", "Process.is_alive")
 @budget("process")
 @given(value=st.none() | st.booleans() | st.integers(-300, 300) | st.text(max_size=10))
 def test_normal_return_gives_exitcode_zero(mp, value):
@@ -153,8 +153,8 @@ def test_sys_exit_code_is_exitcode(mp, code):
     assert run_to_end(mp, kids.exit_with, code) == (0 if code is None else code)
 
 
-@pytest.mark.mp_api("Process.exitcode")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("Process.exitcode")
 @budget("process")
 @given(code=st.integers(256, 2**31 - 1) | st.integers(-(2**31), -1))
 def test_sys_exit_out_of_range_keeps_low_byte(mp, code):
@@ -192,8 +192,8 @@ def _signal_with(mp: Target, method: str, wait_ready: bool) -> Any:
         return join(child.proc)
 
 
-@pytest.mark.mp_api("Process.exitcode", "Process.terminate")
 @pytest.mark.mp_requires("Process.terminate")
+@pytest.mark.mp_api("Process.exitcode", "Process.terminate")
 @budget("process")
 @given(wait_ready=st.booleans())
 def test_terminate_gives_minus_sigterm(mp, wait_ready):
@@ -201,8 +201,8 @@ def test_terminate_gives_minus_sigterm(mp, wait_ready):
     assert _signal_with(mp, "terminate", wait_ready) == -signal.SIGTERM
 
 
-@pytest.mark.mp_api("Process.exitcode", "Process.kill")
 @pytest.mark.mp_requires("Process.kill")
+@pytest.mark.mp_api("Process.exitcode", "Process.kill")
 @budget("process")
 @given(wait_ready=st.booleans())
 def test_kill_gives_minus_sigkill(mp, wait_ready):
@@ -210,8 +210,8 @@ def test_kill_gives_minus_sigkill(mp, wait_ready):
     assert _signal_with(mp, "kill", wait_ready) == -signal.SIGKILL
 
 
-@pytest.mark.mp_api("Process.exitcode")
 @pytest.mark.mp_requires("Process.pid")
+@pytest.mark.mp_api("Process.exitcode")
 @budget("process")
 @given(signum=TERMINATING_SIGNALS)
 def test_signal_death_gives_negative_signal_number(mp, signum):
@@ -242,7 +242,7 @@ def test_running_child_is_alive_without_exitcode(mp):
     assert child.proc.exitcode == 0
 
 
-@pytest.mark.mp_api("Process.join", "Process.join(timeout)")
+@pytest.mark.mp_api("Process.exitcode", "Process.is_alive", "Process.join", "Process.join(timeout)")
 @budget("process")
 @given(timeouts=st.lists(st.floats(min_value=0.0, max_value=0.05), min_size=1, max_size=3))
 def test_join_timeout_waits_at_least_timeout(mp, timeouts):
@@ -258,13 +258,13 @@ def test_join_timeout_waits_at_least_timeout(mp, timeouts):
             assert child.proc.exitcode is None
 
 
+@pytest.mark.mp_requires("Process.sentinel", "connection.wait")
 @pytest.mark.mp_api(
     "Process.sentinel",
     "connection.wait",
     "connection.wait(object_list)",
     "connection.wait(timeout)",
 )
-@pytest.mark.mp_requires("Process.sentinel", "connection.wait")
 @budget("process")
 @given(timeout=st.floats(min_value=0.0, max_value=0.05))
 def test_sentinel_becomes_ready_when_child_ends(mp, timeout):
@@ -280,9 +280,9 @@ def test_sentinel_becomes_ready_when_child_ends(mp, timeout):
         assert mp.connection.wait([sentinel], LIVENESS) == [sentinel]
 
 
-@pytest.mark.mp_api("Process.sentinel")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_requires("Process.sentinel", "connection.wait")
+@pytest.mark.mp_api("Process.sentinel")
 def test_sentinel_stays_valid_after_join(mp):
     """The sentinel stays valid and ready after join(), until close()"""
     proc = mp.Process(target=kids.noop)
@@ -351,7 +351,7 @@ def test_name_is_kept_and_seen_by_child(mp, name, via):
     assert proc.name == name
 
 
-@pytest.mark.mp_api("Process.name")
+@pytest.mark.mp_api("Process(name)", "Process.name", "current_process")
 @budget("process")
 @given(count=st.integers(1, 4))
 def test_default_names_number_children_in_order(mp, count):
@@ -375,7 +375,7 @@ def test_default_names_number_children_in_order(mp, count):
     assert report["name"] == procs[0].name
 
 
-@pytest.mark.mp_api("Process(daemon)", "Process.daemon")
+@pytest.mark.mp_api("Process(daemon)", "Process.daemon", "current_process")
 @budget("process")
 @example(daemon=True, via="constructor")  # the value a backend that ignores the flag gets wrong
 @example(daemon=True, via="attribute")
@@ -401,8 +401,8 @@ def test_daemon_flag_is_kept_and_seen_by_child(mp, daemon, via):
     assert proc.daemon == expected
 
 
-@pytest.mark.mp_api("Process.pid")
 @pytest.mark.mp_requires("Process.pid", "Process.ident")
+@pytest.mark.mp_api("Process.pid", "current_process")
 def test_pid_is_the_childs_os_pid(mp):
     """pid and ident are None before start(), then the child's os.getpid(), also after it ended"""
     ours, theirs = mp.Pipe()
@@ -432,9 +432,9 @@ CLOSED_ACCESSORS = {
 }
 
 
-@pytest.mark.mp_api("Process.close")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_requires("Process.close")
+@pytest.mark.mp_api("Process.close")
 @budget("process")
 @given(order=st.permutations(sorted(CLOSED_ACCESSORS)))
 def test_closed_process_raises_value_error(mp, order):
@@ -455,8 +455,8 @@ def test_closed_process_raises_value_error(mp, order):
     proc.close()
 
 
-@pytest.mark.mp_api("Process.close")
 @pytest.mark.mp_requires("Process.close")
+@pytest.mark.mp_api("Process.close", "Process.is_alive")
 def test_close_while_running_raises_value_error(mp):
     """close() on a running child raises ValueError and leaves the child running"""
     with held(mp) as child:
@@ -470,8 +470,8 @@ def test_close_while_running_raises_value_error(mp):
 # -- misuse (CPython raises AssertionError; the documentation names no exception) --------------
 
 
-@pytest.mark.mp_api("Process.start")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("Process.start")
 @budget("process")
 @given(when=st.sampled_from(["running", "ended"]))
 def test_start_twice_raises_assertion_error(mp, when):
@@ -486,8 +486,8 @@ def test_start_twice_raises_assertion_error(mp, when):
     assert child.proc.exitcode == 0
 
 
-@pytest.mark.mp_api("Process.join")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("Process.join")
 def test_join_before_start_raises_assertion_error(mp):
     """join() before start() raises AssertionError"""
     require_asserts()
@@ -496,8 +496,8 @@ def test_join_before_start_raises_assertion_error(mp):
         proc.join(0)
 
 
-@pytest.mark.mp_api("Process.join")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("Process.join")
 def test_join_self_raises_assertion_error(mp):
     """A process cannot join itself: join() on current_process() raises AssertionError"""
     require_asserts()
@@ -505,8 +505,8 @@ def test_join_self_raises_assertion_error(mp):
     assert raised == "AssertionError"
 
 
-@pytest.mark.mp_api("Process.daemon")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("Process.daemon")
 def test_daemonic_process_cannot_start_children(mp):
     """A daemonic process is not allowed to create child processes: start() raises AssertionError"""
     require_asserts()
@@ -522,23 +522,23 @@ def test_daemonic_process_cannot_start_children(mp):
 # -- family ------------------------------------------------------------------------------------
 
 
-@pytest.mark.mp_api("parent_process")
 @pytest.mark.mp_requires("parent_process")
+@pytest.mark.mp_api("parent_process")
 def test_parent_process_in_child_is_the_parent(mp):
     """parent_process() in the child describes the parent: its pid and name"""
     report, _ = ask_child(mp, kids.report_parent, mp.parent_process)
     assert report == {"pid": os.getpid(), "name": mp.current_process().name}
 
 
-@pytest.mark.mp_api("parent_process")
 @pytest.mark.mp_requires("parent_process")
+@pytest.mark.mp_api("parent_process")
 def test_parent_process_is_none_in_main_process(mp):
     """parent_process() is None in the main process"""
     assert mp.parent_process() is None
 
 
-@pytest.mark.mp_api("Process.daemon")
 @pytest.mark.mp_requires("Process.terminate", "Process.pid")
+@pytest.mark.mp_api("Process.daemon")
 @budget("heavy")
 @given(ending=ENDINGS)
 def test_daemonic_children_end_with_their_parent(mp, ending):
@@ -567,7 +567,7 @@ def test_daemonic_children_end_with_their_parent(mp, ending):
     assert code == expected
 
 
-@pytest.mark.mp_api("Process", "Process.run")
+@pytest.mark.mp_api("Process", "Process.run", "current_process")
 @budget("process")
 @given(payload=PAYLOAD, name=st.none() | st.text(min_size=1, max_size=10))
 def test_subclass_run_override_runs_in_child(mp, payload, name):
@@ -584,7 +584,7 @@ def test_subclass_run_override_runs_in_child(mp, payload, name):
         assert proc.name == name
 
 
-@pytest.mark.mp_api("get_context", "get_context(method)")
+@pytest.mark.mp_api("Process.start")
 @budget("process")
 @given(value=st.text(max_size=10))
 def test_child_memory_follows_start_method(mp, value):

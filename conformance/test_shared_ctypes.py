@@ -353,6 +353,7 @@ def slot_writes(factory: str, kinds: tuple[Kind, ...]) -> st.SearchStrategy:
     return st.lists(one, min_size=1, max_size=4)
 
 
+@pytest.mark.parametrize("factory", FACTORIES)
 @pytest.mark.mp_api(
     "Array",
     "Array(typecode_or_type)",
@@ -363,7 +364,6 @@ def slot_writes(factory: str, kinds: tuple[Kind, ...]) -> st.SearchStrategy:
     "sharedctypes.RawValue",
     "sharedctypes.RawValue(typecode_or_type)",
 )
-@pytest.mark.parametrize("factory", FACTORIES)
 def test_stores_are_read_back_by_the_other_process(mp, factory):
     """A value one process stores in a shared object reads back equal in the other, both running
 
@@ -453,8 +453,8 @@ def across(made: dict[str, tuple[Kind, ...]], *parts: Any) -> st.SearchStrategy:
 NUMBERS = INT_KINDS + SINGLE_KINDS
 
 
-@pytest.mark.mp_api("Array", "Value")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("Array", "Value")
 def test_out_of_range_numbers_wrap_silently(mp):
     """An integer past its type's range is stored modulo 2**bits; a float past 'f' becomes inf
 
@@ -496,8 +496,8 @@ def test_out_of_range_numbers_wrap_silently(mp):
 REFUSING = tuple(k for k in KINDS if k.family != "bool")  # c_bool takes any object's truth
 
 
-@pytest.mark.mp_api("Array", "Value")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("Array", "Value")
 def test_wrong_type_raises_type_error_and_keeps_value(mp):
     """Storing a value of the wrong type raises TypeError and leaves the stored value unchanged
 
@@ -586,8 +586,8 @@ def reset(agent: Agent, name: str, values: list) -> None:
         kids.write(agent.ledger["pool"][name], (("item", index),), value)
 
 
-@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 @pytest.mark.parametrize("factory", ARRAYS)
+@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 def test_array_indexing_and_slicing_behave_like_a_list(mp, factory):
     """Indexing, slicing, slice assignment, len and iteration of an array behave like a list's
 
@@ -637,9 +637,9 @@ def bad_accesses(draw: Any) -> tuple:
     )
 
 
-@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("factory", ARRAYS)
+@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 def test_array_bad_index_or_slice_length_raises(mp, factory):
     """An index out of range raises IndexError, a slice assignment of another length ValueError
 
@@ -698,8 +698,8 @@ def require_char_api(agent: Agent) -> None:
             raise Unsupported(f"{type(obj).__name__} of 'c' has no .{attribute}")
 
 
-@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 @pytest.mark.parametrize("factory", ARRAYS)
+@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 def test_char_array_value_stops_at_nul_and_raw_has_every_byte(mp, factory):
     """An array of 'c' has .value up to the first NUL byte and .raw with every byte
 
@@ -749,9 +749,9 @@ def store_chars(model: bytearray, path: tuple, data: bytes) -> str | None:
     return None
 
 
-@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("factory", ARRAYS)
+@pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 def test_char_array_stores_through_value_and_raw(mp, factory):
     """On an array of 'c', .value = b stores b and a NUL, .raw = b only b; too long: ValueError
 
@@ -991,10 +991,10 @@ def test_get_lock_is_the_lock_that_guards_the_object(mp):
             first.release()
 
 
-@pytest.mark.mp_api("Array(lock)", "Value(lock)")
 @pytest.mark.parametrize(
     "factory", ["Value", pytest.param("Array", marks=pytest.mark.mp_basis("cpython"))]
 )
+@pytest.mark.mp_api("Array(lock)", "Value(lock)")
 def test_default_lock_is_recursive(mp, factory):
     """With lock=True (the default) get_lock() is a recursive lock
 
@@ -1018,8 +1018,8 @@ def test_default_lock_is_recursive(mp, factory):
         agent.run("release", "obj")
 
 
-@pytest.mark.mp_api("Array(lock)", "Value(lock)")
 @pytest.mark.parametrize("factory", SYNCHRONIZED)
+@pytest.mark.mp_api("Array(lock)", "Value(lock)")
 def test_lock_false_gives_a_raw_shared_object(mp, factory):
     """With lock=False the object is a raw ctypes object with no get_lock(), still shared
 
@@ -1042,8 +1042,8 @@ def test_lock_false_gives_a_raw_shared_object(mp, factory):
             )
 
 
-@pytest.mark.mp_api("Array", "Value", "sharedctypes.RawArray", "sharedctypes.RawValue")
 @pytest.mark.parametrize("factory", FACTORIES)
+@pytest.mark.mp_api("Array", "Value", "sharedctypes.RawArray", "sharedctypes.RawValue")
 def test_get_obj_is_the_shared_ctypes_object(mp, factory):
     """get_obj() returns the wrapped ctypes object; RawValue and RawArray are ctypes objects
 
@@ -1074,7 +1074,7 @@ def test_get_obj_is_the_shared_ctypes_object(mp, factory):
 COUNTERS = {"Value": element("Value"), "Array": element("Array", SIZE - 1)}
 
 
-@pytest.mark.mp_api("Value", "Value(lock)")
+@pytest.mark.mp_api("Array(lock)", "Value", "Value(lock)")
 def test_increments_under_get_lock_are_not_lost(mp):
     """Increments done under get_lock() by several processes at once are never lost
 
@@ -1113,8 +1113,8 @@ def test_increments_under_get_lock_are_not_lost(mp):
         counting()
 
 
-@pytest.mark.mp_api("Value(args)", "sharedctypes.RawValue(args)")
 @pytest.mark.parametrize("factory", ("Value", "RawValue"))
+@pytest.mark.mp_api("Value(args)", "sharedctypes.RawValue(args)")
 def test_value_without_initial_value_holds_zero(mp, factory):
     """Value(typecode_or_type) with no initial value holds zero (False, b'\\x00', 0.0) in a child
 
@@ -1177,6 +1177,11 @@ def test_sharedctypes_functions_make_shared_objects(mp: Target) -> None:
     assert raw_value.value == 0.0 and not hasattr(raw_value, "get_lock"), "Value(lock=False)"
     assert array[:] == [1, 2, 3], f"Array('i', [1, 2, 3], lock=RLock()) holds {array[:]}"
     assert raw[:] == [0, 0, 0, 0] and not hasattr(raw, "get_lock"), "Array('b', 4, lock=False)"
+    # The typecode decides what is stored: 'd' holds floats, 'b' a signed byte.
+    assert type(raw_value.value) is float, f"Value('d') holds a {type(raw_value.value)}"
+    raw[1] = -128
+    assert raw[1] == -128 and type(raw[1]) is int, f"Array('b') stored -128 as {raw[1]!r}"
+    raw[1] = 0
     copied = sc.copy(raw)
     copied[0] = 9
     assert raw[0] == 0 and copied[:] == [9, 0, 0, 0], "copy() is not independent of its source"
