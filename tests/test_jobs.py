@@ -114,9 +114,13 @@ def test_jobs_of_a_killed_run_stop_and_leave_nothing(tmp_path) -> None:
     )
     deadline = time.monotonic() + 60
     # cli, 2 jobs, their 2 watchdogs, and at least one process a test started
-    while len(tagged_processes(tag)) < 6 and time.monotonic() < deadline:
+    seen = 0
+    while time.monotonic() < deadline:
+        seen = len(tagged_processes(tag))  # judged on this count: a test's child may end
+        if seen >= 6:  # before a second look, which flaked (5 >= 6) on a busy machine
+            break
         time.sleep(0.05)
-    assert len(tagged_processes(tag)) >= 6, "the jobs' tests never started"
+    assert seen >= 6, "the jobs' tests never started"
     cli.send_signal(signal.SIGKILL)
     cli.wait()
     deadline = time.monotonic() + 8  # an interrupted job winds down within seconds
