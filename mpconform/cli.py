@@ -20,6 +20,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__, expectations, jobs, profiles, registry, results
 from .errors import USAGE_EXIT_CODE, ConfigError
@@ -316,9 +317,20 @@ def _verdict(pytest_code: int, results_path: str) -> int:
         return EXIT_INTERNAL
     doc = results.load(results_path)
     counts = Counter(Status(r["status"]) for r in doc["results"])
-    summary = ", ".join(f"{counts[s]} {s.value}" for s in SEVERITY_ORDER if counts[s])
+    taken = Counter(
+        Status(r["status"])
+        for r in doc["results"]
+        if results.accepted(r) and not Status(r["status"]).conforms
+    )
+    summary = ", ".join(
+        f"{counts[s]} {s.value}" + (f" ({taken[s]} accepted)" if taken[s] else "")
+        for s in SEVERITY_ORDER
+        if counts[s]
+    )
     directory = os.path.dirname(results_path)
     print(f"mpconform: {summary or 'no results'}")
+    for line in _headlines(doc):
+        print(f"  {line}")
     for name in ("results.json", "report.md", "report.html", "junit.xml"):
         print(f"  {os.path.join(directory, name)}")
     if doc["run"].get("interrupted"):
@@ -328,6 +340,14 @@ def _verdict(pytest_code: int, results_path: str) -> int:
         raise ConfigError("no tests ran")
     accepted = all(results.accepted(r) for r in doc["results"])
     return EXIT_OK if accepted else EXIT_NONCONFORMING
+
+
+def _headlines(doc: dict[str, Any]) -> list[str]:
+    """The report's one line per column, so the terminal ends on the same verdict it shows."""
+    from .reports import matrix, wording
+
+    built = matrix.build([doc])
+    return [wording.headline(c.label, built.summaries[c]) for c in built.columns]
 
 
 def _backends(args: argparse.Namespace) -> int:

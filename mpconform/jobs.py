@@ -26,6 +26,8 @@ from typing import IO
 
 #: Where each job's recorder appends a line per finished test.
 PROGRESS_ENV = "MPCONFORM_PROGRESS_FILE"
+#: Set in every job: the CLI prints the verdict summary, so the job's pytest does not as well.
+SUMMARY_BY_CLI_ENV = "MPCONFORM_SUMMARY_BY_CLI"
 #: Seconds between two progress lines.
 PROGRESS_EVERY = 10.0
 
@@ -153,7 +155,7 @@ def start(
     jobs = []
     for number, (cmd, report_dir) in enumerate(zip(commands, report_dirs), start=1):
         os.makedirs(report_dir, exist_ok=True)
-        job_env = dict(env)
+        job_env = dict(env, **{SUMMARY_BY_CLI_ENV: "1"})
         if quiet:  # a job that prints to the terminal shows its own progress
             job_env[PROGRESS_ENV] = os.path.join(report_dir, "progress.tsv")
         log_path = os.path.join(report_dir, "pytest.log") if quiet else None

@@ -18,7 +18,7 @@ import pytest
 
 from . import results
 from .classify import MAX_MESSAGE, combine
-from .jobs import PROGRESS_ENV
+from .jobs import PROGRESS_ENV, SUMMARY_BY_CLI_ENV
 from .options import Settings
 from .status import SEVERITY_ORDER, Status
 
@@ -241,31 +241,34 @@ class Recorder:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.phases:
             return
-        counts = Counter(combine(p)[0] for p in self.phases.values())
-        parts = [f"{counts[s]} {s.value}" for s in SEVERITY_ORDER if counts[s]]
-        terminalreporter.write_sep("=", "mpconform verdicts")
-        terminalreporter.write_line(", ".join(parts))
-        expected = sum(
-            1
-            for nodeid, p in self.phases.items()
-            if not combine(p)[0].conforms
-            and combine(p)[0].value in (self.static[nodeid].get("expected") or ())
-        )
-        if expected:
-            terminalreporter.write_line(
-                f"{expected} of these accepted (by the expectation file or an outcome marker)"
+        lines = []
+        if os.environ.get(SUMMARY_BY_CLI_ENV) != "1":  # else the CLI prints the verdicts once
+            counts = Counter(combine(p)[0] for p in self.phases.values())
+            lines.append(", ".join(f"{counts[s]} {s.value}" for s in SEVERITY_ORDER if counts[s]))
+            expected = sum(
+                1
+                for nodeid, p in self.phases.items()
+                if not combine(p)[0].conforms
+                and combine(p)[0].value in (self.static[nodeid].get("expected") or ())
             )
-        for entry in self.unmatched or []:
-            terminalreporter.write_line(f"expectation matched no test: {entry}")
+            if expected:
+                lines.append(
+                    f"{expected} of these accepted (by the expectation file or an outcome marker)"
+                )
+            if self.written:
+                lines.append(f"results: {self.written}")
+                directory = os.path.dirname(self.written)
+                lines += [
+                    f"report:  {os.path.join(directory, name)}"
+                    for name in ("report.md", "report.html", "junit.xml")
+                ]
+        lines += [f"expectation matched no test: {entry}" for entry in self.unmatched or []]
         if self.leftovers:
-            terminalreporter.write_line(
-                "left behind at session end (killed): " + "; ".join(self.leftovers)
-            )
-        if self.written:
-            terminalreporter.write_line(f"results: {self.written}")
-            directory = os.path.dirname(self.written)
-            for name in ("report.md", "report.html", "junit.xml"):
-                terminalreporter.write_line(f"report:  {os.path.join(directory, name)}")
+            lines.append("left behind at session end (killed): " + "; ".join(self.leftovers))
+        if lines:
+            terminalreporter.write_sep("=", "mpconform verdicts")
+            for line in lines:
+                terminalreporter.write_line(line)
 
 
 _PHASE_KEYS = {"status", "message", "falsifying_example"}

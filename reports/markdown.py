@@ -24,17 +24,20 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
     """``repro`` maps evidence anchors to repro scripts (paths relative to the file)."""
-    parts = [f"# {wording.TITLE}", _overview(matrix), _warnings(matrix), _legend()]
+    parts = [f"# {wording.TITLE}", _overview(matrix), _warnings(matrix)]
     if matrix.rows:
         parts += [
-            _summary(matrix),
-            _grid(matrix),
+            _headlines(matrix),
             _differences(matrix),
+            _summary(matrix),
+            _legend(),
+            _grid(matrix),
             _api_coverage(matrix),
             _stress(matrix),
             _details(matrix, repro or {}),
         ]
     else:
+        parts.append(_legend())
         parts.append(_text(wording.NO_TESTS))
         if matrix.columns:
             parts.append(_summary(matrix))
@@ -87,6 +90,14 @@ def _legend() -> str:
     rows.append((wording.NOT_RUN, _text(wording.NOT_RUN_MEANING)))
     rows.append((wording.BASIS_MARKER, _text(wording.BASIS_MEANING)))
     return "## Legend\n\n" + _table(["Mark", "Meaning"], rows)
+
+
+def _headlines(matrix: Matrix) -> str:
+    lines = [
+        f"- {_text(wording.headline(column.label, matrix.summaries[column]))}"
+        for column in matrix.columns
+    ]
+    return "## At a glance\n\n" + "\n".join(lines)
 
 
 def _differences_count(matrix: Matrix, column_index: int) -> str:

@@ -105,22 +105,47 @@ class Cell:
 
     @property
     def expected(self) -> bool:
-        """A non-conforming result that the expectation file accepts."""
+        """A non-conforming result that an outcome marker or the expectation file accepts."""
         return not self.status.conforms and self.status.value in (self.result.get("expected") or ())
+
+    @property
+    def conforms(self) -> bool:
+        """The property held (PASS, or XPASS: held although a failure was expected)."""
+        return self.status in (Status.PASS, Status.XPASS)
+
+    @property
+    def accepted(self) -> bool:
+        """Did not conform, and that is accepted: a known failure (XFAIL) or an expected outcome."""
+        return self.status is Status.XFAIL or self.expected
+
+    @property
+    def differs(self) -> bool:
+        """Applies, and neither conforms nor is accepted: what counts against the score."""
+        left_out = self.status in (Status.UNSUPPORTED, Status.SKIP)
+        return not (left_out or self.conforms or self.accepted)
 
 
 @dataclass(frozen=True)
 class ColumnSummary:
     """Counts and score of one column.
 
-    The score leaves UNSUPPORTED and SKIP out of the denominator: a backend that declares a
-    feature missing is honest, not broken, and should not look worse than one that lies.
+    The score counts what conforms or is accepted among the results that apply. UNSUPPORTED
+    and SKIP are left out: a backend that declares a feature missing is honest, not broken, and
+    should not look worse than one that lies. An accepted outcome (an outcome marker: CPython
+    itself ends that way; or an expectation file's entry, shown with its reason) is not a
+    failure: the reference backend scores 100% even where CPython's documented behaviour is a
+    hang.
     """
 
     counts: Mapping[Status, int]
     not_run: int
     # None when no stdlib column of the same Python exists to compare against.
     differences: tuple[Difference, ...] | None
+    # Results that do not conform but are accepted: XFAIL, or a status the test's outcome
+    # marker or the expectation file lists (Cell.expected).
+    accepted: int = 0
+    # Unaccepted non-conforming results by kind, for the headline.
+    failing: Mapping[Status, int] = field(default_factory=dict)
 
     @property
     def ran(self) -> int:
@@ -128,7 +153,8 @@ class ColumnSummary:
 
     @property
     def passed(self) -> int:
-        return self.counts.get(Status.PASS, 0)
+        """The property held (XPASS too: held although the expectation file said it would not)."""
+        return self.counts.get(Status.PASS, 0) + self.counts.get(Status.XPASS, 0)
 
     @property
     def applicable(self) -> int:
@@ -136,8 +162,12 @@ class ColumnSummary:
         return self.ran - excluded
 
     @property
+    def conforming(self) -> int:
+        return self.passed + self.accepted
+
+    @property
     def score(self) -> float | None:
-        return self.passed / self.applicable if self.applicable else None
+        return self.conforming / self.applicable if self.applicable else None
 
 
 @dataclass(frozen=True)
@@ -393,11 +423,14 @@ class _Merger:
         compared = differences.compare(rows, columns, cells)
         summaries = {}
         for column in columns:
-            counts = Counter(cells[(r, column)].status for r in rows if (r, column) in cells)
+            column_cells = [cells[(r, column)] for r in rows if (r, column) in cells]
+            counts = Counter(cell.status for cell in column_cells)
             summaries[column] = ColumnSummary(
                 counts=dict(counts),
-                not_run=len(rows) - sum(counts.values()),
+                not_run=len(rows) - len(column_cells),
                 differences=compared.get(column),
+                accepted=sum(cell.accepted for cell in column_cells),
+                failing=dict(Counter(c.status for c in column_cells if c.differs)),
             )
         return Matrix(
             rows=tuple(rows),

@@ -22,8 +22,11 @@ BASIS_MEANING = (
     "CPython's behaviour is taken as the specification"
 )
 SCORE_RULE = (
-    "score = PASS / (results - UNSUPPORTED - SKIP): a declared missing feature does not count "
-    "against a backend; XFAIL and XPASS count as not passed; not-run cells are left out"
+    "score = (conforming + accepted) / (results - UNSUPPORTED - SKIP). Conforming: the "
+    "property held (PASS, or XPASS). Accepted: a known failure (XFAIL) or an outcome that an "
+    "outcome marker (CPython itself ends that way) or the expectation file accepts, shown with "
+    "its reason. A declared missing feature (UNSUPPORTED) and a SKIP do not count; not-run "
+    "cells are left out"
 )
 NO_TESTS = "No tests ran: the results contain no test outcomes, so there is no matrix to show."
 NO_REFERENCE = (
@@ -81,7 +84,39 @@ def score(summary: ColumnSummary) -> str:
         return "n/a"
     # Rounded down: 209 of 210 must not read "100%".
     percent = math.floor(summary.score * 100)
-    return f"{percent}% ({summary.passed}/{summary.applicable})"
+    return f"{percent}% ({summary.conforming}/{summary.applicable})"
+
+
+# How the headline names what counts against a column, most alarming first.
+_FAILING_WORDS: tuple[tuple[tuple[Status, ...], str, str], ...] = (
+    ((Status.CRASH,), "crashes", "crash"),
+    ((Status.TIMEOUT,), "hangs", "hang"),
+    ((Status.FAIL, Status.ERROR, Status.LEAK), "differs", "differ"),
+)
+
+
+def headline(label: str, summary: ColumnSummary) -> str:
+    """One line a reader can stop at: 'billiard-fork py3.11: 175 of 207 conform, 31 differ'."""
+    if not summary.applicable:
+        return f"{label}: nothing that applies ran"
+    text = f"{label}: {summary.conforming} of {summary.applicable} conform"
+    if summary.accepted:
+        text += f" ({summary.accepted} as accepted outcomes)"
+    for statuses, one, many in _FAILING_WORDS:
+        count = sum(summary.failing.get(s, 0) for s in statuses)
+        if count:
+            text += f", {count} {one if count == 1 else many}"
+    stale = summary.counts.get(Status.XPASS, 0)
+    if stale:
+        text += f", {stale} passed against a stale expectation (XPASS)"
+    left_out = [
+        f"{summary.counts[s]} {s.value.lower()}"
+        for s in (Status.UNSUPPORTED, Status.SKIP)
+        if summary.counts.get(s)
+    ]
+    if left_out:
+        text += f"; {' and '.join(left_out)} not counted"
+    return text
 
 
 def status_list(cells: Iterable[Cell]) -> str:

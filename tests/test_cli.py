@@ -102,6 +102,7 @@ def test_conforming_run_exits_0_and_writes_all_reports(tmp_path):
     out = _run_cases(tmp_path, "--backend", "stdlib", "--start-method", "fork")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "mpconform: 1 PASS" in out.stdout
+    assert "  stdlib-fork: 1 of 1 conform\n" in out.stdout  # the report's headline, once
     report = tmp_path / "report"
     assert sorted(p.name for p in report.iterdir()) == [
         "junit.xml",
@@ -119,6 +120,8 @@ def test_nonconforming_run_exits_1(tmp_path):
     )
     assert out.returncode == 1, out.stdout + out.stderr
     assert "1 CRASH" in out.stdout
+    assert ": 0 of 1 conform, 1 crashes\n" in out.stdout
+    assert out.stdout.count("1 CRASH") == 1  # the summary is printed once
 
 
 def test_report_merges_runs(tmp_path):

@@ -250,7 +250,7 @@ def test_invalid_document_is_refused() -> None:
 # -- summaries and differences ----------------------------------------------------------------
 
 
-def test_score_leaves_out_unsupported_and_skip() -> None:
+def test_score_leaves_out_unsupported_and_skip_and_counts_accepted_outcomes() -> None:
     doc = document(
         [
             result("test_a", "dummy", "thread", "PASS", line=1),
@@ -259,18 +259,39 @@ def test_score_leaves_out_unsupported_and_skip() -> None:
             result("test_d", "dummy", "thread", "UNSUPPORTED", line=4),
             result("test_e", "dummy", "thread", "SKIP", line=5),
             result("test_f", "dummy", "thread", "XFAIL", line=6),
+            result("test_g", "dummy", "thread", "TIMEOUT", line=7),
         ]
     )
     matrix = build([doc])
     summary = matrix.summaries[matrix.columns[0]]
-    assert (summary.passed, summary.applicable, summary.ran) == (2, 4, 6)
-    assert summary.score == 0.5
-    assert "50% (2/4)" in markdown.render(matrix)
-    assert "50% (2/4)" in html.render(matrix)
+    assert (summary.passed, summary.accepted, summary.applicable, summary.ran) == (2, 1, 5, 7)
+    assert summary.score == 0.6
+    assert "60% (3/5)" in markdown.render(matrix)
+    assert "60% (3/5)" in html.render(matrix)
+    assert wording.headline("dummy-thread", summary) == (
+        "dummy-thread: 3 of 5 conform (1 as accepted outcomes), 1 hangs, 1 differs; "
+        "1 unsupported and 1 skip not counted"
+    )
 
     only_missing = build([document([result("test_d", "dummy", "thread", "UNSUPPORTED")])])
     assert only_missing.summaries[only_missing.columns[0]].score is None
     assert wording.score(only_missing.summaries[only_missing.columns[0]]) == "n/a"
+
+
+def test_the_reference_with_its_accepted_hang_scores_100_percent() -> None:
+    """CPython's documented hang (an outcome marker accepts TIMEOUT) is not held against it."""
+    hang = result("test_hang", "stdlib", "fork", "TIMEOUT", line=2)
+    hang["expected"] = ["TIMEOUT"]
+    unaccepted = result("test_other_hang", "stdlib", "fork", "TIMEOUT", line=3)
+    matrix = build([document([result("test_a", "stdlib", "fork", line=1), hang])])
+    summary = matrix.summaries[matrix.columns[0]]
+    assert wording.score(summary) == "100% (2/2)"
+    assert wording.headline("stdlib-fork", summary) == (
+        "stdlib-fork: 2 of 2 conform (1 as accepted outcomes)"
+    )
+    assert "- stdlib-fork: 2 of 2 conform" in markdown.render(matrix)
+    worse = build([document([result("test_a", "stdlib", "fork", line=1), hang, unaccepted])])
+    assert wording.score(worse.summaries[worse.columns[0]]) == "66% (2/3)"
 
 
 def differences_fixture() -> list[dict[str, Any]]:
