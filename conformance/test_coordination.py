@@ -134,7 +134,7 @@ def put_to_sleep(team: Crew, waiters: int, timeout: float, times: int = 1) -> No
 
 @pytest.mark.mp_api("Condition")
 def test_condition_notify_wakes_one(mp):
-    """notify() wakes exactly one of the waiting processes; the rest sleep on
+    """notify() wakes exactly one of the waiting processes; the rest sleep on.
 
     Every waiter is asleep before the notify (see the module docstring). That the others
     slept on is checked by their wake-up times: each records when its wait() returned, and
@@ -155,7 +155,7 @@ def test_condition_notify_wakes_one(mp):
 @pytest.mark.mp_api("Condition")
 def test_condition_notify_wakes_exactly_n(mp):
     """notify(n) wakes exactly n of the waiting processes (all when fewer wait); the rest
-    sleep on
+    sleep on.
 
     As for notify(): every waiter is asleep before the notify, so CPython wakes
     min(n, waiting), and the others must not return before the notify_all() that follows.
@@ -228,7 +228,7 @@ def notify_some(team: Crew, cond: Any, waiters: int, n: int | None) -> None:
 
 @pytest.mark.mp_api("Condition")
 def test_condition_notify_all_wakes_every_waiter(mp):
-    """notify_all() wakes every waiting process, and each one's wait() returns True"""
+    """notify_all() wakes every waiting process, and each one's wait() returns True."""
     with condition_crew(mp) as (team, cond):
 
         @budget("cheap")
@@ -249,7 +249,7 @@ def test_condition_notify_all_wakes_every_waiter(mp):
 
 @pytest.mark.mp_api("Condition")
 def test_condition_wait_timeout(mp):
-    """Condition.wait(timeout) returns False after the timeout, True when notified in time"""
+    """Condition.wait(timeout) returns False after the timeout, True when notified in time."""
     with condition_crew(mp, 1) as (team, cond):
 
         @budget("process")
@@ -274,7 +274,7 @@ def test_condition_wait_timeout(mp):
 @pytest.mark.mp_api("Condition")
 def test_condition_notify_is_not_remembered(mp):
     """A notify() with nobody waiting is lost, and one that comes after a waiter timed out
-    is not taken by it: a wait() that starts later still waits for its own notify
+    is not taken by it: a wait() that starts later still waits for its own notify.
 
     A condition built on a bare semaphore banks such notifies, and its next wait() returns at
     once. The steps before the final wait(timeout) are generated.
@@ -314,7 +314,7 @@ def test_condition_notify_is_not_remembered(mp):
 
 @pytest.mark.mp_api("Condition")
 def test_condition_wait_for_returns_predicate_value(mp):
-    """wait_for(predicate, timeout) returns the predicate's last value, as is
+    """wait_for(predicate, timeout) returns the predicate's last value, as is.
 
     A truthy value is returned as soon as the predicate gives it (at once when it already
     does); a falsy one only after the timeout.
@@ -359,7 +359,7 @@ REFUSALS = (AssertionError, RuntimeError)
 @pytest.mark.parametrize("holder", ["nobody", "another process"])
 @pytest.mark.mp_api("Condition")
 def test_condition_needs_its_lock(mp, method, holder):
-    """wait(), notify() and notify_all() without holding the Condition's lock raise
+    """wait(), notify() and notify_all() without holding the Condition's lock raise.
 
     Also when another process holds it. The documentation calls Condition a clone of
     threading.Condition, which raises RuntimeError; CPython's multiprocessing raises
@@ -392,7 +392,7 @@ def test_condition_needs_its_lock(mp, method, holder):
 @pytest.mark.parametrize("kind", ["Lock", "RLock"])
 @pytest.mark.mp_api("Condition", "Condition(lock)")
 def test_condition_uses_the_given_lock(mp, kind):
-    """A Condition made with a Lock or RLock uses that lock: holding one is holding the other
+    """A Condition made with a Lock or RLock uses that lock: holding one is holding the other.
 
     Checked across processes both ways, and through wait(): while a process waits, another
     takes the lock itself, and notify() under that lock wakes the waiter.
@@ -436,7 +436,7 @@ def given_lock_is_shared(
 
 @pytest.mark.mp_api("Condition", "Condition(lock)")
 def test_condition_wait_releases_every_rlock_level(mp):
-    """wait() releases a Condition's RLock however many times it is held, then restores it
+    """wait() releases a Condition's RLock however many times it is held, then restores it.
 
     Another process acquires the Condition while the waiter sleeps (before its wait()
     returns, which a lock kept by the waiter would prevent); after waking, the waiter releases
@@ -477,7 +477,7 @@ def event_crew(mp: Target, size: int) -> Iterator[tuple[Crew, Any]]:
 
 @pytest.mark.mp_api("Event")
 def test_event_wait_timeout(mp):
-    """Event.wait(timeout) returns False after the timeout while unset, True at once when set"""
+    """Event.wait(timeout) returns False after the timeout while unset, True at once when set."""
     with event_crew(mp, 1) as (team, event):
 
         @budget("process")
@@ -500,7 +500,7 @@ def test_event_wait_timeout(mp):
 
 @pytest.mark.mp_api("Event")
 def test_event_set_wakes_every_waiter(mp):
-    """set() in one process wakes every process waiting on the Event; their wait() returns True"""
+    """set() in one process wakes every process waiting on the Event; their wait() returns True."""
     with event_crew(mp, MAX_PARTIES) as (team, event):
 
         @budget("cheap")
@@ -533,7 +533,7 @@ ACTORS = st.sampled_from(["test", 0, 1])
 
 @pytest.mark.mp_api("Event")
 def test_event_clear_clears(mp):
-    """After set() then clear(), in any processes, is_set() is False and wait(timeout) times out"""
+    """After set() then clear(), in any processes, is_set() is False and wait(timeout) times out."""
     with event_crew(mp, 3) as (team, event):
 
         def act(who: Any, method: str) -> Any:
@@ -577,7 +577,7 @@ def event_op(process: Any, row: tuple) -> Op:
 
 @pytest.mark.mp_api("Event")
 def test_event_is_a_shared_flag(mp):
-    """set(), clear() and is_set() from several processes act on one flag, atomically
+    """set(), clear() and is_set() from several processes act on one flag, atomically.
 
     The history of calls must be linearizable against a boolean register (set writes True,
     clear writes False, is_set reads); in particular is_set() after all calls returned gives
@@ -694,7 +694,7 @@ def full_cycle(team: Crew, parties: int) -> dict[int, tuple[int, int, int]]:
 
 @pytest.mark.mp_api("Barrier", "Barrier(parties)")
 def test_barrier_releases_nobody_before_all_arrive(mp):
-    """Barrier(n).wait() returns in no party before the n-th party has called wait()
+    """Barrier(n).wait() returns in no party before the n-th party has called wait().
 
     The last party is sent only once the others are on their way (and, to give an early
     release the chance to show, a little later); every return time must be no earlier than
@@ -731,7 +731,7 @@ def test_barrier_releases_nobody_before_all_arrive(mp):
 
 @pytest.mark.mp_api("Barrier", "Barrier(parties)")
 def test_barrier_wait_returns_distinct_indices(mp):
-    """The n parties of one Barrier cycle get the indices 0..n-1 from wait(), each once"""
+    """The n parties of one Barrier cycle get the indices 0..n-1 from wait(), each once."""
     with barrier_crew(mp) as (team, barriers):
 
         @budget("cheap")
@@ -753,7 +753,7 @@ def test_barrier_wait_returns_distinct_indices(mp):
 @pytest.mark.mp_api("Barrier", "Barrier(action)")
 def test_barrier_action_runs_once_per_cycle(mp):
     """A Barrier's action runs exactly once per cycle, after the last party arrives and before
-    any party is released"""
+    any party is released."""
     with barrier_crew(mp) as (team, barriers):
 
         @budget("cheap")
@@ -816,7 +816,7 @@ BREAKS = st.integers(2, MAX_PARTIES).flatmap(lambda p: st.tuples(st.just(p), st.
 @pytest.mark.mp_api("Barrier")
 def test_barrier_abort_breaks_it_until_reset(mp):
     """abort() makes every waiting party raise BrokenBarrierError, and later waits too, until
-    reset(); broken says so in every process"""
+    reset(); broken says so in every process."""
     with barrier_crew(mp) as (team, barriers):
 
         @budget("cheap")
@@ -844,7 +844,7 @@ def test_barrier_abort_breaks_it_until_reset(mp):
 
 @pytest.mark.mp_api("Barrier")
 def test_barrier_reset_breaks_current_waiters(mp):
-    """reset() makes the parties waiting raise BrokenBarrierError and leaves the Barrier usable"""
+    """reset() makes the parties waiting raise BrokenBarrierError and leaves the Barrier usable."""
     with barrier_crew(mp) as (team, barriers):
 
         @budget("cheap")
@@ -865,7 +865,7 @@ def test_barrier_reset_breaks_current_waiters(mp):
 @pytest.mark.mp_api("Barrier")
 def test_barrier_wait_timeout_breaks_it(mp):
     """wait(timeout) raises BrokenBarrierError after the timeout and breaks the Barrier for
-    every party"""
+    every party."""
     with barrier_crew(mp) as (team, barriers):
 
         @budget("process")
@@ -894,7 +894,7 @@ def test_barrier_wait_timeout_breaks_it(mp):
 @pytest.mark.mp_api("Barrier", "Barrier(timeout)")
 def test_barrier_default_timeout_breaks_it(mp):
     """wait() without a timeout on a Barrier made with timeout=t raises BrokenBarrierError after
-    t at least, and breaks the Barrier for every party"""
+    t at least, and breaks the Barrier for every party."""
     with barrier_crew(mp) as (team, barriers):
 
         @budget("cheap")
@@ -924,7 +924,7 @@ def test_barrier_default_timeout_breaks_it(mp):
 @pytest.mark.mp_api("Barrier", "Barrier(parties)")
 def test_barrier_attributes_across_processes(mp):
     """parties, n_waiting and broken read the same in every process, n_waiting counting the
-    parties inside wait()"""
+    parties inside wait()."""
     with barrier_crew(mp) as (team, barriers):
 
         @budget("cheap")

@@ -378,7 +378,7 @@ def _replay(mp: Target, kind: str, sizes: tuple[int | None, ...]) -> None:
 
 @pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.acquire(block)", "Lock.release")
 def test_lock_follows_its_sequential_model(mp):
-    """Lock: acquire(False) is True if free, False if held; releasing it unlocked raises ValueError
+    """Lock: acquire(False) is True if free, False if held; releasing it unlocked raises ValueError.
 
     Any process may release it, not only the one that acquired it (documented). The calls of
     three processes are compared with a sequential model, results by identity: True and
@@ -390,7 +390,7 @@ def test_lock_follows_its_sequential_model(mp):
 
 @pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.acquire(block)", "RLock.release")
 def test_rlock_follows_its_sequential_model(mp):
-    """RLock: only its owner re-acquires; release() by another or unowned raises AssertionError
+    """RLock: only its owner re-acquires; release() by another or unowned raises AssertionError.
 
     The owner must release once per acquire before another process gets it; the three
     processes' calls are compared with a sequential model.
@@ -400,7 +400,7 @@ def test_rlock_follows_its_sequential_model(mp):
 
 @pytest.mark.mp_api("Semaphore", "Semaphore(value)")
 def test_semaphore_follows_its_sequential_model(mp):
-    """Semaphore(n) grants n acquire(False) calls, then False until some process releases
+    """Semaphore(n) grants n acquire(False) calls, then False until some process releases.
 
     release() beyond the initial value is allowed and adds a slot; Semaphore(0) starts with
     none. The three processes' calls are compared with a sequential model.
@@ -410,7 +410,7 @@ def test_semaphore_follows_its_sequential_model(mp):
 
 @pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)")
 def test_bounded_semaphore_follows_its_sequential_model(mp):
-    """BoundedSemaphore(n) is a Semaphore(n) whose release() beyond n raises ValueError
+    """BoundedSemaphore(n) is a Semaphore(n) whose release() beyond n raises ValueError.
 
     The three processes' calls are compared with a sequential model.
     """
@@ -447,7 +447,7 @@ def made(mp: Target, kinds: Sequence[str]) -> tuple[list[str], list[Any]]:
     "Semaphore",
 )
 def test_acquire_timeout_returns_false_after_the_timeout(mp):
-    """acquire(timeout=t) returns False, after at least t, while another process holds it
+    """acquire(timeout=t) returns False, after at least t, while another process holds it.
 
     For Lock, RLock, Semaphore(1) and BoundedSemaphore(1), held by the test process or by an
     agent, each example drawing one.
@@ -492,7 +492,7 @@ def test_acquire_timeout_returns_false_after_the_timeout(mp):
     "Lock.acquire", "Lock.acquire(timeout)", "RLock.acquire", "RLock.acquire(timeout)"
 )
 def test_negative_timeout_acts_as_zero(mp):
-    """Lock.acquire(timeout=-t) and RLock.acquire(timeout=-t) act as a timeout of zero
+    """Lock.acquire(timeout=-t) and RLock.acquire(timeout=-t) act as a timeout of zero.
 
     Documented: "Invocations with a negative value for timeout are equivalent to a timeout of
     zero": True at once when free, False at once while another process holds it, no error.
@@ -534,7 +534,7 @@ def test_negative_timeout_acts_as_zero(mp):
     "Semaphore(value)",
 )
 def test_blocked_acquire_returns_true_once_released(mp):
-    """A blocked acquire() returns True once another process releases, and not before
+    """A blocked acquire() returns True once another process releases, and not before.
 
     The test holds the object (Semaphore(0) starts exhausted) while an agent waits in
     acquire(); it keeps holding for a generated pause after the agent announced the call,
@@ -579,7 +579,8 @@ class BodyFailed(Exception):
 
 @pytest.mark.mp_api("BoundedSemaphore", "Lock", "RLock", "Semaphore")
 def test_with_statement_acquires_and_releases(mp):
-    """A with statement holds the lock for its body and releases it after, also when the body raises
+    """A with statement holds the lock for its body and releases it after, also when the body
+    raises.
 
     Another process sees it held inside the block (acquire(False) is False) and free after.
     """
@@ -619,7 +620,7 @@ def test_with_statement_acquires_and_releases(mp):
 
 @pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.acquire(block)", "RLock.release")
 def test_rlock_needs_as_many_releases_as_acquires(mp):
-    """An RLock acquired d times by one process stays held until it was released d times
+    """An RLock acquired d times by one process stays held until it was released d times.
 
     Another process's acquire(False) is False at every depth, and True after the last release.
 
@@ -729,7 +730,7 @@ def _count_under(mp: Target, counter: Any, lock: Any, depth: int, what: str) -> 
 
 @pytest.mark.mp_api("Value", "Value(lock)")
 def test_value_get_lock_makes_increments_exact(mp):
-    """v.get_lock() held around `v.value += 1` in several processes loses no increment
+    """v.get_lock() held around `v.value += 1` in several processes loses no increment.
 
     The sections it guards never overlap, by the clock and by an in-band owner cell, and the
     old values read form a valid fetch-and-increment history.
@@ -742,7 +743,8 @@ def test_value_get_lock_makes_increments_exact(mp):
 
 @pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.release", "sharedctypes.RawValue")
 def test_lock_makes_raw_value_increments_exact(mp):
-    """A Lock held around `v.value += 1` on a RawValue makes increments from several processes exact
+    """A Lock held around `v.value += 1` on a RawValue makes increments from several processes
+    exact.
 
     Checked as for Value.get_lock(): exact total, no overlapping sections, owner cell, history.
     """
@@ -751,7 +753,7 @@ def test_lock_makes_raw_value_increments_exact(mp):
 
 @pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.release", "Value")
 def test_lock_makes_unlocked_value_increments_exact(mp):
-    """A Lock held around `v.value += 1` on a Value(lock=False) makes increments exact
+    """A Lock held around `v.value += 1` on a Value(lock=False) makes increments exact.
 
     Checked as for Value.get_lock(): exact total, no overlapping sections, owner cell, history.
     """
@@ -760,7 +762,7 @@ def test_lock_makes_unlocked_value_increments_exact(mp):
 
 @pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.release", "Value")
 def test_rlock_makes_increments_exact(mp):
-    """An RLock taken twice around `v.value += 1` excludes the other processes just as a Lock"""
+    """An RLock taken twice around `v.value += 1` excludes the other processes just as a Lock."""
     _count_under(mp, value_cell(mp), mp.RLock(), 2, "RLock (depth 2)")
 
 
@@ -799,7 +801,7 @@ def most_overlapping(sections: list[tuple[int, int]]) -> int:
 
 @pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_semaphore_admits_at_most_n_holders(mp):
-    """A Semaphore(n) never has more than n holders at once, however many processes compete
+    """A Semaphore(n) never has more than n holders at once, however many processes compete.
 
     Both Semaphore and BoundedSemaphore, n from 1 to 4, with one or two processes more than n.
 
@@ -833,7 +835,7 @@ def test_semaphore_admits_at_most_n_holders(mp):
 
 @pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_semaphore_admits_n_holders_at_once(mp):
-    """n processes can all hold a Semaphore(n) at once; acquire(False) in one more returns False
+    """n processes can all hold a Semaphore(n) at once; acquire(False) in one more returns False.
 
     Both Semaphore and BoundedSemaphore, n from 1 to 4.
     """
@@ -865,7 +867,7 @@ def test_semaphore_admits_n_holders_at_once(mp):
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("BoundedSemaphore", "Semaphore")
 def test_semaphore_get_value_counts_free_slots(mp):
-    """get_value() of a semaphore is the number of acquisitions left, as every process sees it
+    """get_value() of a semaphore is the number of acquisitions left, as every process sees it.
 
     The documentation does not describe get_value(); CPython returns the semaphore's
     counter, and raises NotImplementedError where the platform cannot read it (macOS).
@@ -900,7 +902,7 @@ def test_semaphore_get_value_counts_free_slots(mp):
 
 @pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_release_beyond_initial_value(mp):
-    """Semaphore.release() past the initial value adds a slot; BoundedSemaphore's raises ValueError
+    """Semaphore.release() past the initial value adds a slot; BoundedSemaphore's raises ValueError.
 
     The extra releases come from another process; the BoundedSemaphore's value is unchanged.
     """
@@ -956,7 +958,7 @@ def _acquire_in_thread(obj: Any, timeout: float) -> tuple[threading.Thread, list
 
 @pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.acquire(block)", "Lock.release", "Semaphore")
 def test_release_by_another_process_wakes_a_waiter(mp):
-    """A Lock acquired by one process may be released by another, which lets a waiter in
+    """A Lock acquired by one process may be released by another, which lets a waiter in.
 
     The documentation says Lock.release() "can be called from any process or thread, not only
     the process or thread which originally acquired the lock". An agent acquires, the test

@@ -326,7 +326,7 @@ def merged_in_order(final: list, sequences: list[list]) -> None:
 
 @pytest.mark.mp_api("managers.SyncManager.list", "managers.SyncManager.list(sequence)")
 def test_list_proxy_behaves_like_a_list(mp):
-    """A list proxy returns what a local list returns, exceptions included, for any operations
+    """A list proxy returns what a local list returns, exceptions included, for any operations.
 
     Exceptions raised inside the manager (IndexError, ValueError) reach the caller with their
     original type and arguments, and the manager keeps serving the list afterwards.
@@ -346,7 +346,7 @@ def test_list_proxy_behaves_like_a_list(mp):
 
 @pytest.mark.mp_api("managers.SyncManager.dict", "managers.SyncManager.dict(mapping)")
 def test_dict_proxy_behaves_like_a_dict(mp):
-    """A dict proxy returns what a local dict returns, exceptions included, for any operations
+    """A dict proxy returns what a local dict returns, exceptions included, for any operations.
 
     KeyError from a missing key reaches the caller as KeyError with the key; get() and pop()
     honour their default; popitem() follows insertion order as a dict does.
@@ -369,7 +369,7 @@ def test_dict_proxy_behaves_like_a_dict(mp):
 
 @pytest.mark.mp_api("managers.SyncManager.list")
 def test_list_appends_from_several_processes_interleave(mp):
-    """Appends from several processes to one list proxy are neither lost nor duplicated
+    """Appends from several processes to one list proxy are neither lost nor duplicated.
 
     Each append is one call on the manager, so the final list is a merge of every process's
     appends that keeps each process's order.
@@ -397,7 +397,7 @@ def owned(op: tuple, prefix: str) -> tuple:
 
 @pytest.mark.mp_api("managers.SyncManager.dict")
 def test_dict_operations_from_several_processes_are_atomic(mp):
-    """Operations from several processes on one dict proxy each behave as on a local dict
+    """Operations from several processes on one dict proxy each behave as on a local dict.
 
     Each process works on keys of its own, so every interleaving of single calls gives each
     process the results a local dict would give it, and leaves the union of their dicts.
@@ -435,7 +435,7 @@ def test_dict_operations_from_several_processes_are_atomic(mp):
 
 @pytest.mark.mp_api("managers.Namespace", "managers.SyncManager.Namespace")
 def test_namespace_attributes_set_by_children_are_seen(mp):
-    """Attributes set on a Namespace proxy by other processes are read back by this one"""
+    """Attributes set on a Namespace proxy by other processes are read back by this one."""
     with sync_manager(mp) as manager, workers(mp, 3) as agents:
 
         @budget("process")
@@ -464,7 +464,7 @@ def test_namespace_attributes_set_by_children_are_seen(mp):
     "managers.SyncManager.Value(value)",
 )
 def test_value_and_array_updates_under_a_lock_proxy_are_not_lost(mp):
-    """Read-modify-write of Value and Array proxies under a Lock proxy loses no update
+    """Read-modify-write of Value and Array proxies under a Lock proxy loses no update.
 
     Each process increments the shared Value and its own Array slot with the lock held, so
     the Value ends at the total number of increments and each slot at its process's count.
@@ -492,7 +492,7 @@ def test_value_and_array_updates_under_a_lock_proxy_are_not_lost(mp):
 
 @pytest.mark.mp_api("managers.SyncManager.dict", "managers.SyncManager.list")
 def test_nested_proxy_writes_are_visible(mp):
-    """A dict proxy stored in a list proxy can be changed through the list, from another process
+    """A dict proxy stored in a list proxy can be changed through the list, from another process.
 
     Supported since Python 3.6: ``outer[0]`` returns a proxy to the same dict, not a copy.
     """
@@ -522,7 +522,7 @@ def test_nested_proxy_writes_are_visible(mp):
 
 @pytest.mark.mp_api("Manager", "managers.BaseProxy")
 def test_proxies_passed_at_process_creation_work_in_the_child(mp):
-    """Proxies given to a new Process as arguments work in the child and its writes are seen
+    """Proxies given to a new Process as arguments work in the child and its writes are seen.
 
     The documentation's own example; under spawn and forkserver the proxies are pickled with
     the manager's authkey while the child is being started, a path the agents don't take.
@@ -549,7 +549,7 @@ def test_proxies_passed_at_process_creation_work_in_the_child(mp):
 @budget("process")
 @given(key=st.binary(min_size=1, max_size=16), wrong=st.binary(min_size=1, max_size=16))
 def test_manager_accepts_only_clients_with_its_authkey(mp, key, wrong):
-    """A manager object connect()ed by address with the authkey serves; a wrong key is refused
+    """A manager object connect()ed by address with the authkey serves; a wrong key is refused.
 
     connect() with another authkey raises AuthenticationError and the manager keeps serving.
     """
@@ -582,7 +582,7 @@ def test_manager_accepts_only_clients_with_its_authkey(mp, key, wrong):
 @pytest.mark.mp_api("managers.SyncManager.Queue")
 @pytest.mark.parametrize("kind", ["Queue", "JoinableQueue"])
 def test_queue_proxy_is_fifo_across_processes(mp, kind):
-    """Items put on a Queue proxy by one process are got by another in the order they were put
+    """Items put on a Queue proxy by one process are got by another in the order they were put.
 
     A proxy's put() returns once the manager's queue holds the item, so unlike
     ``multiprocessing.Queue`` the order is real-time FIFO. For JoinableQueue, join() returns
@@ -621,7 +621,7 @@ LOCKS = {
 )
 @pytest.mark.parametrize("kind", sorted(LOCKS))
 def test_lock_proxy_excludes_other_processes(mp, kind):
-    """acquire(False) returns False while another process holds a lock proxy, True once freed
+    """acquire(False) returns False while another process holds a lock proxy, True once freed.
 
     acquire(timeout=t) also returns False, after t at least.
     """
@@ -653,7 +653,7 @@ def test_lock_proxy_excludes_other_processes(mp, kind):
 
 @pytest.mark.mp_api("managers.SyncManager.Event")
 def test_event_proxy_set_is_seen_by_another_process(mp):
-    """An Event proxy set by one process wakes a process waiting on it; clear() resets it"""
+    """An Event proxy set by one process wakes a process waiting on it; clear() resets it."""
     with sync_manager(mp) as manager, workers(mp, 1) as (waiter,):
         for _ in range(3):
             event = manager.Event()
@@ -669,7 +669,7 @@ def test_event_proxy_set_is_seen_by_another_process(mp):
 
 @pytest.mark.mp_api("managers.SyncManager.Condition")
 def test_condition_proxy_notify_wakes_a_waiter(mp):
-    """notify() on a Condition proxy wakes a process waiting on it, and wait() returns True"""
+    """notify() on a Condition proxy wakes a process waiting on it, and wait() returns True."""
     with sync_manager(mp) as manager, workers(mp, 1) as (waiter,):
         for _ in range(3):
             condition = manager.Condition()
@@ -682,7 +682,7 @@ def test_condition_proxy_notify_wakes_a_waiter(mp):
 
 @pytest.mark.mp_api("managers.SyncManager.Barrier", "managers.SyncManager.Barrier(parties)")
 def test_barrier_proxy_releases_all_parties_together(mp):
-    """A Barrier proxy keeps every party waiting until the last arrives, then releases them all
+    """A Barrier proxy keeps every party waiting until the last arrives, then releases them all.
 
     wait() returns a distinct index in range(parties) to each party.
     """
@@ -718,7 +718,7 @@ def test_barrier_proxy_releases_all_parties_together(mp):
 )
 @pytest.mark.mp_requires("managers.BaseManager")
 def test_registered_type_is_usable_from_a_child(mp):
-    """A type registered on a BaseManager subclass works through a proxy in another process
+    """A type registered on a BaseManager subclass works through a proxy in another process.
 
     Methods return what the object returns; an exception it raises, a user-defined one too,
     reaches the caller with its type and arguments.
@@ -746,7 +746,7 @@ def test_registered_type_is_usable_from_a_child(mp):
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_requires("managers.BaseManager")
 def test_unexposed_method_is_refused(mp):
-    """A method left out of exposed= is not on the proxy and the manager refuses to call it
+    """A method left out of exposed= is not on the proxy and the manager refuses to call it.
 
     The documentation says exposed= lists the methods ``_callmethod()`` may call; CPython's
     proxy has no attribute for another method (AttributeError) and its manager answers
@@ -783,7 +783,7 @@ def start_for(mp: Target, how: str) -> Any:
 @pytest.mark.mp_api("managers.BaseManager.shutdown")
 @pytest.mark.parametrize("how", ["with", "shutdown"])
 def test_shutdown_ends_the_manager_process(mp, how):
-    """shutdown(), or the end of a with block, ends the manager's process; proxies then raise
+    """shutdown(), or the end of a with block, ends the manager's process; proxies then raise.
 
     CPython 3.11 raises BrokenPipeError over a connection opened before the shutdown and
     FileNotFoundError (the socket is gone) when a thread connects afterwards; any exception
@@ -819,7 +819,7 @@ def test_shutdown_ends_the_manager_process(mp, how):
 
 @pytest.mark.mp_api("managers.BaseProxy")
 def test_killed_manager_makes_proxy_calls_fail(mp):
-    """When the manager process dies, proxy calls raise an error instead of hanging
+    """When the manager process dies, proxy calls raise an error instead of hanging.
 
     CPython 3.11 raises BrokenPipeError over a connection opened before the death and
     ConnectionRefusedError when a thread connects afterwards; any exception is accepted, a

@@ -115,7 +115,7 @@ def timed(call: Any, *args: Any) -> tuple[Any, float]:
     "connection.Connection.recv", "connection.Connection.send", "connection.Connection.send(obj)"
 )
 def test_pipe_send_recv_preserves_payloads(mp):
-    """send() and recv() carry any picklable object between processes intact, type included"""
+    """send() and recv() carry any picklable object between processes intact, type included."""
     with server(mp) as srv:
 
         @budget("cheap")
@@ -139,7 +139,7 @@ def test_pipe_send_recv_preserves_payloads(mp):
     "connection.Connection.send(obj)",
 )
 def test_pipe_two_way_traffic_without_deadlock(mp):
-    """Both ends send and receive messages from empty to MiB, in any order, intact and in order
+    """Both ends send and receive messages from empty to MiB, in any order, intact and in order.
 
     Deadlock-free by construction: the child receives in a thread of its own while its main
     thread sends, so the parent's sends always complete and the parent's receives, in order,
@@ -186,7 +186,7 @@ def test_pipe_two_way_traffic_without_deadlock(mp):
     "connection.Connection.send(obj)",
 )
 def test_simplex_ends_refuse_the_other_direction(mp):
-    """Pipe(duplex=False) gives (reader, writer); using one the wrong way raises OSError"""
+    """Pipe(duplex=False) gives (reader, writer); using one the wrong way raises OSError."""
     reader, writer = mp.Pipe(duplex=False)
     try:
         require_methods(reader, "send_bytes", "recv_bytes")
@@ -214,7 +214,8 @@ def test_simplex_ends_refuse_the_other_direction(mp):
 @budget("cheap")
 @given(duplex=st.booleans(), close_first=st.booleans())
 def test_readable_writable_closed_attributes(mp, duplex, close_first):
-    """readable, writable and closed describe a connection: duplex ends do both, simplex one each"""
+    """readable, writable and closed describe a connection: duplex ends do both, simplex one
+    each."""
     first, second = mp.Pipe(duplex=duplex)
     require_methods(first, "readable", "writable", "closed")
     assert (first.readable, first.writable) == (True, duplex)
@@ -252,7 +253,7 @@ def slices(draw: Any) -> tuple[Any, int, int | None]:
 @budget("cheap")
 @given(case=slices())
 def test_send_bytes_sends_the_slice(mp, case):
-    """send_bytes(buf, offset, size) sends size bytes of buf from offset (default: the rest)"""
+    """send_bytes(buf, offset, size) sends size bytes of buf from offset (default: the rest)."""
     buf, offset, size = case
     ours, theirs = mp.Pipe()
     require_methods(ours, "send_bytes", "recv_bytes")
@@ -294,7 +295,7 @@ def bad_slices(draw: Any) -> tuple[bytes, int, int | None]:
 @budget("cheap")
 @given(case=bad_slices())
 def test_send_bytes_rejects_slices_outside_the_buffer(mp, case):
-    """send_bytes raises ValueError and sends nothing for an offset or size outside the buffer"""
+    """send_bytes raises ValueError and sends nothing for an offset or size outside the buffer."""
     data, offset, size = case
     ours, theirs = mp.Pipe()
     require_methods(ours, "send_bytes", "recv_bytes")
@@ -323,7 +324,7 @@ def test_send_bytes_rejects_slices_outside_the_buffer(mp, case):
     duplex=st.booleans(),
 )
 def test_recv_bytes_maxlength(mp, message, maxlength, duplex):
-    """recv_bytes(maxlength) raises OSError for a longer message; the end is no longer readable"""
+    """recv_bytes(maxlength) raises OSError for a longer message; the end is no longer readable."""
     reader, writer = mp.Pipe(duplex=duplex)
     require_methods(reader, "send_bytes", "recv_bytes")
     writer.send_bytes(message)
@@ -358,7 +359,8 @@ def into_cases(draw: Any) -> tuple[bytes, bytearray, int]:
 @budget("cheap")
 @given(case=into_cases())
 def test_recv_bytes_into_fills_buffer_or_raises_buffer_too_short(mp, case):
-    """recv_bytes_into(buf, offset) puts the message at offset, or raises BufferTooShort(message)"""
+    """recv_bytes_into(buf, offset) puts the message at offset, or raises
+    BufferTooShort(message)."""
     message, buf, offset = case
     ours, theirs = mp.Pipe()
     require_methods(ours, "send_bytes", "recv_bytes_into")
@@ -381,7 +383,7 @@ def test_recv_bytes_into_fills_buffer_or_raises_buffer_too_short(mp, case):
 @budget("cheap")
 @given(size=st.integers(0, 64), offset=st.integers(max_value=-1) | st.integers(65, 200))
 def test_recv_bytes_into_rejects_offset_outside_buffer(mp, size, offset):
-    """recv_bytes_into raises ValueError for an offset below 0 or past the buffer's end"""
+    """recv_bytes_into raises ValueError for an offset below 0 or past the buffer's end."""
     ours, theirs = mp.Pipe()
     require_methods(ours, "send_bytes", "recv_bytes_into")
     buf = bytearray(size)
@@ -398,7 +400,7 @@ def test_recv_bytes_into_rejects_offset_outside_buffer(mp, size, offset):
 @budget("process")  # each example sleeps: the timeout is the cost, not the process
 @given(timeout=st.floats(min_value=0.0, max_value=0.05), duplex=st.booleans())
 def test_poll_timeout_without_data_returns_false(mp, timeout, duplex):
-    """poll(timeout) with nothing sent returns False, after waiting at least timeout"""
+    """poll(timeout) with nothing sent returns False, after waiting at least timeout."""
     reader, _writer = mp.Pipe(duplex=duplex)  # kept open: a closed peer makes poll() True
     ready, elapsed = timed(reader.poll, timeout)
     assert ready is False
@@ -408,7 +410,7 @@ def test_poll_timeout_without_data_returns_false(mp, timeout, duplex):
 
 @pytest.mark.mp_api("connection.Connection.poll", "connection.Connection.poll(timeout)")
 def test_poll_returns_true_once_data_arrives(mp):
-    """poll(timeout) waiting for a message sent later by another process returns True"""
+    """poll(timeout) waiting for a message sent later by another process returns True."""
     with server(mp) as srv:
 
         @budget("process")
@@ -436,7 +438,7 @@ def test_poll_returns_true_once_data_arrives(mp):
 @budget("cheap")
 @given(pending=st.lists(st.integers() | st.text(max_size=20), max_size=5), duplex=st.booleans())
 def test_recv_raises_eof_error_after_peer_closed(mp, pending, duplex):
-    """Messages sent before the peer closed are received, then recv() raises EOFError"""
+    """Messages sent before the peer closed are received, then recv() raises EOFError."""
     reader, writer = mp.Pipe(duplex=duplex)
     for item in pending:
         writer.send(item)
@@ -451,7 +453,7 @@ def test_recv_raises_eof_error_after_peer_closed(mp, pending, duplex):
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("connection.Connection.poll")
 def test_poll_is_true_at_end_of_file(mp):
-    """poll() returns True once the peer closed: a recv() would not block (it raises EOFError)"""
+    """poll() returns True once the peer closed: a recv() would not block (it raises EOFError)."""
     reader, writer = mp.Pipe()
     writer.close()
     assert reader.poll(EOF_GRACE) is True
@@ -462,7 +464,7 @@ def test_poll_is_true_at_end_of_file(mp):
     "connection.Connection.recv", "connection.Connection.send", "connection.Connection.send(obj)"
 )
 def test_recv_raises_eof_error_when_peer_process_ends(mp):
-    """A child's messages arrive, then recv() raises EOFError once the child ended"""
+    """A child's messages arrive, then recv() raises EOFError once the child ended."""
     require_real_processes(mp)  # with threads the parent and the child share one end
     reader, writer = mp.Pipe(duplex=False)
     # The parent closes its copy of the writer once the child has it, so end-of-file comes
@@ -493,7 +495,7 @@ CLOSED_OPERATIONS = {
 @budget("cheap")
 @given(data=st.data(), which=st.sampled_from([0, 1]))
 def test_closed_connection_raises_os_error(mp, data, which):
-    """Every operation on a closed connection raises OSError; close() again is harmless"""
+    """Every operation on a closed connection raises OSError; close() again is harmless."""
     conn = mp.Pipe()[which]
     # Drawn from what the backend has, so a missing method narrows the property instead of
     # hiding the others behind UNSUPPORTED.
@@ -516,7 +518,7 @@ def test_closed_connection_raises_os_error(mp, data, which):
 @budget("cheap")
 @given(data=st.data(), count=st.integers(1, 5))
 def test_wait_returns_every_ready_connection(mp, data, count):
-    """connection.wait() returns exactly the connections with data or at end-of-file"""
+    """connection.wait() returns exactly the connections with data or at end-of-file."""
     pipes = [mp.Pipe() for _ in range(count)]
     ready = data.draw(st.sets(st.sampled_from(range(count))), label="ready")
     at_eof = data.draw(st.sets(st.sampled_from(sorted(ready) or [None])), label="closed")
@@ -543,7 +545,7 @@ def test_wait_returns_every_ready_connection(mp, data, count):
 @budget("process")
 @given(data=st.data(), children=st.integers(1, 2), pipes=st.integers(0, 2))
 def test_wait_returns_ready_sentinels_and_connections(mp, data, children, pipes):
-    """connection.wait() on sentinels and connections returns exactly the ready ones"""
+    """connection.wait() on sentinels and connections returns exactly the ready ones."""
     connections = [mp.Pipe() for _ in range(pipes)]
     with contextlib.ExitStack() as stack:
         held_children = [stack.enter_context(held(mp)) for _ in range(children)]
@@ -572,7 +574,7 @@ def test_wait_returns_ready_sentinels_and_connections(mp, data, children, pipes)
 @budget("process")  # each example sleeps: the timeout is the cost, not the process
 @given(timeout=st.floats(min_value=0.0, max_value=0.05), count=st.integers(0, 3))
 def test_wait_returns_empty_list_after_timeout(mp, timeout, count):
-    """connection.wait(objects, timeout) with nothing ready returns [] after at least timeout"""
+    """connection.wait(objects, timeout) with nothing ready returns [] after at least timeout."""
     pipes = [mp.Pipe() for _ in range(count)]
     result, elapsed = timed(mp.connection.wait, [r for r, _ in pipes], timeout)
     assert result == []
@@ -640,7 +642,7 @@ def accept(listener: Any, family: str) -> Any:
     "connection.Listener.address",
 )
 def test_client_with_right_authkey_connects(mp):
-    """A Client with the Listener's authkey connects, and messages go both ways"""
+    """A Client with the Listener's authkey connects, and messages go both ways."""
     with server(mp) as srv:
 
         @budget("process")
@@ -669,7 +671,8 @@ def test_client_with_right_authkey_connects(mp):
     "connection.Listener.accept",
 )
 def test_wrong_authkey_is_rejected_on_both_sides(mp):
-    """Security: a Client with the wrong authkey is refused; both sides raise AuthenticationError"""
+    """Security: a Client with the wrong authkey is refused; both sides raise
+    AuthenticationError."""
     with server(mp) as srv:
 
         @budget("process")
@@ -702,7 +705,7 @@ class Refuses:
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("connection.Connection.send", "connection.Connection.send(obj)")
 def test_send_of_an_unpicklable_object_raises_and_sends_nothing(mp):
-    """send() of an object that cannot be pickled raises the pickling error and sends nothing
+    """send() of an object that cannot be pickled raises the pickling error and sends nothing.
 
     The documentation only says the object must be picklable; CPython pickles before writing,
     so the error reaches the caller and the connection stays usable.
@@ -722,7 +725,7 @@ def test_send_of_an_unpicklable_object_raises_and_sends_nothing(mp):
 @pytest.mark.mp_api("connection.Connection.fileno", "connection.Connection.recv")
 def test_fileno_is_a_descriptor_select_sees_messages_on(mp):
     """fileno() is the descriptor the connection reads: select() reports it readable exactly
-    when a message from another process is waiting"""
+    when a message from another process is waiting."""
     reader, writer = mp.Pipe(duplex=False)
     if not callable(getattr(reader, "fileno", None)):
         raise Unsupported(f"{type(reader).__name__} has no fileno()")

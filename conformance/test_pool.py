@@ -251,7 +251,7 @@ def raised(call: Callable[..., Any], *args: Any) -> tuple[type, str] | None:
     "pool.Pool.map_async(iterable)",
 )
 def test_map_returns_results_in_order(mp):
-    """map() and map_async() return func applied to every item, in input order, for any chunksize
+    """map() and map_async() return func applied to every item, in input order, for any chunksize.
 
     Inputs include empty ones, long ones and generators without len(); chunk sizes include the
     default, 1, sizes larger than the input and sizes that do not divide it.
@@ -289,7 +289,7 @@ def test_map_returns_results_in_order(mp):
     "pool.Pool.starmap_async(iterable)",
 )
 def test_starmap_unpacks_argument_tuples(mp):
-    """starmap() and starmap_async() call func(*args) for every tuple, results in input order"""
+    """starmap() and starmap_async() call func(*args) for every tuple, results in input order."""
     with pool_of(mp) as pool:
 
         @budget("cheap")
@@ -337,7 +337,7 @@ SLOW_FIRST = [(7, 0.05), *((i, 0.0) for i in range(6))]
     "pool.Pool.imap(iterable)",
 )
 def test_imap_returns_results_in_order(mp):
-    """imap() yields func applied to every item, in input order, whatever order tasks finish in
+    """imap() yields func applied to every item, in input order, whatever order tasks finish in.
 
     Tasks hold their worker for varied short times so that later items often finish first.
     """
@@ -366,7 +366,7 @@ def test_imap_returns_results_in_order(mp):
     "pool.Pool.imap_unordered(iterable)",
 )
 def test_imap_unordered_yields_every_result_once(mp):
-    """imap_unordered() yields func applied to every item exactly once, in some order"""
+    """imap_unordered() yields func applied to every item exactly once, in some order."""
     with pool_of(mp) as pool:
 
         @budget("cheap")
@@ -398,7 +398,7 @@ def test_imap_unordered_yields_every_result_once(mp):
     "pool.Pool.apply_async(kwds)",
 )
 def test_apply_calls_func_with_args_and_kwds(mp):
-    """apply() and apply_async() return func(*args, **kwds) computed in a worker"""
+    """apply() and apply_async() return func(*args, **kwds) computed in a worker."""
     with pool_of(mp) as pool:
 
         @budget("cheap")
@@ -424,7 +424,7 @@ def test_apply_calls_func_with_args_and_kwds(mp):
 
 @pytest.mark.mp_api("pool.Pool.map")
 def test_map_raises_the_task_exception(mp):
-    """map() raises the exception a task raised, with its type and message, and the pool goes on
+    """map() raises the exception a task raised, with its type and message, and the pool goes on.
 
     With several failing items, any one of their exceptions may be the one raised: chunks
     finish in any order.
@@ -460,7 +460,7 @@ def test_map_raises_the_task_exception(mp):
 @pytest.mark.mp_api("pool.Pool.imap")
 @pytest.mark.mp_basis("cpython")
 def test_imap_raises_at_the_failing_position(mp):
-    """imap() raises a task's exception at that task's position; with chunksize 1 it goes on after
+    """imap() raises a task's exception at that task's position; with chunksize 1 it goes on after.
 
     The documentation is silent; CPython delivers each chunk's outcome in order: the results
     before the first failing chunk, then the first failing item's exception. With chunksize 1
@@ -500,7 +500,7 @@ def test_imap_raises_at_the_failing_position(mp):
     "pool.Pool.starmap_async(error_callback)",
 )
 def test_callbacks_are_called_once_with_the_outcome(mp):
-    """callback gets the result (map_async: the whole list) once; error_callback the exception once
+    """callback gets the result (map_async: the whole list) once; error_callback the exception once.
 
     CPython calls the callback before the result is marked ready, so once get() returned the
     calls have all been made.
@@ -568,7 +568,8 @@ def test_callbacks_are_called_once_with_the_outcome(mp):
     "pool.AsyncResult.wait(timeout)",
 )
 def test_async_result_reports_its_state(mp):
-    """AsyncResult: get(timeout) raises multiprocessing.TimeoutError until ready(); then the outcome
+    """AsyncResult: get(timeout) raises multiprocessing.TimeoutError until ready(); then the
+    outcome.
 
     The task waits for an event the test sets, so "not ready yet" is a known state: ready() is
     False, get(timeout) raises multiprocessing.TimeoutError and wait(timeout) returns, each
@@ -628,7 +629,7 @@ def test_async_result_reports_its_state(mp):
 
 @pytest.mark.mp_api("pool.AsyncResult.successful")
 def test_successful_before_ready_raises_value_error(mp):
-    """successful() on a result that is not ready yet raises ValueError (since Python 3.7)"""
+    """successful() on a result that is not ready yet raises ValueError (since Python 3.7)."""
     gate = mp.Event()
     with pool_of(mp, 1, initializer=kids.keep, initargs=({"gate": gate},)) as pool:
         result = pool.apply_async(kids.gated, (1,))
@@ -654,7 +655,7 @@ def test_successful_before_ready_raises_value_error(mp):
 @example(processes=1, rounds=3)
 @given(processes=st.integers(1, 3), rounds=st.integers(1, 2))
 def test_pool_runs_exactly_processes_workers(mp, processes, rounds):
-    """Pool(processes=n) runs n tasks at once, never more, on n distinct workers
+    """Pool(processes=n) runs n tasks at once, never more, on n distinct workers.
 
     Each task waits at a barrier for n parties, so the tasks can only finish if n of them run
     together; a shared counter records how many were ever inside at once.
@@ -695,7 +696,7 @@ def test_pool_runs_exactly_processes_workers(mp, processes, rounds):
     value=st.one_of(st.integers(), st.text(max_size=5), st.tuples(SMALL, st.none())),
 )
 def test_initializer_runs_once_in_every_worker(mp, processes, tasks, maxtasks, value):
-    """initializer(*initargs) runs exactly once in every worker, replacement workers included
+    """initializer(*initargs) runs exactly once in every worker, replacement workers included.
 
     Each worker reports (token, times initialised, initargs) when its initializer runs; tasks
     report their worker's token. With maxtasksperchild, replacement workers serve tasks too.
@@ -737,7 +738,7 @@ def test_initializer_runs_once_in_every_worker(mp, processes, tasks, maxtasks, v
 
 @pytest.mark.mp_api("pool.Pool(maxtasksperchild)")
 def test_maxtasksperchild_replaces_workers(mp):
-    """With maxtasksperchild=k, no worker runs more than k tasks: spent workers are replaced
+    """With maxtasksperchild=k, no worker runs more than k tasks: spent workers are replaced.
 
     One pool serves all examples, so counts add up across them; a chunk is one task, so
     tasks go one per chunk. Replacements must be initialised like the first workers.
@@ -798,7 +799,7 @@ def _started_holding(pool: Any, started: Any) -> tuple[Any, int]:
 
 @pytest.mark.mp_api("pool.Pool.terminate")
 def test_terminate_stops_outstanding_work(mp):
-    """terminate() stops the workers at once, without completing a task still running"""
+    """terminate() stops the workers at once, without completing a task still running."""
     require_processes(mp, "a running thread cannot be stopped")
     started, shared = _holding_objects(mp)
     with pool_of(mp, 1, initializer=kids.keep, initargs=(shared,)) as pool:
@@ -813,7 +814,7 @@ def test_terminate_stops_outstanding_work(mp):
 
 @pytest.mark.mp_api("pool.Pool")
 def test_context_manager_exit_terminates(mp):
-    """Leaving a Pool's with block terminates it: a task still running is not completed
+    """Leaving a Pool's with block terminates it: a task still running is not completed.
 
     The documentation says __exit__() calls terminate(); it does not wait for the task.
     """
@@ -853,7 +854,7 @@ BLOCKING_SUBMISSIONS: dict[str, Callable[[Any], Any]] = {
 
 @pytest.mark.mp_api("pool.Pool.close")
 def test_submitting_after_close_raises_value_error(mp):
-    """After close(), apply, map, starmap, imap and their async forms raise ValueError
+    """After close(), apply, map, starmap, imap and their async forms raise ValueError.
 
     The calls that return at once are tried first: if one is accepted, the blocking ones
     might wait forever for a pool that no longer runs tasks.
@@ -878,7 +879,7 @@ def test_submitting_after_close_raises_value_error(mp):
 @pytest.mark.mp_api("pool.Pool.join")
 @pytest.mark.mp_basis("cpython")
 def test_join_before_close_raises_value_error(mp):
-    """join() on a pool that was neither closed nor terminated raises ValueError
+    """join() on a pool that was neither closed nor terminated raises ValueError.
 
     The documentation only says close() or terminate() must come first; CPython raises
     ValueError("Pool is still running") instead of waiting forever.
@@ -906,7 +907,7 @@ UNPICKLABLE = {
 @pytest.mark.mp_api("pool.AsyncResult.get", "pool.Pool.apply_async")
 @pytest.mark.mp_basis("cpython")
 def test_unpicklable_argument_raises_from_get(mp):
-    """An argument that cannot be pickled makes the call or get() raise, and the pool goes on
+    """An argument that cannot be pickled makes the call or get() raise, and the pool goes on.
 
     The documentation is silent. CPython's task handler catches the pickling error and hands it
     to the result, so map() and get() raise it (TypeError for both kinds used here; locks and
@@ -950,7 +951,7 @@ def test_unpicklable_argument_raises_from_get(mp):
 @pytest.mark.mp_api("pool.AsyncResult.get")
 @pytest.mark.mp_basis("cpython")
 def test_unpicklable_result_raises_from_get(mp):
-    """A result that cannot be pickled makes get() raise MaybeEncodingError, and the pool goes on
+    """A result that cannot be pickled makes get() raise MaybeEncodingError, and the pool goes on.
 
     The worker cannot send the value back; CPython sends a MaybeEncodingError in its place.
     """
@@ -1075,7 +1076,7 @@ def thread_pool(mp: Target, *args: Any) -> Iterator[Any]:
 @pytest.mark.mp_api("pool.ThreadPool", "pool.ThreadPool(processes)")
 @pytest.mark.mp_requires("pool.ThreadPool")
 def test_thread_pool_computes_what_sequential_calls_compute(mp):
-    """ThreadPool: map, imap, imap_unordered, starmap and apply_async return sequential results"""
+    """ThreadPool: map, imap, imap_unordered, starmap and apply_async return sequential results."""
     with thread_pool(mp) as pool:
 
         @budget("cheap")
@@ -1107,7 +1108,7 @@ def test_thread_pool_computes_what_sequential_calls_compute(mp):
 @pytest.mark.mp_api("pool.ThreadPool")
 @pytest.mark.mp_requires("pool.ThreadPool")
 def test_thread_pool_raises_the_task_exception(mp):
-    """ThreadPool: map() and apply_async().get() raise a task's exception, type and message kept"""
+    """ThreadPool: map() and apply_async().get() raise a task's exception, type and message kept."""
     with thread_pool(mp) as pool:
 
         @budget("cheap")

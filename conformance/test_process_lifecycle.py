@@ -127,7 +127,7 @@ def require_asserts() -> None:
 @budget("process")
 @given(value=st.none() | st.booleans() | st.integers(-300, 300) | st.text(max_size=10))
 def test_normal_return_gives_exitcode_zero(mp, value):
-    """A target that returns normally gives exitcode 0, whatever it returns"""
+    """A target that returns normally gives exitcode 0, whatever it returns."""
     proc = mp.Process(target=kids.return_value, args=(value,))
     assert proc.exitcode is None
     assert not proc.is_alive()
@@ -141,7 +141,7 @@ def test_normal_return_gives_exitcode_zero(mp, value):
 @budget("process")
 @given(exc_type=EXCEPTION_TYPES, message=st.text(max_size=20))
 def test_uncaught_exception_gives_exitcode_one(mp, exc_type, message):
-    """An exception not caught within run() gives exitcode 1"""
+    """An exception not caught within run() gives exitcode 1."""
     assert run_to_end(mp, kids.raise_error, exc_type, message) == 1
 
 
@@ -149,7 +149,7 @@ def test_uncaught_exception_gives_exitcode_one(mp, exc_type, message):
 @budget("process")
 @given(code=st.none() | st.integers(0, 255))
 def test_sys_exit_code_is_exitcode(mp, code):
-    """sys.exit(n) in the child gives exitcode n (0 for sys.exit(None))"""
+    """sys.exit(n) in the child gives exitcode n (0 for sys.exit(None))."""
     assert run_to_end(mp, kids.exit_with, code) == (0 if code is None else code)
 
 
@@ -158,7 +158,7 @@ def test_sys_exit_code_is_exitcode(mp, code):
 @budget("process")
 @given(code=st.integers(256, 2**31 - 1) | st.integers(-(2**31), -1))
 def test_sys_exit_out_of_range_keeps_low_byte(mp, code):
-    """sys.exit(n) outside 0..255 gives exitcode n & 0xff, never a negative (signal) code
+    """sys.exit(n) outside 0..255 gives exitcode n & 0xff, never a negative (signal) code.
 
     Limited to C int values: beyond them CPython's fork child raises OverflowError from
     os._exit() and goes on running the parent's code, while spawn and forkserver exit with
@@ -173,7 +173,7 @@ def test_sys_exit_out_of_range_keeps_low_byte(mp, code):
     code=st.text(max_size=20) | st.floats() | st.lists(st.integers(0, 3), min_size=1, max_size=3)
 )
 def test_sys_exit_with_non_integer_gives_exitcode_one(mp, code):
-    """sys.exit("message") (or any non-integer object) gives exitcode 1"""
+    """sys.exit("message") (or any non-integer object) gives exitcode 1."""
     assert run_to_end(mp, kids.exit_with, code) == 1
 
 
@@ -181,7 +181,7 @@ def test_sys_exit_with_non_integer_gives_exitcode_one(mp, code):
 @budget("process")
 @given(code=st.integers(0, 255))
 def test_os_exit_code_is_exitcode(mp, code):
-    """os._exit(n) in the child gives exitcode n"""
+    """os._exit(n) in the child gives exitcode n."""
     require_real_processes(mp, "os._exit() would end the test runner")
     assert run_to_end(mp, kids.os_exit_with, code) == code
 
@@ -197,7 +197,7 @@ def _signal_with(mp: Target, method: str, wait_ready: bool) -> Any:
 @budget("process")
 @given(wait_ready=st.booleans())
 def test_terminate_gives_minus_sigterm(mp, wait_ready):
-    """terminate() ends the child with exitcode -SIGTERM, even right after start()"""
+    """terminate() ends the child with exitcode -SIGTERM, even right after start()."""
     assert _signal_with(mp, "terminate", wait_ready) == -signal.SIGTERM
 
 
@@ -206,7 +206,7 @@ def test_terminate_gives_minus_sigterm(mp, wait_ready):
 @budget("process")
 @given(wait_ready=st.booleans())
 def test_kill_gives_minus_sigkill(mp, wait_ready):
-    """kill() ends the child with exitcode -SIGKILL, even right after start()"""
+    """kill() ends the child with exitcode -SIGKILL, even right after start()."""
     assert _signal_with(mp, "kill", wait_ready) == -signal.SIGKILL
 
 
@@ -215,7 +215,7 @@ def test_kill_gives_minus_sigkill(mp, wait_ready):
 @budget("process")
 @given(signum=TERMINATING_SIGNALS)
 def test_signal_death_gives_negative_signal_number(mp, signum):
-    """A child killed by signal N (sent with os.kill) has exitcode -N"""
+    """A child killed by signal N (sent with os.kill) has exitcode -N."""
     require_real_processes(mp, "a signal would hit the test runner")
     ours, theirs = mp.Pipe()
     proc = mp.Process(target=kids.hold_with_default_signal, args=(theirs, signum))
@@ -234,7 +234,7 @@ def test_signal_death_gives_negative_signal_number(mp, signum):
 
 @pytest.mark.mp_api("Process.exitcode", "Process.is_alive")
 def test_running_child_is_alive_without_exitcode(mp):
-    """While the target runs, is_alive() is True and exitcode is None"""
+    """While the target runs, is_alive() is True and exitcode is None."""
     with held(mp) as child:
         assert child.proc.is_alive()
         assert child.proc.exitcode is None
@@ -246,7 +246,7 @@ def test_running_child_is_alive_without_exitcode(mp):
 @budget("process")
 @given(timeouts=st.lists(st.floats(min_value=0.0, max_value=0.05), min_size=1, max_size=3))
 def test_join_timeout_waits_at_least_timeout(mp, timeouts):
-    """join(timeout) on a running child returns None after at least timeout, child still alive"""
+    """join(timeout) on a running child returns None after at least timeout, child still alive."""
     with held(mp) as child:
         for timeout in timeouts:
             t0 = time.monotonic()
@@ -268,7 +268,8 @@ def test_join_timeout_waits_at_least_timeout(mp, timeouts):
 @budget("process")
 @given(timeout=st.floats(min_value=0.0, max_value=0.05))
 def test_sentinel_becomes_ready_when_child_ends(mp, timeout):
-    """sentinel works with connection.wait(): not ready while the child runs, ready once it ended"""
+    """sentinel works with connection.wait(): not ready while the child runs, ready once it
+    ended."""
     with held(mp) as child:
         sentinel = child.proc.sentinel
         t0 = time.monotonic()
@@ -284,7 +285,7 @@ def test_sentinel_becomes_ready_when_child_ends(mp, timeout):
 @pytest.mark.mp_requires("Process.sentinel", "connection.wait")
 @pytest.mark.mp_api("Process.sentinel")
 def test_sentinel_stays_valid_after_join(mp):
-    """The sentinel stays valid and ready after join(), until close()"""
+    """The sentinel stays valid and ready after join(), until close()."""
     proc = mp.Process(target=kids.noop)
     proc.start()
     sentinel = proc.sentinel
@@ -299,7 +300,7 @@ def test_sentinel_stays_valid_after_join(mp):
 @budget("heavy")
 @given(data=st.data(), count=st.integers(1, 3))
 def test_active_children_lists_running_children(mp, data, count):
-    """active_children() includes every running child and no joined one"""
+    """active_children() includes every running child and no joined one."""
     with contextlib.ExitStack() as stack:
         children = [stack.enter_context(held(mp)) for _ in range(count)]
         ended = data.draw(st.sets(st.sampled_from(range(count))), label="joined")
@@ -326,7 +327,7 @@ def test_active_children_lists_running_children(mp, data, count):
     kwargs=st.dictionaries(st.text(max_size=8), PAYLOAD, max_size=3),
 )
 def test_args_and_kwargs_reach_target_intact(mp, args, kwargs):
-    """args and kwargs reach the target intact: same values, same types, same order"""
+    """args and kwargs reach the target intact: same values, same types, same order."""
     report, _ = ask_child(mp, kids.echo_arguments, *args, kwargs=kwargs)
     assert report == kids.describe((args, kwargs))
 
@@ -335,7 +336,7 @@ def test_args_and_kwargs_reach_target_intact(mp, args, kwargs):
 @budget("process")
 @given(name=st.text(max_size=20), via=st.sampled_from(["constructor", "attribute"]))
 def test_name_is_kept_and_seen_by_child(mp, name, via):
-    """A name set by constructor or attribute is kept and is current_process().name in the child"""
+    """A name set by constructor or attribute is kept and is current_process().name in the child."""
     assume(via == "attribute" or name)  # the constructor reads name="" as "no name given"
     ours, theirs = mp.Pipe()
     if via == "constructor":
@@ -355,7 +356,7 @@ def test_name_is_kept_and_seen_by_child(mp, name, via):
 @budget("process")
 @given(count=st.integers(1, 4))
 def test_default_names_number_children_in_order(mp, count):
-    """Default names end in "-N", N counting the parent's children; the child sees the same name
+    """Default names end in "-N", N counting the parent's children; the child sees the same name.
 
     The documentation spells them "Process-N"; CPython starts them with the class name
     ("SpawnProcess-N"), so only the numbering is checked.
@@ -383,7 +384,7 @@ def test_default_names_number_children_in_order(mp, count):
     daemon=st.sampled_from([None, False, True]), via=st.sampled_from(["constructor", "attribute"])
 )
 def test_daemon_flag_is_kept_and_seen_by_child(mp, daemon, via):
-    """The daemon flag (default: inherited from the creator) is kept and seen by the child"""
+    """The daemon flag (default: inherited from the creator) is kept and seen by the child."""
     ours, theirs = mp.Pipe()
     args = (theirs, mp.current_process)
     if via == "constructor":
@@ -404,7 +405,7 @@ def test_daemon_flag_is_kept_and_seen_by_child(mp, daemon, via):
 @pytest.mark.mp_requires("Process.pid", "Process.ident")
 @pytest.mark.mp_api("Process.pid", "current_process")
 def test_pid_is_the_childs_os_pid(mp):
-    """pid and ident are None before start(), then the child's os.getpid(), also after it ended"""
+    """pid and ident are None before start(), then the child's os.getpid(), also after it ended."""
     ours, theirs = mp.Pipe()
     proc = mp.Process(target=kids.report_identity, args=(theirs, mp.current_process))
     assert proc.pid is None
@@ -438,7 +439,7 @@ CLOSED_ACCESSORS = {
 @budget("process")
 @given(order=st.permutations(sorted(CLOSED_ACCESSORS)))
 def test_closed_process_raises_value_error(mp, order):
-    """After close(), the methods and attributes of a Process raise ValueError
+    """After close(), the methods and attributes of a Process raise ValueError.
 
     The documentation says "most other methods and attributes"; CPython's list is start, join,
     is_alive, terminate, kill, exitcode, pid, ident and sentinel.
@@ -458,7 +459,7 @@ def test_closed_process_raises_value_error(mp, order):
 @pytest.mark.mp_requires("Process.close")
 @pytest.mark.mp_api("Process.close", "Process.is_alive")
 def test_close_while_running_raises_value_error(mp):
-    """close() on a running child raises ValueError and leaves the child running"""
+    """close() on a running child raises ValueError and leaves the child running."""
     with held(mp) as child:
         with pytest.raises(ValueError):
             child.proc.close()
@@ -475,7 +476,7 @@ def test_close_while_running_raises_value_error(mp):
 @budget("process")
 @given(when=st.sampled_from(["running", "ended"]))
 def test_start_twice_raises_assertion_error(mp, when):
-    """Starting a process object twice raises AssertionError, running or ended"""
+    """Starting a process object twice raises AssertionError, running or ended."""
     require_asserts()
     with held(mp) as child:
         if when == "ended":
@@ -489,7 +490,7 @@ def test_start_twice_raises_assertion_error(mp, when):
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("Process.join")
 def test_join_before_start_raises_assertion_error(mp):
-    """join() before start() raises AssertionError"""
+    """join() before start() raises AssertionError."""
     require_asserts()
     proc = mp.Process(target=kids.noop)
     with pytest.raises(AssertionError):
@@ -499,7 +500,7 @@ def test_join_before_start_raises_assertion_error(mp):
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("Process.join")
 def test_join_self_raises_assertion_error(mp):
-    """A process cannot join itself: join() on current_process() raises AssertionError"""
+    """A process cannot join itself: join() on current_process() raises AssertionError."""
     require_asserts()
     raised, _ = ask_child(mp, kids.join_self, mp.current_process)
     assert raised == "AssertionError"
@@ -508,7 +509,8 @@ def test_join_self_raises_assertion_error(mp):
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("Process.daemon")
 def test_daemonic_process_cannot_start_children(mp):
-    """A daemonic process is not allowed to create child processes: start() raises AssertionError"""
+    """A daemonic process is not allowed to create child processes: start() raises
+    AssertionError."""
     require_asserts()
     ours, theirs = mp.Pipe()
     proc = mp.Process(target=kids.try_start_child, args=(theirs, mp.Process))
@@ -525,7 +527,7 @@ def test_daemonic_process_cannot_start_children(mp):
 @pytest.mark.mp_requires("parent_process")
 @pytest.mark.mp_api("parent_process")
 def test_parent_process_in_child_is_the_parent(mp):
-    """parent_process() in the child describes the parent: its pid and name"""
+    """parent_process() in the child describes the parent: its pid and name."""
     report, _ = ask_child(mp, kids.report_parent, mp.parent_process)
     assert report == {"pid": os.getpid(), "name": mp.current_process().name}
 
@@ -533,7 +535,7 @@ def test_parent_process_in_child_is_the_parent(mp):
 @pytest.mark.mp_requires("parent_process")
 @pytest.mark.mp_api("parent_process")
 def test_parent_process_is_none_in_main_process(mp):
-    """parent_process() is None in the main process"""
+    """parent_process() is None in the main process."""
     assert mp.parent_process() is None
 
 
@@ -542,7 +544,7 @@ def test_parent_process_is_none_in_main_process(mp):
 @budget("heavy")
 @given(ending=ENDINGS)
 def test_daemonic_children_end_with_their_parent(mp, ending):
-    """When a process exits, its daemonic children are terminated"""
+    """When a process exits, its daemonic children are terminated."""
     require_real_processes(mp, "only processes can be checked for being gone")
     how, expected = ending
     report_r, report_w = mp.Pipe(duplex=False)
@@ -571,7 +573,7 @@ def test_daemonic_children_end_with_their_parent(mp, ending):
 @budget("process")
 @given(payload=PAYLOAD, name=st.none() | st.text(min_size=1, max_size=10))
 def test_subclass_run_override_runs_in_child(mp, payload, name):
-    """A Process subclass's own run() runs in the child, where current_process() is an instance"""
+    """A Process subclass's own run() runs in the child, where current_process() is an instance."""
     cls = kids.run_override_class(mp.Process)
     ours, theirs = mp.Pipe()
     extra = {} if name is None else {"name": name}
@@ -588,7 +590,7 @@ def test_subclass_run_override_runs_in_child(mp, payload, name):
 @budget("process")
 @given(value=st.text(max_size=10))
 def test_child_memory_follows_start_method(mp, value):
-    """Module globals are fresh in spawn/forkserver children, copied by fork, shared by threads"""
+    """Module globals are fresh in spawn/forkserver children, copied by fork, shared by threads."""
     model = mp.memory_model
     if model is None:
         raise Unsupported(f"no reference semantics for start method {mp.start_method!r}")

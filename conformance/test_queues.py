@@ -258,19 +258,19 @@ def _echo_round_trip(mp: Target, kind: str) -> None:
 
 @pytest.mark.mp_api("Queue", "Queue.get", "Queue.put", "Queue.put(obj)")
 def test_queue_payloads_arrive_intact(mp):
-    """Values put on a Queue come out equal and of the same type, nested ones included"""
+    """Values put on a Queue come out equal and of the same type, nested ones included."""
     _echo_round_trip(mp, "Queue")
 
 
 @pytest.mark.mp_api("SimpleQueue", "SimpleQueue.get", "SimpleQueue.put", "SimpleQueue.put(item)")
 def test_simple_queue_payloads_arrive_intact(mp):
-    """Values put on a SimpleQueue come out equal and of the same type, nested ones included"""
+    """Values put on a SimpleQueue come out equal and of the same type, nested ones included."""
     _echo_round_trip(mp, "SimpleQueue")
 
 
 @pytest.mark.mp_api("JoinableQueue", "Queue.get", "Queue.put", "Queue.put(obj)")
 def test_joinable_queue_payloads_arrive_intact(mp):
-    """Values put on a JoinableQueue come out equal and of the same type, nested ones included"""
+    """Values put on a JoinableQueue come out equal and of the same type, nested ones included."""
     _echo_round_trip(mp, "JoinableQueue")
 
 
@@ -367,7 +367,7 @@ def _check_history(history: History, model: Any, cross_producer: bool) -> None:
 @budget("heavy")
 @given(scenario=SCENARIOS)
 def test_queue_keeps_per_producer_order(mp, scenario):
-    """Queue delivers every item exactly once, nothing invented, each producer's items in order
+    """Queue delivers every item exactly once, nothing invented, each producer's items in order.
 
     Not real-time FIFO across producers: put() returns once the item is in the producer's
     buffer. The relaxed model also checks that items flushed by close() + join_thread() are
@@ -382,7 +382,7 @@ def test_queue_keeps_per_producer_order(mp, scenario):
 @budget("heavy")
 @given(scenario=SCENARIOS)
 def test_simple_queue_is_fifo_in_real_time(mp, scenario):
-    """SimpleQueue delivers every item exactly once, in the real-time order the puts completed
+    """SimpleQueue delivers every item exactly once, in the real-time order the puts completed.
 
     put() writes to the pipe before it returns, so a put that returned before another began
     is dequeued first, whichever processes made them.
@@ -417,7 +417,7 @@ def test_simple_queue_is_fifo_in_real_time(mp, scenario):
 )
 @example(kind="JoinableQueue", maxsize=2, timeout=0.01)
 def test_full_queue_refuses_put(mp, kind, maxsize, timeout):
-    """A full Queue(maxsize) reports full() and put_nowait() / put(timeout=t) raise queue.Full
+    """A full Queue(maxsize) reports full() and put_nowait() / put(timeout=t) raise queue.Full.
 
     put(timeout=t) gives up only after at least t seconds; put(block=False) raises at once,
     whatever timeout it is given (the documentation: the timeout is then ignored); the items
@@ -445,7 +445,7 @@ def test_full_queue_refuses_put(mp, kind, maxsize, timeout):
 @budget("process")
 @given(timeouts=st.lists(st.floats(0.0, 0.05), min_size=1, max_size=3))
 def test_get_on_empty_queue_raises_empty(mp, timeouts):
-    """get(block=False) and get(timeout=t) on an empty Queue raise queue.Empty, after t at least"""
+    """get(block=False) and get(timeout=t) on an empty Queue raise queue.Empty, after t at least."""
     with queues(mp, "Queue") as (q,):
         with pytest.raises(queue.Empty):
             q.get(block=False)
@@ -465,7 +465,7 @@ def test_get_on_empty_queue_raises_empty(mp, timeouts):
 @budget("process")
 @given(count=st.integers(0, 6))
 def test_qsize_and_empty_are_exact_when_quiescent(mp, count):
-    """With the producer joined, qsize() counts the items left and empty() says whether any are
+    """With the producer joined, qsize() counts the items left and empty() says whether any are.
 
     The producer puts a few small items, so its exit cannot block on a full pipe and joining
     it first is safe.
@@ -508,7 +508,7 @@ def closed_and_used(q: Any, operation: str) -> tuple[type, str] | None:
 @pytest.mark.parametrize("operation", ["put", "get"])
 @pytest.mark.mp_api("Queue.close", "Queue.get", "Queue.put")
 def test_closed_queue_raises_value_error(mp, operation):
-    """After close(), put() and get() on that Queue raise ValueError (since Python 3.8)"""
+    """After close(), put() and get() on that Queue raise ValueError (since Python 3.8)."""
     q = mp.Queue()
     require_method(q, "close")
     raised = closed_and_used(q, operation)
@@ -522,7 +522,7 @@ def test_closed_queue_raises_value_error(mp, operation):
 @budget("process")
 @given(sizes=st.lists(st.sampled_from([0, 1, 100, 64 * 1024, 1024 * 1024]), max_size=6))
 def test_items_put_by_exiting_child_are_not_lost(mp, sizes):
-    """A child that puts items and exits normally loses none of them (drained before joining)"""
+    """A child that puts items and exits normally loses none of them (drained before joining)."""
     values = [bytes([i % 256]) * size for i, size in enumerate(sizes)]
     with queues(mp, "Queue") as (q,):
         proc = start(mp, kids.put_all, q, values)
@@ -544,7 +544,7 @@ BEYOND_PIPE = 4 * 1024 * 1024
 @budget("process")
 @given(wait=st.floats(0.01, 0.2))
 def test_exiting_child_waits_until_its_items_are_read(mp, wait):
-    """A child that put more than the pipe holds does not end before the items are read"""
+    """A child that put more than the pipe holds does not end before the items are read."""
     if mp.memory_model == "shared":
         raise Unsupported("threads share the queue: there is no feeder for an exit to wait on")
     value = b"q" * BEYOND_PIPE
@@ -565,7 +565,7 @@ def test_exiting_child_waits_until_its_items_are_read(mp, wait):
 @budget("process")
 @given(count=st.integers(1, 3))
 def test_cancel_join_thread_lets_a_child_exit_with_items_unread(mp, count):
-    """After cancel_join_thread() a child ends without waiting for its items to be read"""
+    """After cancel_join_thread() a child ends without waiting for its items to be read."""
     with queues(mp, "Queue") as (q,):
         require_method(q, "cancel_join_thread")
         proc = start(mp, kids.put_all_then_cancel, q, [b"c" * BEYOND_PIPE] * count)
@@ -579,7 +579,7 @@ def test_cancel_join_thread_lets_a_child_exit_with_items_unread(mp, count):
 @budget("process")
 @given(count=st.integers(1, 4), pause=st.floats(0.0, 0.02))
 def test_joinable_queue_join_waits_for_every_task(mp, count, pause):
-    """JoinableQueue.join() returns only after task_done() was called for every item put"""
+    """JoinableQueue.join() returns only after task_done() was called for every item put."""
     with queues(mp, "JoinableQueue") as (q,):
         held, go_on = mp.Event(), mp.Event()
         ours, theirs = mp.Pipe()
@@ -612,7 +612,7 @@ def test_joinable_queue_join_waits_for_every_task(mp, count, pause):
 @budget("process")
 @given(count=st.integers(0, 4))
 def test_task_done_too_often_raises_value_error(mp, count):
-    """task_done() called more times than items were put raises ValueError"""
+    """task_done() called more times than items were put raises ValueError."""
     with queues(mp, "JoinableQueue") as (q,):
         for i in range(count):
             q.put(i)
@@ -632,7 +632,7 @@ def test_task_done_too_often_raises_value_error(mp, count):
 @budget("process")
 @given(values=st.lists(st.integers(), max_size=6))
 def test_simple_queue_empty_put_get(mp, values):
-    """SimpleQueue: empty() is True until a put, get() returns items in order, then empty again
+    """SimpleQueue: empty() is True until a put, get() returns items in order, then empty again.
 
     The items come from a child that has set an event after its last put returned: SimpleQueue
     writes synchronously, so by then every item is in the pipe.
@@ -659,7 +659,7 @@ def test_simple_queue_empty_put_get(mp, values):
 @pytest.mark.parametrize("operation", ["put", "get", "empty"])
 @pytest.mark.mp_api("SimpleQueue.close")
 def test_closed_simple_queue_raises_os_error(mp, operation):
-    """After SimpleQueue.close(), put(), get() and empty() raise OSError
+    """After SimpleQueue.close(), put(), get() and empty() raise OSError.
 
     The documentation only says they must no longer be called; CPython closes both pipe ends.
     """
@@ -690,7 +690,7 @@ ROUND_TRIP_BOUND = scaled(10.0)
 @pytest.mark.mp_api("Queue.get", "Queue.put", "Queue.put(obj)")
 def test_unpicklable_item_is_dropped_and_later_items_still_arrive(mp):
     """put() of an object that cannot be pickled returns, the feeder thread drops it, and the
-    items put after it still arrive
+    items put after it still arrive.
 
     The documentation is silent. CPython pickles in the feeder thread, reports the error there
     (on stderr) and goes on with the next item; a feeder that dies instead loses every later
@@ -711,7 +711,7 @@ def test_unpicklable_item_is_dropped_and_later_items_still_arrive(mp):
 @pytest.mark.mp_api("SimpleQueue.get", "SimpleQueue.put", "SimpleQueue.put(item)")
 def test_simple_queue_put_of_an_unpicklable_object_raises(mp):
     """SimpleQueue.put() of an object that cannot be pickled raises the pickling error, and the
-    queue stays usable
+    queue stays usable.
 
     The documentation is silent; SimpleQueue pickles in put() itself, so the error reaches
     the caller and nothing is written.

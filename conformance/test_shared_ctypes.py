@@ -365,7 +365,7 @@ def slot_writes(factory: str, kinds: tuple[Kind, ...]) -> st.SearchStrategy:
     "sharedctypes.RawValue(typecode_or_type)",
 )
 def test_stores_are_read_back_by_the_other_process(mp, factory):
-    """A value one process stores in a shared object reads back equal in the other, both running
+    """A value one process stores in a shared object reads back equal in the other, both running.
 
     Every array typecode except the deprecated 'u' and a range of ctypes types, each integer
     type's minimum and maximum, floats of every kind ('f' rounds to C float), single bytes for
@@ -456,7 +456,7 @@ NUMBERS = INT_KINDS + SINGLE_KINDS
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("Array", "Value")
 def test_out_of_range_numbers_wrap_silently(mp):
-    """An integer past its type's range is stored modulo 2**bits; a float past 'f' becomes inf
+    """An integer past its type's range is stored modulo 2**bits; a float past 'f' becomes inf.
 
     The documentation says nothing about overflow; CPython's ctypes raises no error and keeps
     the low bits of any int (even 2**200), and converts a double too large for a C float to
@@ -499,7 +499,7 @@ REFUSING = tuple(k for k in KINDS if k.family != "bool")  # c_bool takes any obj
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("Array", "Value")
 def test_wrong_type_raises_type_error_and_keeps_value(mp):
-    """Storing a value of the wrong type raises TypeError and leaves the stored value unchanged
+    """Storing a value of the wrong type raises TypeError and leaves the stored value unchanged.
 
     The documentation does not say; in CPython an integer type refuses floats, text and bytes,
     a float type refuses text and bytes, and 'c' takes only a single byte (or an int 0-255).
@@ -589,7 +589,7 @@ def reset(agent: Agent, name: str, values: list) -> None:
 @pytest.mark.parametrize("factory", ARRAYS)
 @pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 def test_array_indexing_and_slicing_behave_like_a_list(mp, factory):
-    """Indexing, slicing, slice assignment, len and iteration of an array behave like a list's
+    """Indexing, slicing, slice assignment, len and iteration of an array behave like a list's.
 
     Negative indices and extended slices included, whichever process does the access.
 
@@ -641,7 +641,7 @@ def bad_accesses(draw: Any) -> tuple:
 @pytest.mark.parametrize("factory", ARRAYS)
 @pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 def test_array_bad_index_or_slice_length_raises(mp, factory):
-    """An index out of range raises IndexError, a slice assignment of another length ValueError
+    """An index out of range raises IndexError, a slice assignment of another length ValueError.
 
     In either process, and the array is left unchanged.
 
@@ -701,7 +701,7 @@ def require_char_api(agent: Agent) -> None:
 @pytest.mark.parametrize("factory", ARRAYS)
 @pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 def test_char_array_value_stops_at_nul_and_raw_has_every_byte(mp, factory):
-    """An array of 'c' has .value up to the first NUL byte and .raw with every byte
+    """An array of 'c' has .value up to the first NUL byte and .raw with every byte.
 
     Set through .raw by one process, read by the other.
     """
@@ -753,7 +753,7 @@ def store_chars(model: bytearray, path: tuple, data: bytes) -> str | None:
 @pytest.mark.parametrize("factory", ARRAYS)
 @pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 def test_char_array_stores_through_value_and_raw(mp, factory):
-    """On an array of 'c', .value = b stores b and a NUL, .raw = b only b; too long: ValueError
+    """On an array of 'c', .value = b stores b and a NUL, .raw = b only b; too long: ValueError.
 
     The documentation only names the two attributes; this is what CPython's ctypes does, seen
     from the other process.
@@ -840,7 +840,7 @@ def made_as(mp: Target, factory: str, kind: Kind, arg: Any) -> Any:
 @budget("process")
 @given(data=st.data())
 def test_array_from_size_or_initializer(mp, data):
-    """Array(typecode, size) is zero-filled, Array(typecode, sequence) holds a copy of it
+    """Array(typecode, size) is zero-filled, Array(typecode, sequence) holds a copy of it.
 
     Array and RawArray alike, and a child sees the same length and content; it is started after
     creation, as it must be (the only way to share them).
@@ -891,7 +891,7 @@ def after_join_writes(kinds: dict[str, tuple[Kind, ...]]) -> st.SearchStrategy:
 @budget("process")
 @given(data=st.data())
 def test_writes_of_an_exited_child_are_visible_after_join(mp, data):
-    """What a child stored in Value, RawValue, Array or RawArray is there after it is joined
+    """What a child stored in Value, RawValue, Array or RawArray is there after it is joined.
 
     Only the factories the backend has are drawn; the round-trip properties report the others.
     """
@@ -960,7 +960,7 @@ def reading_in_thread(obj: Any, path: tuple) -> Iterator[threading.Event]:
 
 @pytest.mark.mp_api("Array(lock)", "Value(lock)")
 def test_get_lock_is_the_lock_that_guards_the_object(mp):
-    """get_lock() is the lock guarding the object: the same on every call, the one passed in
+    """get_lock() is the lock guarding the object: the same on every call, the one passed in.
 
     Made with lock=True, lock=Lock() and lock=RLock(): get_lock() returns one object on every
     call, the passed lock if any; and while a child holds it, the parent's acquire(False)
@@ -996,7 +996,7 @@ def test_get_lock_is_the_lock_that_guards_the_object(mp):
 )
 @pytest.mark.mp_api("Array(lock)", "Value(lock)")
 def test_default_lock_is_recursive(mp, factory):
-    """With lock=True (the default) get_lock() is a recursive lock
+    """With lock=True (the default) get_lock() is a recursive lock.
 
     The owner may take it twice, and a child can take it once the owner released it as often.
     Documented for Value ("a new recursive lock object"); for Array the documentation says "a
@@ -1021,7 +1021,7 @@ def test_default_lock_is_recursive(mp, factory):
 @pytest.mark.parametrize("factory", SYNCHRONIZED)
 @pytest.mark.mp_api("Array(lock)", "Value(lock)")
 def test_lock_false_gives_a_raw_shared_object(mp, factory):
-    """With lock=False the object is a raw ctypes object with no get_lock(), still shared
+    """With lock=False the object is a raw ctypes object with no get_lock(), still shared.
 
     A child's stores are read by the parent.
     """
@@ -1045,7 +1045,7 @@ def test_lock_false_gives_a_raw_shared_object(mp, factory):
 @pytest.mark.parametrize("factory", FACTORIES)
 @pytest.mark.mp_api("Array", "Value", "sharedctypes.RawArray", "sharedctypes.RawValue")
 def test_get_obj_is_the_shared_ctypes_object(mp, factory):
-    """get_obj() returns the wrapped ctypes object; RawValue and RawArray are ctypes objects
+    """get_obj() returns the wrapped ctypes object; RawValue and RawArray are ctypes objects.
 
     Stores through it are shared with the other process.
     """
@@ -1076,7 +1076,7 @@ COUNTERS = {"Value": element("Value"), "Array": element("Array", SIZE - 1)}
 
 @pytest.mark.mp_api("Array(lock)", "Value", "Value(lock)")
 def test_increments_under_get_lock_are_not_lost(mp):
-    """Increments done under get_lock() by several processes at once are never lost
+    """Increments done under get_lock() by several processes at once are never lost.
 
     Two agent children and the parent each do ``with obj.get_lock(): obj.value += 1`` (an
     element for Array) a drawn number of times, all at the same time; the total must be exact.
@@ -1116,7 +1116,7 @@ def test_increments_under_get_lock_are_not_lost(mp):
 @pytest.mark.parametrize("factory", ("Value", "RawValue"))
 @pytest.mark.mp_api("Value(args)", "sharedctypes.RawValue(args)")
 def test_value_without_initial_value_holds_zero(mp, factory):
-    """Value(typecode_or_type) with no initial value holds zero (False, b'\\x00', 0.0) in a child
+    """Value(typecode_or_type) with no initial value holds zero (False, b'\\x00', 0.0) in a child.
 
     The documentation passes *args to the ctypes constructor, whose default is zero.
     """

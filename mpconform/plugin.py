@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
-from . import api, processes, semaphores, warm
+from . import api, processes, semaphores, titles, warm
 from .classify import falsifying_example, phase_message, phase_status
 from .deadline import GRACE_SECONDS, deadline
 from .errors import USAGE_EXIT_CODE, ConfigError
@@ -299,8 +299,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     area_marker = item.get_closest_marker("mp_area")
     basis_marker = item.get_closest_marker("mp_basis")
     function = getattr(item, "function", None)
-    doc = (getattr(function, "__doc__", None) or "").strip().splitlines()
     module = getattr(getattr(item, "module", None), "__name__", "")
+    feature = getattr(item, "originalname", item.name)
     report.mpconform = {
         "status": status.value,
         "message": message,
@@ -308,8 +308,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         "module": module,
         "line": getattr(getattr(function, "__code__", None), "co_firstlineno", 0),
         "area": area_marker.args[0] if area_marker else module.rsplit(".", 1)[-1],
-        "feature": getattr(item, "originalname", item.name),
-        "title": doc[0] if doc else getattr(item, "originalname", item.name),
+        "feature": feature,
+        "title": titles.title(getattr(function, "__doc__", None), feature),
         "basis": basis_marker.args[0] if basis_marker else "docs",
         "api": api_elements(item),
         "backend": target.adapter.name,

@@ -59,7 +59,7 @@ def check_kind(mp: Target, kind: str, data: Any, repro_dir: Path) -> None:
 @budget("heavy")
 @given(data=st.data())
 def test_queue_histories_fit_per_producer_fifo(mp: Target, repro_dir: Path, data: Any) -> None:
-    """Queue loses, duplicates and invents nothing and keeps each producer's order, under faults
+    """Queue loses, duplicates and invents nothing and keeps each producer's order, under faults.
 
     Faults: a worker paused or killed, all pinned to one CPU, a producer leaving by os._exit().
     """
@@ -69,35 +69,35 @@ def test_queue_histories_fit_per_producer_fifo(mp: Target, repro_dir: Path, data
 @budget("heavy")
 @given(data=st.data())
 def test_simple_queue_histories_are_linearizable(mp: Target, repro_dir: Path, data: Any) -> None:
-    """SimpleQueue is a linearizable FIFO queue across processes, with workers paused or pinned"""
+    """SimpleQueue is a linearizable FIFO queue across processes, with workers paused or pinned."""
     check_kind(mp, "simple_queue", data, repro_dir)
 
 
 @budget("heavy")
 @given(data=st.data())
 def test_lock_has_one_holder_at_a_time(mp: Target, repro_dir: Path, data: Any) -> None:
-    """Lock admits one process at a time, even with a holder paused or killed"""
+    """Lock admits one process at a time, even with a holder paused or killed."""
     check_kind(mp, "lock", data, repro_dir)
 
 
 @budget("heavy")
 @given(data=st.data())
 def test_semaphore_admits_at_most_its_value(mp: Target, repro_dir: Path, data: Any) -> None:
-    """Semaphore(2) admits at most two processes at a time, even with a holder paused"""
+    """Semaphore(2) admits at most two processes at a time, even with a holder paused."""
     check_kind(mp, "semaphore", data, repro_dir)
 
 
 @budget("heavy")
 @given(data=st.data())
 def test_value_lock_makes_increments_atomic(mp: Target, repro_dir: Path, data: Any) -> None:
-    """Increments under Value.get_lock() are never lost, even with a worker paused or killed"""
+    """Increments under Value.get_lock() are never lost, even with a worker paused or killed."""
     check_kind(mp, "counter", data, repro_dir)
 
 
 @budget("heavy")
 @given(data=st.data())
 def test_value_reads_and_writes_are_linearizable(mp: Target, repro_dir: Path, data: Any) -> None:
-    """Value reads and writes from several processes behave as one linearizable register"""
+    """Value reads and writes from several processes behave as one linearizable register."""
     check_kind(mp, "register", data, repro_dir)
 
 
@@ -154,7 +154,7 @@ def run_script(text: str, where: Path, runs: int) -> subprocess.CompletedProcess
 @pytest.mark.parametrize("scenario", [LOCK_SCENARIO, QUEUE_SCENARIO], ids=["lock", "queue"])
 @pytest.mark.usefixtures("script_column")
 def test_rendered_script_runs_clean(mp: Target, tmp_path: Path, scenario: Scenario) -> None:
-    """A scenario's standalone script runs with only the backend imported and finds no violation"""
+    """A scenario's standalone script runs with only the backend imported and finds no violation."""
     if not runner.has_signals(mp):
         raise Unsupported("scripts drive processes; a thread backend has none to signal")
     text = scripts.render(scenario, runner.backend_module(mp), mp.start_method)
@@ -174,7 +174,7 @@ SCRIPT_BUDGET = settings(budget("heavy"), max_examples=max(1, budget("heavy").ma
 @SCRIPT_BUDGET
 @given(data=st.data())
 def test_generated_scenario_scripts_run_clean(mp: Target, data: Any) -> None:
-    """Standalone scripts of generated scenarios (any object, any nemesis) find no violation"""
+    """Standalone scripts of generated scenarios (any object, any nemesis) find no violation."""
     if not runner.has_signals(mp):
         raise Unsupported("scripts drive processes; a thread backend has none to signal")
     kind = data.draw(st.sampled_from(KINDS), label="kind")
@@ -190,7 +190,7 @@ def test_generated_scenario_scripts_run_clean(mp: Target, data: Any) -> None:
 
 @pytest.mark.usefixtures("script_column")
 def test_rendered_script_detects_two_holders(mp: Target, tmp_path: Path) -> None:
-    """A standalone script reports VIOLATION when its lock lets two processes in at once
+    """A standalone script reports VIOLATION when its lock lets two processes in at once.
 
     The script is rendered with ctx.Semaphore(2) in place of ctx.Lock().
     """

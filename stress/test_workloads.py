@@ -219,7 +219,7 @@ def lock_kinds(mp: Target) -> dict[str, Callable[[], Any]]:
 
 
 def test_lock_contention(mp: Target, mp_stress: StressRun) -> None:
-    """Lock, RLock and Semaphore(1) stay exclusive under 2-4 x cpu_count contending processes"""
+    """Lock, RLock and Semaphore(1) stay exclusive under 2-4 x cpu_count contending processes."""
     tally, per_kind = Tally(mp_stress), Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for number in mp_stress.rounds():
@@ -238,7 +238,7 @@ def test_lock_contention(mp: Target, mp_stress: StressRun) -> None:
 
 
 def test_value_counter_contention(mp: Target, mp_stress: StressRun) -> None:
-    """Increments made under Value.get_lock() by many processes are never lost"""
+    """Increments made under Value.get_lock() by many processes are never lost."""
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for number in mp_stress.rounds():
@@ -377,7 +377,7 @@ def _screened(made: list, taken: list) -> list[str]:
 
 
 def test_queue_volume(mp: Target, mp_stress: StressRun) -> None:
-    """Queue delivers every item once, in each producer's order, under sustained volume
+    """Queue delivers every item once, in each producer's order, under sustained volume.
 
     Several producers and consumers, tiny and multi-MiB items, bounded and unbounded queues.
     """
@@ -403,7 +403,7 @@ def test_queue_volume(mp: Target, mp_stress: StressRun) -> None:
 
 
 def test_pipe_duplex_flood(mp: Target, mp_stress: StressRun) -> None:
-    """A duplex Pipe flooded in both directions at once delivers every message in order"""
+    """A duplex Pipe flooded in both directions at once delivers every message in order."""
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for _ in mp_stress.rounds():
@@ -450,7 +450,7 @@ def pool_batch(pool: Any, kind: str, heavy_result: int) -> tuple[int, list[str]]
 
 
 def test_pool_throughput(mp: Target, mp_stress: StressRun) -> None:
-    """Pool returns every result, for floods of tiny tasks and for CPU-heavy tasks"""
+    """Pool returns every result, for floods of tiny tasks and for CPU-heavy tasks."""
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     heavy_result = wl.spin(HEAVY_N)
@@ -480,7 +480,7 @@ def test_pool_throughput(mp: Target, mp_stress: StressRun) -> None:
 
 
 def test_condition_and_event_ping_pong(mp: Target, mp_stress: StressRun) -> None:
-    """Two processes passing the turn through a Condition or a pair of Events strictly alternate"""
+    """Two processes passing the turn through a Condition or a pair of Events strictly alternate."""
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for _ in mp_stress.rounds():
@@ -526,7 +526,7 @@ def tally_round(tally: Tally, key: str, procs: list, readers: list) -> None:
 
 
 def test_safety_under_pause_and_pinning(mp: Target, mp_stress: StressRun) -> None:
-    """Locks stay exclusive and Queues lose nothing with workers paused or pinned to one CPU"""
+    """Locks stay exclusive and Queues lose nothing with workers paused or pinned to one CPU."""
     require_signals(mp)
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
@@ -555,7 +555,7 @@ def test_safety_under_pause_and_pinning(mp: Target, mp_stress: StressRun) -> Non
 
 
 def test_killed_lock_holder_outcome(mp: Target, mp_stress: StressRun) -> None:
-    """Outcome: a Lock, RLock or Semaphore whose holder was killed (CPython: stays held)
+    """Outcome: a Lock, RLock or Semaphore whose holder was killed (CPython: stays held).
 
     Reported, not judged: the documentation warns that a terminated holder may leave a lock
     unusable, so waiters need timeouts; the figures say what this backend does.
@@ -602,7 +602,7 @@ def test_killed_lock_holder_outcome(mp: Target, mp_stress: StressRun) -> None:
 
 
 def test_put_then_os_exit_outcome(mp: Target, mp_stress: StressRun) -> None:
-    """Outcome: items put right before os._exit() (CPython may lose them; no feeder flush)
+    """Outcome: items put right before os._exit() (CPython may lose them; no feeder flush).
 
     The loss is reported, not judged (os._exit skips the exit handler that flushes the feeder
     thread); what does arrive must arrive in order, once.
