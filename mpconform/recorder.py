@@ -177,10 +177,12 @@ class Recorder:
         for adapter in settings.adapters:
             methods = [t.start_method for t in settings.targets if t.adapter is adapter]
             missing: dict[str, dict[str, str]] = {}
+            modules: dict[str, str] = {}  # what a plain repro script imports, per start method
             for target in settings.targets:
                 if target.adapter is adapter:
                     caps = adapter.capabilities(target.ctx)
                     missing[target.start_method] = {k: v for k, v in caps.items() if v}
+                    modules[target.start_method] = target.module
             backends.append(
                 {
                     "name": adapter.name,
@@ -189,6 +191,7 @@ class Recorder:
                     "description": adapter.description,
                     "start_methods": methods,
                     "missing_capabilities": missing,
+                    "modules": modules,
                 }
             )
         seed = settings.seed

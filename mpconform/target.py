@@ -52,6 +52,15 @@ class Target:
         return self.adapter.get_context(self.start_method)
 
     @property
+    def module(self) -> str:
+        """The importable module a plain script uses for this backend (``billiard``,
+        ``multiprocessing.dummy``): where the context's Process class comes from. A wrapped
+        context (a mutant) names a module of mpconform, which plain scripts cannot use."""
+        if self.start_method == "thread":
+            return "multiprocessing.dummy"
+        return str(getattr(self.ctx.Process, "__module__", "")).split(".")[0]
+
+    @property
     def connection(self) -> Any:
         self.require("connection")
         return self.adapter.connection

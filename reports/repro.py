@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from mpconform import plain
 from mpconform.status import Status
 
 from .matrix import Cell, Matrix
@@ -155,6 +156,43 @@ def _docstring_safe(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
+def plain_script(cell: Cell, run: Mapping[str, Any]) -> str | None:
+    """The plain-code script for ``cell``, or None when its property has no template, the
+    example's arguments are not plain literals, or the backend is no importable module."""
+    found = plain.load_all().get(cell.row.feature)
+    if found is None:
+        return None
+    args = plain.arguments_for(found, cell.falsifying_example)
+    module = _module_of(cell, run)
+    if args is None or module is None:
+        return None
+    recorded = [f"Recorded: {cell.status.value} on {cell.column.python}."]
+    if cell.message:
+        recorded += ["", "What mpconform saw:", _indent(cell.message)]
+    if cell.falsifying_example:
+        recorded += ["", "Shrunk example:", _indent(cell.falsifying_example)]
+    return plain.render(
+        found,
+        args,
+        backend=module,
+        start_method=cell.column.start_method,
+        headline=f"{cell.row.title or cell.row.feature}",
+        about=f"Property {cell.row.name} of mpconform, under {module} ({cell.column.start_method})."
+        + "\n"
+        + "\n".join(recorded),
+        filename=filename(cell),
+    )
+
+
+def _module_of(cell: Cell, run: Mapping[str, Any]) -> str | None:
+    for backend in run.get("backends") or []:
+        if backend.get("name") == cell.column.backend:
+            module = (backend.get("modules") or {}).get(cell.column.start_method)
+            if module and not str(module).startswith("mpconform"):
+                return str(module)
+    return None
+
+
 def plan(matrix: Matrix) -> dict[str, str]:
     """anchor -> script path relative to the report directory, for every reproducible cell."""
     return {
@@ -184,7 +222,8 @@ def write_all(matrix: Matrix, out_dir: str, planned: Mapping[str, str]) -> list[
         path = os.path.join(out_dir, relative)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as fh:
-            fh.write(script(cell, runs.get(cell.source, {})))
+            run = runs.get(cell.source, {})
+            fh.write(plain_script(cell, run) or script(cell, run))
         os.chmod(path, 0o755)
         written.append(path)
     if not written and os.path.isdir(directory) and not os.listdir(directory):

@@ -235,16 +235,9 @@ def _sections(history: History, killed: dict[Hashable, int]) -> list[Section]:
 # -- reporting ---------------------------------------------------------------------------------
 
 
-def backend_module(mp: Target) -> str:
-    """The importable module a plain script would use for this backend."""
-    if mp.start_method == "thread":
-        return "multiprocessing.dummy"
-    return mp.ctx.Process.__module__.split(".")[0]
-
-
 def failure_message(mp: Target, observed: Observed, found: list[str], where: Path | None) -> str:
     scenario = observed.scenario
-    script = scripts.render(scenario, backend_module(mp), mp.start_method)
+    script = scripts.render(scenario, mp.module, mp.start_method)
     saved = ""
     if where is not None:
         # One file per kind, overwritten: Hypothesis ends by replaying its smallest failing

@@ -157,7 +157,7 @@ def test_rendered_script_runs_clean(mp: Target, tmp_path: Path, scenario: Scenar
     """A scenario's standalone script runs with only the backend imported and finds no violation."""
     if not runner.has_signals(mp):
         raise Unsupported("scripts drive processes; a thread backend has none to signal")
-    text = scripts.render(scenario, runner.backend_module(mp), mp.start_method)
+    text = scripts.render(scenario, mp.module, mp.start_method)
     assert "import mpconform" not in text and "from mpconform" not in text
     done = run_script(text, tmp_path, runs=1)
     assert done.returncode == 0 and "no violation" in done.stdout, (
@@ -180,7 +180,7 @@ def test_generated_scenario_scripts_run_clean(mp: Target, data: Any) -> None:
     kind = data.draw(st.sampled_from(KINDS), label="kind")
     scenario = data.draw(drawn(mp, kind), label="scenario")
     event(f"{kind}, nemesis: {scenario.nemesis.name}")
-    text = scripts.render(scenario, runner.backend_module(mp), mp.start_method)
+    text = scripts.render(scenario, mp.module, mp.start_method)
     with tempfile.TemporaryDirectory(prefix="mpconform-script-") as where:
         done = run_script(text, Path(where), runs=1)
     assert done.returncode == 0 and "no violation" in done.stdout, (
@@ -198,7 +198,7 @@ def test_rendered_script_detects_two_holders(mp: Target, tmp_path: Path) -> None
         raise Unsupported("scripts drive processes; a thread backend has none to signal")
     text = scripts.render(
         LOCK_SCENARIO,
-        runner.backend_module(mp),
+        mp.module,
         mp.start_method,
         lock_factory="ctx.Semaphore(2)",
     )
