@@ -184,15 +184,15 @@ class Recorder:
                     missing[target.start_method] = {k: v for k, v in caps.items() if v}
                     modules[target.start_method] = target.module
             backends.append(
-                {
-                    "name": adapter.name,
-                    "spec": settings.specs.get(adapter.name, adapter.name),
-                    "version": adapter.version,
-                    "description": adapter.description,
-                    "start_methods": methods,
-                    "missing_capabilities": missing,
-                    "modules": modules,
-                }
+                results.BackendInfo(
+                    name=adapter.name,
+                    spec=settings.specs.get(adapter.name, adapter.name),
+                    version=adapter.version,
+                    description=adapter.description,
+                    start_methods=methods,
+                    missing_capabilities=missing,
+                    modules=modules,
+                )
             )
         seed = settings.seed
         return results.RunInfo(

@@ -1,7 +1,10 @@
 """The versioned JSON result format: one file per run, the contract with every report.
 
 Readers check ``format`` and ``format_version`` and refuse anything else with a readable
-error, because a report rendered from a misread file would lie.
+error, because a report rendered from a misread file would lie. The same dataclasses are
+written by the recorder and read back by :func:`read` for the reports, so a field is named in
+one place. Version 2 added ``run.backends[].modules`` (what a plain repro script imports);
+version 1 files are still read, with that field empty.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from .errors import ConfigError
 from .status import Status
 
 FORMAT = "mpconform-results"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_DETAILS = 20_000  # characters of traceback kept per result
 
 
@@ -55,6 +59,21 @@ class TestResult:
 
 
 @dataclass
+class BackendInfo:
+    """One backend of a run, as the recorder saw it."""
+
+    name: str
+    spec: str = ""  # what the user named it by (a module:attr for a custom one)
+    version: str | None = None
+    description: str = ""
+    start_methods: list[str] = field(default_factory=list)
+    # start method -> capability -> why it is missing
+    missing_capabilities: dict[str, dict[str, str]] = field(default_factory=dict)
+    # start method -> the importable module a plain repro script uses (version 2)
+    modules: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class RunInfo:
     started: str
     finished: str = ""
@@ -63,7 +82,7 @@ class RunInfo:
     python: dict[str, str] = field(default_factory=dict)
     platform: dict[str, str] = field(default_factory=dict)
     hypothesis: dict[str, Any] = field(default_factory=dict)
-    backends: list[dict[str, Any]] = field(default_factory=list)
+    backends: list[BackendInfo] = field(default_factory=list)
     pytest_args: list[str] = field(default_factory=list)
     workers: int = 0
     interrupted: bool = False
@@ -71,6 +90,14 @@ class RunInfo:
     leftovers: list[str] = field(default_factory=list)
     expectations: dict[str, Any] | None = None
     complete: bool = True  # False in a checkpoint written while the run goes on
+
+
+@dataclass
+class Document:
+    """A whole results file, typed: what the reports read."""
+
+    run: RunInfo
+    results: list[TestResult]
 
 
 def accepted(result: Mapping[str, Any]) -> bool:
@@ -126,7 +153,6 @@ def write(path: str, doc: Mapping[str, Any]) -> None:
         raise
 
 
-_RESULT_FIELDS = {f: t for f, t in TestResult.__annotations__.items()}
 _STATUSES = {s.value for s in Status}
 
 
@@ -149,9 +175,10 @@ def validate(doc: Any, origin: str = "<results>") -> None:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ConfigError(f"{origin} is not an mpconform results file (no format: {FORMAT!r})")
     version = doc.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
         raise ConfigError(
-            f"{origin} has format_version {version!r}; this mpconform reads {FORMAT_VERSION}"
+            f"{origin} has format_version {version!r}; this mpconform reads {readable}"
         )
     if not isinstance(doc.get("run"), dict) or not isinstance(doc.get("results"), list):
         raise ConfigError(f"{origin} is corrupt: 'run' must be an object and 'results' a list")
@@ -168,6 +195,43 @@ def validate(doc: Any, origin: str = "<results>") -> None:
             isinstance(expected, list) and all(e in _STATUSES for e in expected)
         ):
             raise ConfigError(f"{origin} is corrupt: results[{i}] has expected {expected!r}")
+
+
+def read(doc: Any, origin: str = "<results>") -> Document:
+    """The typed form of a results document of any readable version (validated first)."""
+    validate(doc, origin)
+    run = dict(doc["run"])
+    try:
+        run["backends"] = [
+            BackendInfo(**_fields(BackendInfo, b)) for b in run.get("backends") or []
+        ]
+        info = RunInfo(**_fields(RunInfo, run))
+        found = [TestResult(**_fields(TestResult, _with_defaults(r))) for r in doc["results"]]
+    except TypeError as exc:  # a required field is missing
+        raise ConfigError(f"{origin} is corrupt: {exc}") from None
+    return Document(info, found)
+
+
+def _fields(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of ``data`` that ``cls`` has: a field a later version adds is not an error."""
+    names = set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+    return {k: v for k, v in data.items() if k in names}
+
+
+def _with_defaults(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A result with what older writers (and a crashed worker's stand-in) may leave out."""
+    nodeid = str(result["nodeid"])
+    feature = nodeid.split("::")[-1].split("[", 1)[0]
+    defaults = {
+        "module": "",
+        "line": 0,
+        "area": "unknown",
+        "feature": feature,
+        "title": "",
+        "basis": "docs",
+        "duration": 0.0,
+    }
+    return {**defaults, **{k: v for k, v in result.items() if v is not None or k not in defaults}}
 
 
 def merge_jobs(docs: Sequence[Mapping[str, Any]], duration: float) -> dict[str, Any]:
@@ -194,5 +258,6 @@ def merge_jobs(docs: Sequence[Mapping[str, Any]], duration: float) -> dict[str, 
         unmatched = [set((r.get("expectations") or {}).get("unmatched") or []) for r in runs]
         run["expectations"] = dict(run["expectations"])
         run["expectations"]["unmatched"] = sorted(set.intersection(*unmatched))
-    merged = [TestResult(**r) for doc in docs for r in doc["results"]]
-    return document(RunInfo(**run), merged)
+    typed = read({**docs[0], "run": run})
+    merged = [r for doc in docs for r in read(doc).results]
+    return document(typed.run, merged)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mpconform import results
 from mpconform.status import Status
 
 from .matrix import python_of
@@ -55,7 +56,7 @@ class Change:
 
 
 def _indexed(doc: Mapping[str, Any]) -> dict[tuple[str, str], Mapping[str, Any]]:
-    python = python_of(doc["run"])[0]
+    python = python_of(results.read(doc).run)[0]
     return {(str(r["nodeid"]), python): r for r in doc["results"]}
 
 

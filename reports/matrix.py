@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from mpconform import results
@@ -70,43 +70,52 @@ class Cell:
 
     row: Row
     column: Column
-    result: Mapping[str, Any]
+    result: results.TestResult
     source: str
     anchor: str
 
     @property
     def status(self) -> Status:
-        return Status(self.result["status"])
+        return Status(self.result.status)
 
     @property
     def message(self) -> str:
-        return str(self.result.get("message") or "")
+        return self.result.message or ""
 
     @property
     def falsifying_example(self) -> str | None:
-        return self.result.get("falsifying_example") or None
+        return self.result.falsifying_example or None
 
     @property
     def details(self) -> str:
-        return str(self.result.get("details") or "")
+        return self.result.details or ""
 
     @property
     def nodeid(self) -> str:
-        return str(self.result.get("nodeid") or "")
+        return self.result.nodeid
 
     @property
     def duration(self) -> float:
-        return float(self.result.get("duration") or 0.0)
+        return float(self.result.duration or 0.0)
+
+    @property
+    def metrics(self) -> Mapping[str, Any]:
+        """What a stress workload measured; empty for a property."""
+        return self.result.metrics or {}
+
+    @property
+    def module(self) -> str:
+        return self.result.module
 
     @property
     def expectation(self) -> str:
         """The expectation file line that applied to this test, if any, with its reason."""
-        return str(self.result.get("expectation") or "")
+        return self.result.expectation or ""
 
     @property
     def expected(self) -> bool:
         """A non-conforming result that an outcome marker or the expectation file accepts."""
-        return not self.status.conforms and self.status.value in (self.result.get("expected") or ())
+        return not self.status.conforms and self.status.value in (self.result.expected or ())
 
     @property
     def conforms(self) -> bool:
@@ -185,7 +194,7 @@ class Source:
     """One merged document, kept so the report can say which runs it is made of."""
 
     name: str
-    run: Mapping[str, Any]
+    run: results.RunInfo
     python: str
     result_count: int
 
@@ -239,8 +248,7 @@ def build(docs: Sequence[Mapping[str, Any]], sources: Sequence[str] | None = Non
     names = _source_names(docs, sources)
     merger = _Merger()
     for doc, name in zip(docs, names):
-        results.validate(doc, name)
-        merger.add(doc, name)
+        merger.add(results.read(doc, name), name)
     return merger.finish()
 
 
@@ -257,9 +265,9 @@ def _source_names(docs: Sequence[Mapping[str, Any]], sources: Sequence[str] | No
     return names
 
 
-def python_of(run: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
+def python_of(run: results.RunInfo) -> tuple[str, tuple[Any, ...]]:
     """Label and sort key of the interpreter a run used."""
-    info = run.get("python") or {}
+    info = run.python or {}
     implementation = str(info.get("implementation") or "CPython")
     parts = str(info.get("version") or "").split(".")
     if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()):
@@ -302,40 +310,42 @@ def _start_method_order(name: str) -> tuple[int, str]:
 class _Merger:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-        self.cells: dict[tuple[tuple[str, str, str], tuple[str, str, str]], tuple[Any, str]] = {}
+        self.cells: dict[
+            tuple[tuple[str, str, str], tuple[str, str, str]], tuple[results.TestResult, str]
+        ] = {}
         self.columns: dict[tuple[str, str, str], tuple[Any, ...]] = {}
         self.backends: dict[tuple[str, str], dict[str, Any]] = {}
         self.backend_rank: dict[str, int] = {REFERENCE_BACKEND: 0}
         self.sources: list[Source] = []
 
-    def add(self, doc: Mapping[str, Any], name: str) -> None:
-        run = doc["run"]
+    def add(self, doc: results.Document, name: str) -> None:
+        run = doc.run
         python, python_order = python_of(run)
-        self.sources.append(Source(name, run, python, len(doc["results"])))
-        for info in run.get("backends") or []:
+        self.sources.append(Source(name, run, python, len(doc.results)))
+        for info in run.backends:
             self._declare_backend(info, python)
-            for method in info.get("start_methods") or []:
-                self._declare_column(str(info["name"]), str(method), python, python_order)
-        for result in doc["results"]:
-            backend, method = str(result["backend"]), str(result["start_method"])
-            self._declare_backend({"name": backend, "start_methods": [method]}, python)
+            for method in info.start_methods:
+                self._declare_column(info.name, method, python, python_order)
+        for result in doc.results:
+            backend, method = result.backend, result.start_method
+            self._declare_backend(results.BackendInfo(backend, start_methods=[method]), python)
             column = self._declare_column(backend, method, python, python_order)
             row = self._declare_row(result)
             self._place(row, column, result, name)
 
-    def _declare_backend(self, info: Mapping[str, Any], python: str) -> None:
-        name = str(info["name"])
+    def _declare_backend(self, info: results.BackendInfo, python: str) -> None:
+        name = info.name
         self.backend_rank.setdefault(name, len(self.backend_rank))
         known = self.backends.setdefault(
             (name, python),
             {"version": "", "description": "", "start_methods": [], "missing": {}},
         )
-        known["version"] = known["version"] or str(info.get("version") or "")
-        known["description"] = known["description"] or str(info.get("description") or "")
-        for method in info.get("start_methods") or []:
+        known["version"] = known["version"] or str(info.version or "")
+        known["description"] = known["description"] or info.description
+        for method in info.start_methods:
             if method not in known["start_methods"]:
                 known["start_methods"].append(str(method))
-        for method, caps in (info.get("missing_capabilities") or {}).items():
+        for method, caps in info.missing_capabilities.items():
             known["missing"].setdefault(str(method), {}).update(caps or {})
 
     def _declare_column(
@@ -345,28 +355,28 @@ class _Merger:
         self.columns.setdefault(key, python_order)
         return key
 
-    def _declare_row(self, result: Mapping[str, Any]) -> tuple[str, str, str]:
-        feature = str(result.get("feature") or result["nodeid"])
-        variant = variant_of(str(result["nodeid"]), str(result["backend"]), result["start_method"])
-        key = (str(result.get("area") or "unknown"), feature, variant)
+    def _declare_row(self, result: results.TestResult) -> tuple[str, str, str]:
+        feature = result.feature or result.nodeid
+        variant = variant_of(result.nodeid, result.backend, result.start_method)
+        key = (result.area or "unknown", feature, variant)
         known = self.rows.setdefault(
             key,
             {"title": "", "basis": "docs", "module": "", "line": 0, "basis_set": False, "api": ()},
         )
-        known["api"] = known["api"] or tuple(result.get("api") or ())
-        if not known["module"] and result.get("module"):
-            known["module"] = str(result["module"])
-            known["line"] = int(result.get("line") or 0)
-        known["title"] = known["title"] or str(result.get("title") or "")
-        if not known["basis_set"] and result.get("basis"):
-            known["basis"], known["basis_set"] = str(result["basis"]), True
+        known["api"] = known["api"] or tuple(result.api or ())
+        if not known["module"] and result.module:
+            known["module"] = result.module
+            known["line"] = int(result.line or 0)
+        known["title"] = known["title"] or result.title
+        if not known["basis_set"] and result.basis:
+            known["basis"], known["basis_set"] = result.basis, True
         return key
 
     def _place(
         self,
         row: tuple[str, str, str],
         column: tuple[str, str, str],
-        result: Mapping[str, Any],
+        result: results.TestResult,
         source: str,
     ) -> None:
         previous = self.cells.get((row, column))
@@ -374,13 +384,15 @@ class _Merger:
             self.cells[(row, column)] = (result, source)
             return
         earlier, earlier_source = previous
-        if dict(earlier) == dict(result):
+        if earlier == result:
             return  # the same document twice, or overlapping shards: nothing to decide
-        differing = sorted(k for k in set(earlier) | set(result) if earlier.get(k) != result.get(k))
+        differing = sorted(
+            f.name for f in fields(result) if getattr(earlier, f.name) != getattr(result, f.name)
+        )
         feature = f"{row[1]}[{row[2]}]" if row[2] else row[1]
         raise ConfigError(
             f"conflicting results for {feature} under {column[0]}-{column[1]} on {column[2]}: "
-            f"{earlier_source} says {earlier['status']}, {source} says {result['status']} "
+            f"{earlier_source} says {earlier.status}, {source} says {result.status} "
             f"(they differ in {', '.join(differing)})"
         )
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from mpconform import plain
+from mpconform.results import RunInfo
 from mpconform.status import Status
 
 from .matrix import Cell, Matrix
@@ -108,13 +108,10 @@ def filename(cell: Cell) -> str:
     return f"{name[:150]}.py"
 
 
-def script(cell: Cell, run: Mapping[str, Any]) -> str:
-    result = cell.result
-    nodeid = str(result.get("nodeid") or "")
-    specs = {
-        str(b.get("name")): str(b.get("spec") or b.get("name")) for b in run.get("backends") or []
-    }
-    hyp = run.get("hypothesis") or {}
+def script(cell: Cell, run: RunInfo) -> str:
+    nodeid = cell.nodeid
+    specs = {b.name: b.spec or b.name for b in run.backends}
+    hyp = run.hypothesis or {}
     seed = hyp.get("seed")
     return _TEMPLATE.format(
         feature=cell.row.name,
@@ -127,8 +124,8 @@ def script(cell: Cell, run: Mapping[str, Any]) -> str:
         message=_docstring_safe(_indent(cell.message or "(none)")),
         example=_docstring_safe(_indent(cell.falsifying_example or "(none)")),
         filename=filename(cell),
-        version=str(run.get("mpconform_version") or ""),
-        modules=_candidates(str(result.get("module") or "")),
+        version=run.mpconform_version,
+        modules=_candidates(cell.module),
         test=nodeid.split("::", 1)[-1],
         profile=str(hyp.get("profile") or "ci"),
         seed=None if seed is None else str(seed),
@@ -156,7 +153,7 @@ def _docstring_safe(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
-def plain_script(cell: Cell, run: Mapping[str, Any]) -> str | None:
+def plain_script(cell: Cell, run: RunInfo) -> str | None:
     """The plain-code script for ``cell``, or None when its property has no template, the
     example's arguments are not plain literals, or the backend is no importable module."""
     found = plain.load_all().get(cell.row.feature)
@@ -184,12 +181,12 @@ def plain_script(cell: Cell, run: Mapping[str, Any]) -> str | None:
     )
 
 
-def _module_of(cell: Cell, run: Mapping[str, Any]) -> str | None:
-    for backend in run.get("backends") or []:
-        if backend.get("name") == cell.column.backend:
-            module = (backend.get("modules") or {}).get(cell.column.start_method)
-            if module and not str(module).startswith("mpconform"):
-                return str(module)
+def _module_of(cell: Cell, run: RunInfo) -> str | None:
+    for backend in run.backends:
+        if backend.name == cell.column.backend:
+            module = backend.modules.get(cell.column.start_method)
+            if module and not module.startswith("mpconform"):
+                return module
     return None
 
 
@@ -198,7 +195,7 @@ def plan(matrix: Matrix) -> dict[str, str]:
     return {
         cell.anchor: f"{DIRECTORY}/{filename(cell)}"
         for cell in matrix.ordered_cells()
-        if cell.status in REPRODUCIBLE and cell.result.get("module")
+        if cell.status in REPRODUCIBLE and cell.module
     }
 
 
@@ -222,7 +219,7 @@ def write_all(matrix: Matrix, out_dir: str, planned: Mapping[str, str]) -> list[
         path = os.path.join(out_dir, relative)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as fh:
-            run = runs.get(cell.source, {})
+            run = runs[cell.source]
             fh.write(plain_script(cell, run) or script(cell, run))
         os.chmod(path, 0o755)
         written.append(path)

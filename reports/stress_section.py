@@ -39,7 +39,7 @@ def workloads(matrix: Matrix) -> list[Workload]:
         cells = tuple(
             cell
             for column in matrix.columns
-            if (cell := matrix.cell(row, column)) is not None and cell.result.get("metrics")
+            if (cell := matrix.cell(row, column)) is not None and cell.metrics
         )
         if cells:
             found.append(Workload(row, cells))
@@ -47,8 +47,7 @@ def workloads(matrix: Matrix) -> list[Workload]:
 
 
 def metrics(cell: Cell) -> Mapping[str, Any]:
-    value = cell.result.get("metrics")
-    return value if isinstance(value, Mapping) else {}
+    return cell.metrics
 
 
 def number(value: Any) -> str:

@@ -130,24 +130,24 @@ def status_list(cells: Iterable[Cell]) -> str:
 def run_facts(source: Source) -> list[tuple[str, str]]:
     """Label/value pairs describing one run, in reading order."""
     run = source.run
-    python = run.get("python") or {}
-    plat = run.get("platform") or {}
-    hyp = run.get("hypothesis") or {}
+    python = run.python or {}
+    plat = run.platform or {}
+    hyp = run.hypothesis or {}
     facts = [
-        ("started", str(run.get("started") or "unknown")),
-        ("finished", str(run.get("finished") or "unknown")),
-        ("duration", f"{float(run.get('duration') or 0):.1f}s"),
-        ("mpconform", str(run.get("mpconform_version") or "unknown")),
+        ("started", run.started or "unknown"),
+        ("finished", run.finished or "unknown"),
+        ("duration", f"{float(run.duration or 0):.1f}s"),
+        ("mpconform", run.mpconform_version or "unknown"),
         ("python", _join(python.get("implementation"), python.get("version"))),
         ("platform", _join(plat.get("system"), plat.get("release"), plat.get("machine"))),
         ("hypothesis", _join(hyp.get("version"), f"profile {hyp.get('profile') or '?'}")),
         ("seed", _seed(hyp)),
-        ("workers", str(run.get("workers") or "serial")),
-        ("exit status", str(run.get("exitstatus", "unknown"))),
+        ("workers", str(run.workers or "serial")),
+        ("exit status", str(run.exitstatus)),
         ("results", str(source.result_count)),
     ]
-    if run.get("pytest_args"):
-        facts.append(("pytest args", " ".join(str(a) for a in run["pytest_args"])))
+    if run.pytest_args:
+        facts.append(("pytest args", " ".join(str(a) for a in run.pytest_args)))
     return facts
 
 
@@ -155,9 +155,9 @@ def run_warnings(source: Source) -> list[str]:
     """What makes a run's results incomplete or suspect; a report must not bury these."""
     run = source.run
     warnings = []
-    if run.get("interrupted"):
+    if run.interrupted:
         warnings.append(f"{source.name} was interrupted: its results are incomplete.")
-    leftovers = run.get("leftovers") or []
+    leftovers = run.leftovers or []
     if leftovers:
         warnings.append(
             f"{source.name} left processes behind at session end (killed): " + "; ".join(leftovers)
@@ -177,7 +177,7 @@ def missing_capabilities(missing: Mapping[str, Mapping[str, str]]) -> list[str]:
 def python_versions(matrix: Matrix) -> str:
     versions = []
     for source in matrix.sources:
-        python = source.run.get("python") or {}
+        python = source.run.python or {}
         text = _join(python.get("implementation"), python.get("version")) or "unknown"
         if text not in versions:
             versions.append(text)
@@ -187,7 +187,7 @@ def python_versions(matrix: Matrix) -> str:
 def profiles(matrix: Matrix) -> str:
     seen = []
     for source in matrix.sources:
-        hyp = source.run.get("hypothesis") or {}
+        hyp = source.run.hypothesis or {}
         text = f"{hyp.get('profile') or '?'} ({_seed(hyp)})"
         if text not in seen:
             seen.append(text)
@@ -195,7 +195,7 @@ def profiles(matrix: Matrix) -> str:
 
 
 def dates(matrix: Matrix) -> str:
-    started = sorted(str(s.run.get("started")) for s in matrix.sources if s.run.get("started"))
+    started = sorted(s.run.started for s in matrix.sources if s.run.started)
     if not started:
         return "unknown"
     return started[0] if started[0] == started[-1] else f"{started[0]} to {started[-1]}"

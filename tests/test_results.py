@@ -36,6 +36,51 @@ def test_round_trip(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temp file left
 
 
+def test_the_typed_record_is_what_is_written_and_what_is_read_back(tmp_path):
+    backend = results.BackendInfo("billiard", start_methods=["fork"], modules={"fork": "billiard"})
+    run = results.RunInfo(started=results.now(), backends=[backend])
+    written = make_result(api=["Process.exitcode"], metrics={"ops": 3})
+    path = tmp_path / "r.json"
+    results.write(str(path), results.document(run, [written]))
+    typed = results.read(results.load(str(path)))
+    assert typed.results == [written]
+    assert typed.run.backends == [backend]
+    assert json.loads(path.read_text())["format_version"] == results.FORMAT_VERSION == 2
+
+
+def test_a_version_1_file_is_still_read_with_the_fields_it_did_not_have():
+    """Version 1 had no backends[].modules and older writers no api: both read as empty."""
+    old = {
+        "format": "mpconform-results",
+        "format_version": 1,
+        "run": {"started": "2025-01-01T00:00:00+00:00", "backends": [{"name": "dummy"}]},
+        "results": [
+            {
+                "nodeid": "t.py::test_x[dummy-thread]",
+                "backend": "dummy",
+                "start_method": "thread",
+                "status": "FAIL",
+                "message": "m",
+            }
+        ],
+    }
+    typed = results.read(old)
+    assert typed.run.backends[0].modules == {}
+    (result,) = typed.results
+    assert (result.feature, result.area, result.api, result.message) == (
+        "test_x",
+        "unknown",
+        [],
+        "m",
+    )
+
+
+def test_a_record_missing_a_required_field_is_refused_in_one_line():
+    doc = {"format": "mpconform-results", "format_version": 2, "run": {}, "results": []}
+    with pytest.raises(ConfigError, match=r"is corrupt: .*started"):
+        results.read(doc, "r.json")
+
+
 @pytest.mark.parametrize(
     "content, expected",
     [
