@@ -95,12 +95,14 @@ class Job:
 
 @dataclass
 class Progress:
-    """What the jobs' progress files say so far."""
+    """What the jobs' progress files say so far: tests done and differing, by area."""
 
     collected: int = 0
     done: int = 0
     differ: int = 0
     by_area: Counter[str] = field(default_factory=Counter)
+    totals: Counter[str] = field(default_factory=Counter)  # tests collected per area
+    differ_by_area: Counter[str] = field(default_factory=Counter)
 
     @classmethod
     def read(cls, jobs: Sequence[Job]) -> Progress:
@@ -115,23 +117,34 @@ class Progress:
                 parts = line.split("\t")
                 if parts[0] == "collected" and len(parts) == 2:
                     found.collected += int(parts[1])
+                elif parts[0] == "area" and len(parts) == 3:
+                    found.totals[parts[1]] += int(parts[2])
                 elif len(parts) == 3:
                     found.done += 1
-                    found.differ += parts[1] != "1"
                     found.by_area[parts[2]] += 1
+                    if parts[1] != "1":
+                        found.differ += 1
+                        found.differ_by_area[parts[2]] += 1
         return found
 
     def line(self, elapsed: float, previous: Progress | None) -> str:
-        now = (
-            Counter(self.by_area)
-            if previous is None
-            else Counter({a: n for a, n in self.by_area.items() if n != previous.by_area.get(a, 0)})
+        """One line: the whole run, then each area that moved since ``previous``."""
+        moved = sorted(
+            area
+            for area, n in self.by_area.items()
+            if previous is None or n != previous.by_area.get(area, 0)
         )
-        areas = ", ".join(sorted(now)) or "-"
+        areas = []
+        for area in moved:
+            total = f"/{self.totals[area]}" if self.totals.get(area) else ""
+            differ = self.differ_by_area.get(area, 0)
+            areas.append(
+                f"{area} {self.by_area[area]}{total}" + (f" ({differ} differ)" if differ else "")
+            )
         total = f" of {self.collected}" if self.collected else ""
         return (
             f"mpconform: [{elapsed:4.0f} s] {self.done}{total} tests done, "
-            f"{self.differ} not conforming; running: {areas}"
+            f"{self.differ} not conforming; running: {'; '.join(areas) or '-'}"
         )
 
 

@@ -20,7 +20,7 @@ from .errors import USAGE_EXIT_CODE, ConfigError
 from .expectations import SKIP, XFAIL, Expectation, facts_of
 from .options import Settings, add_options, resolve
 from .outcomes import LeakDetected
-from .recorder import Recorder
+from .recorder import Recorder, area_of
 from .status import Status
 from .stressing import StressRun
 from .target import Target
@@ -296,7 +296,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if wasxfail and not message:
         message = str(report.wasxfail)
     example = falsifying_example(call.excinfo.value) if call.excinfo is not None else None
-    area_marker = item.get_closest_marker("mp_area")
     basis_marker = item.get_closest_marker("mp_basis")
     function = getattr(item, "function", None)
     module = getattr(getattr(item, "module", None), "__name__", "")
@@ -307,7 +306,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         "falsifying_example": example,
         "module": module,
         "line": getattr(getattr(function, "__code__", None), "co_firstlineno", 0),
-        "area": area_marker.args[0] if area_marker else module.rsplit(".", 1)[-1],
+        "area": area_of(item),
         "feature": feature,
         "title": titles.title(getattr(function, "__doc__", None), feature),
         "basis": basis_marker.args[0] if basis_marker else "docs",

@@ -28,6 +28,15 @@ CHECKPOINT_EVERY = float(os.environ.get("MPCONFORM_CHECKPOINT_SECONDS") or 60.0)
 _PARAM_ID = re.compile(r"\[(?P<id>[^\[\]]+)\]$")
 
 
+def area_of(item: pytest.Item) -> str:
+    """The report area of a test: its ``mp_area`` marker, else its module's name."""
+    marker = item.get_closest_marker("mp_area")
+    if marker is not None:
+        return str(marker.args[0])
+    module = getattr(getattr(item, "module", None), "__name__", "")
+    return module.rsplit(".", 1)[-1]
+
+
 class Recorder:
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
@@ -58,6 +67,9 @@ class Recorder:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._progress(f"collected\t{len(session.items)}")
+        per_area = Counter(area_of(item) for item in session.items)
+        for area, count in sorted(per_area.items()):
+            self._progress(f"area\t{area}\t{count}")
 
     # -- collecting ------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

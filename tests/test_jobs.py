@@ -70,12 +70,19 @@ def test_merged_jobs_read_as_one_run() -> None:
 def test_progress_is_read_by_area_and_counts_accepted_outcomes_as_conforming(tmp_path) -> None:
     job = jobs.Job(1, str(tmp_path), None, None, None)  # type: ignore[arg-type]
     (tmp_path / "progress.tsv").write_text(
-        "collected\t4\nPASS\t1\tPool\nTIMEOUT\t1\tPool\nFAIL\t0\tQueues\n"
+        "collected\t5\narea\tPool\t2\narea\tQueues\t3\n"
+        "PASS\t1\tPool\nTIMEOUT\t1\tPool\nFAIL\t0\tQueues\n"
     )
     found = jobs.Progress.read([job])
-    assert (found.collected, found.done, found.differ) == (4, 3, 1)
+    assert (found.collected, found.done, found.differ) == (5, 3, 1)
     line = found.line(12.0, None)
-    assert "3 of 4 tests done, 1 not conforming" in line and "Pool, Queues" in line
+    assert "3 of 5 tests done, 1 not conforming" in line
+    assert line.endswith("running: Pool 2/2; Queues 1/3 (1 differ)")
+    (tmp_path / "progress.tsv").write_text(
+        (tmp_path / "progress.tsv").read_text() + "PASS\t1\tQueues\n"
+    )
+    later = jobs.Progress.read([job]).line(22.0, found)
+    assert later.endswith("running: Queues 2/3 (1 differ)")  # only the areas that moved
 
 
 def test_jobs_of_a_killed_run_stop_and_leave_nothing(tmp_path) -> None:
