@@ -101,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="render (and merge) existing results files")
     report.add_argument("results", nargs="+", metavar="RESULTS.json")
     report.add_argument("--out", default=DEFAULT_REPORT_DIR, metavar="DIR")
+    report.add_argument(
+        "--repro",
+        choices=("all", "one-per-area"),
+        default="all",
+        help="repro scripts for every failing cell (default), or one per area (small examples)",
+    )
 
     expectations = sub.add_parser(
         "expectations", help="expectation files for a backend's CI (see 'expectations update')"
@@ -370,7 +376,7 @@ def _report(args: argparse.Namespace) -> int:
 
     docs = [results.load(path) for path in args.results]
     out = check_writable_dir(args.out)
-    for path in render_all(docs, out, sources=args.results):
+    for path in render_all(docs, out, sources=args.results, repro_scope=args.repro):
         print(path)
     return EXIT_OK
 

@@ -9,6 +9,7 @@ version 1 files are still read, with that field empty.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import platform
@@ -157,13 +158,15 @@ _STATUSES = {s.value for s in Status}
 
 
 def load(path: str) -> dict[str, Any]:
-    """Read and validate a results file; ConfigError (one line) when it is not one."""
+    """Read and validate a results file (``.json``, or ``.json.gz`` as the examples keep
+    theirs); ConfigError (one line) when it is not one."""
+    opener: Any = gzip.open if path.endswith(".gz") else open
     try:
-        with open(path, encoding="utf-8") as fh:
+        with opener(path, "rt", encoding="utf-8") as fh:
             doc = json.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"results file {path!r} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
         raise ConfigError(f"cannot read results file {path!r}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"results file {path!r} is not valid JSON: {exc}") from None

@@ -24,17 +24,21 @@ REPORTS = (
 
 
 def render_all(
-    docs: Sequence[Mapping[str, Any]], out_dir: str, sources: Sequence[str] | None = None
+    docs: Sequence[Mapping[str, Any]],
+    out_dir: str,
+    sources: Sequence[str] | None = None,
+    repro_scope: str = "all",
 ) -> list[str]:
     """Build the matrix once and write every report; returns the report paths written.
 
-    Repro scripts for the failing cells go to ``out_dir/repro/`` (linked from the reports).
+    Repro scripts for the failing cells go to ``out_dir/repro/`` (linked from the reports);
+    ``repro_scope`` "one-per-area" keeps one representative per area (see repro.plan).
 
     Both files are rendered before either is written, so a rendering error cannot leave a
     fresh report.md next to a stale report.html.
     """
     matrix = build(docs, sources)
-    scripts = repro.plan(matrix)
+    scripts = repro.plan(matrix, repro_scope)
     rendered = [(name, render(matrix, scripts)) for name, render in REPORTS]
     os.makedirs(out_dir, exist_ok=True)
     paths = []

@@ -190,13 +190,28 @@ def _module_of(cell: Cell, run: RunInfo) -> str | None:
     return None
 
 
-def plan(matrix: Matrix) -> dict[str, str]:
-    """anchor -> script path relative to the report directory, for every reproducible cell."""
-    return {
-        cell.anchor: f"{DIRECTORY}/{filename(cell)}"
-        for cell in matrix.ordered_cells()
-        if cell.status in REPRODUCIBLE and cell.module
-    }
+def plan(matrix: Matrix, scope: str = "all") -> dict[str, str]:
+    """anchor -> script path relative to the report directory, for the reproducible cells.
+
+    ``scope`` "all": every reproducible cell. "one-per-area": one representative per area (a
+    plain-code script when the area has one), for example reports that must stay small; the
+    other cells then have no script link, only their message and example.
+    """
+    cells = [c for c in matrix.ordered_cells() if c.status in REPRODUCIBLE and c.module]
+    if scope == "one-per-area":
+        runs = {source.name: source.run for source in matrix.sources}
+        chosen: dict[str, Cell] = {}
+        for cell in cells:
+            area = cell.row.area
+            has_plain = plain_script(cell, runs[cell.source]) is not None
+            if area not in chosen or (
+                has_plain and plain_script(chosen[area], runs[chosen[area].source]) is None
+            ):
+                chosen[area] = cell
+        cells = [c for c in cells if c in chosen.values()]
+    elif scope != "all":
+        raise ValueError(f"unknown repro scope {scope!r}")
+    return {cell.anchor: f"{DIRECTORY}/{filename(cell)}" for cell in cells}
 
 
 def write_all(matrix: Matrix, out_dir: str, planned: Mapping[str, str]) -> list[str]:

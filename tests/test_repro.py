@@ -79,3 +79,29 @@ def test_a_meta_test_failure_reproduces_with_plain_python(child_run, tmp_path: P
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "recorded FAIL, now PASS" in out.stdout and "not reproduced" in out.stdout
+
+
+def test_one_per_area_scope_keeps_a_representative_per_area_preferring_plain_code() -> None:
+    rows = [
+        result("test_no_template", "billiard", "fork", "FAIL", line=1),
+        result(
+            "test_sys_exit_code_is_exitcode",
+            "billiard",
+            "fork",
+            "FAIL",
+            line=2,
+            example="Falsifying example: t(\n    code=None,\n)",
+        ),
+        result("test_other_area", "billiard", "fork", "TIMEOUT", line=3, area="Queues"),
+    ]
+    doc = document(rows)
+    doc["run"]["backends"][0]["modules"] = {"fork": "billiard"}
+    matrix = build([doc])
+    every = repro.plan(matrix)
+    chosen = repro.plan(matrix, "one-per-area")
+    assert len(every) == 3
+    names = sorted(path.split("/")[-1] for path in chosen.values())
+    assert names == [
+        "test_other_area-billiard-fork.py",
+        "test_sys_exit_code_is_exitcode-billiard-fork.py",  # the plain one, not the first
+    ]

@@ -48,6 +48,19 @@ def test_the_typed_record_is_what_is_written_and_what_is_read_back(tmp_path):
     assert json.loads(path.read_text())["format_version"] == results.FORMAT_VERSION == 2
 
 
+def test_a_gzipped_results_file_is_read_like_a_plain_one(tmp_path):
+    import gzip
+
+    doc = results.document(results.RunInfo(started=results.now()), [make_result()])
+    path = tmp_path / "r.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        json.dump(doc, fh)
+    assert results.load(str(path)) == doc
+    (tmp_path / "bad.json.gz").write_bytes(b"not gzip")
+    with pytest.raises(ConfigError, match="cannot read results file"):
+        results.load(str(tmp_path / "bad.json.gz"))
+
+
 def test_a_version_1_file_is_still_read_with_the_fields_it_did_not_have():
     """Version 1 had no backends[].modules and older writers no api: both read as empty."""
     old = {
