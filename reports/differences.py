@@ -63,6 +63,21 @@ def compare(
     return out
 
 
+def by_area(found: Sequence[Difference]) -> list[tuple[str, list[tuple[Row, list[Difference]]]]]:
+    """Differences as a reader scans them: by area, then one entry per feature row listing
+    every column where it differs (in the order given, which is matrix order)."""
+    areas: dict[str, dict[Row, list[Difference]]] = {}
+    for difference in found:
+        areas.setdefault(difference.row.area, {}).setdefault(difference.row, []).append(difference)
+    return [(area, list(rows.items())) for area, rows in areas.items()]
+
+
+def first_line(text: str, limit: int = 240) -> str:
+    """The message's first line, for lists that link to the whole of it."""
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def unreferenced_pythons(columns: Sequence[Column]) -> tuple[str, ...]:
     """Pythons that have backend columns but no stdlib column in the merge."""
     with_reference = {c.python for c in columns if c.is_reference}

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from mpconform.status import Status
 
-from . import api_coverage, stress_section, wording
+from . import api_coverage, differences, stress_section, wording
+from .differences import Difference
 from .matrix import Cell, Matrix, Row
 
 # Characters that start inline markup (or, for |, end a table cell); < > & become entities.
@@ -28,7 +29,7 @@ def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
     if matrix.rows:
         parts += [
             _headlines(matrix),
-            _differences(matrix),
+            _differences(matrix, repro or {}),
             _summary(matrix),
             _legend(),
             _grid(matrix),
@@ -155,7 +156,7 @@ def _grid(matrix: Matrix) -> str:
     return "## Matrix\n\n" + _table(header, rows)
 
 
-def _differences(matrix: Matrix) -> str:
+def _differences(matrix: Matrix, repro: Mapping[str, str]) -> str:
     parts = ["## Differences from stdlib"]
     note, comparable = wording.differences_note(matrix)
     if note:
@@ -165,19 +166,29 @@ def _differences(matrix: Matrix) -> str:
         found = matrix.differences
         if not found:
             parts.append(_text(wording.NO_DIFFERENCES))
-        else:
-            rows = [
-                [
-                    _feature(d.row),
-                    _text(d.column.label),
-                    _verdict(d.cell),
-                    _text(wording.status_list(d.reference)),
-                    _text(d.cell.message),
-                ]
-                for d in found
-            ]
-            parts.append(_table(["Feature", "Column", "Status", "stdlib", "Message"], rows))
+        for area, rows in differences.by_area(found):
+            entries = [f"### {_text(area)}"]
+            for row, where in rows:
+                entries.append(_difference_entry(row, where, repro))
+            parts.append("\n\n".join(entries))
     return "\n\n".join(parts)
+
+
+def _difference_entry(row: Row, where: Sequence[Difference], repro: Mapping[str, str]) -> str:
+    """One feature: where it differs, what stdlib does, the first message, evidence links."""
+    columns = ", ".join(f"{_text(d.column.label)} ({_verdict(d.cell)})" for d in where)
+    reference = _text(wording.status_list(where[0].reference))
+    lines = [
+        f"- **{_text(row.title or row.name)}** ({_feature(row)})",
+        f"  - differs under {columns}; stdlib: {reference}",
+    ]
+    messages = dict.fromkeys(differences.first_line(d.cell.message) for d in where)
+    lines += [f"  - {_text(m)}" for m in messages if m]
+    scripts = [(d.column.label, repro[d.cell.anchor]) for d in where if d.cell.anchor in repro]
+    if scripts:
+        links = ", ".join(f"[{_text(label)}]({path})" for label, path in scripts)
+        lines.append(f"  - repro scripts: {links}")
+    return "\n".join(lines)
 
 
 def _api_coverage(matrix: Matrix) -> str:

@@ -651,12 +651,13 @@ def test_markdown_tables_survive_pipes_and_newlines() -> None:
     )
     md = markdown.render(build([doc]))
     tables = markdown_tables(md)
-    assert len(tables) >= 5  # legend, summary, matrix, differences, backends, run
+    assert len(tables) >= 4  # legend, summary, matrix, backends, run
     for table in tables:
         widths = {len(table_cells(line)) for line in table}
         assert len(widths) == 1, table
-    differences = md.split("## Differences from stdlib", 1)[1]
-    assert "| x \\| y<br>\\| z \\| |" in differences
+    differences = md.split("## Differences from stdlib", 1)[1].split("\n## ", 1)[0]
+    assert "### pipes \\| here" in differences
+    assert "  - x \\| y\n" in differences  # the message's first line; the rest is in Details
     assert "**pipes \\| here**" in md
 
 
@@ -753,3 +754,22 @@ def test_a_score_short_of_perfect_never_reads_100_percent() -> None:
     rows.append(result("test_hang", "stdlib", "fork", "TIMEOUT", line=300))
     matrix = build([document(rows)])
     assert wording.score(matrix.summaries[matrix.columns[0]]) == "99% (209/210)"
+
+
+def test_markdown_differences_are_one_entry_per_feature_grouped_by_area() -> None:
+    rows = [
+        result("test_exit", "stdlib", m, line=1, title="exit codes.") for m in ("fork", "spawn")
+    ]
+    rows += [
+        result("test_exit", "billiard", m, "FAIL", line=1, title="exit codes.", message=f"m\n{m}")
+        for m in ("fork", "spawn")
+    ]
+    rows.append(result("test_q", "billiard", "fork", "FAIL", line=2, area="Queues", message="q"))
+    rows.append(result("test_q", "stdlib", "fork", line=2, area="Queues"))
+    md = markdown.render(build([document(rows)]))
+    section = md.split("## Differences from stdlib", 1)[1].split("\n## ", 1)[0]
+    assert section.count("**exit codes.**") == 1
+    assert "differs under billiard-fork ([FAIL](#" in section
+    assert "billiard-spawn ([FAIL](#" in section
+    assert section.count("  - m\n") == 1  # the shared first line once, the rest in Details
+    assert section.index(f"### {LIFECYCLE}") < section.index("### Queues")
