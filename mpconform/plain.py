@@ -148,11 +148,17 @@ def _is_plain(node: ast.AST) -> bool:
     )
 
 
-def arguments_for(found: Template, example: str | None) -> dict[str, str] | None:
-    """The template's arguments from ``example``; None when one it needs is missing."""
+def arguments_for(found: Template, example: str | None, variant: str = "") -> dict[str, str] | None:
+    """The template's arguments from ``example``; None when one it needs is missing.
+
+    A parameter named ``variant`` receives the test's own pytest parameter id (the ``Value``
+    of ``test_x[billiard-fork-Value]``), which the Hypothesis example does not show.
+    """
     given = example_arguments(example)
     if given is None:
         return None
+    if "variant" in found.parameters:
+        given = {**given, "variant": repr(variant)}
     needed = found.parameters
     if any(name not in given for name in needed):
         return None

@@ -159,7 +159,7 @@ def plain_script(cell: Cell, run: RunInfo) -> str | None:
     found = plain.load_all().get(cell.row.feature)
     if found is None:
         return None
-    args = plain.arguments_for(found, cell.falsifying_example)
+    args = plain.arguments_for(found, cell.falsifying_example, cell.row.variant)
     module = _module_of(cell, run)
     if args is None or module is None:
         return None

@@ -184,6 +184,15 @@ def test_example_arguments_are_read_as_source(example: str | None, expected: Any
     assert plain.example_arguments(example) == expected
 
 
+def test_a_variant_parameter_gets_the_pytest_parameter_id() -> None:
+    def observe(mp, variant, n):
+        return variant, n
+
+    found = plain.Template("test_x", observe, sample={"variant": "Value", "n": 1})
+    example = "Falsifying example: test_x(\n    n=2,\n)"
+    assert plain.arguments_for(found, example, "RawArray") == {"variant": "'RawArray'", "n": "2"}
+
+
 def test_the_report_writes_a_plain_script_for_a_templated_failure_and_replays_the_rest(
     tmp_path: Path,
 ) -> None:
