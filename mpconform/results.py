@@ -208,11 +208,31 @@ def read(doc: Any, origin: str = "<results>") -> Document:
         run["backends"] = [
             BackendInfo(**_fields(BackendInfo, b)) for b in run.get("backends") or []
         ]
+        if doc["format_version"] == 1:
+            for backend in run["backends"]:
+                _upgrade_modules(backend)
         info = RunInfo(**_fields(RunInfo, run))
         found = [TestResult(**_fields(TestResult, _with_defaults(r))) for r in doc["results"]]
     except TypeError as exc:  # a required field is missing
         raise ConfigError(f"{origin} is corrupt: {exc}") from None
     return Document(info, found)
+
+
+# What the built-in backends import: version 1 did not record it, and a plain repro script of
+# a version 1 run needs it. A custom backend's stays unknown (its scripts replay the property).
+_BUILTIN_MODULES = {
+    "stdlib": "multiprocessing",
+    "billiard": "billiard",
+    "multiprocess": "multiprocess",
+}
+
+
+def _upgrade_modules(backend: BackendInfo) -> None:
+    spec = backend.spec or backend.name
+    if spec == "dummy":
+        backend.modules = {m: "multiprocessing.dummy" for m in backend.start_methods}
+    elif spec in _BUILTIN_MODULES:
+        backend.modules = {m: _BUILTIN_MODULES[spec] for m in backend.start_methods}
 
 
 def _fields(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:

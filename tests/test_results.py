@@ -78,7 +78,14 @@ def test_a_version_1_file_is_still_read_with_the_fields_it_did_not_have():
         ],
     }
     typed = results.read(old)
-    assert typed.run.backends[0].modules == {}
+    assert typed.run.backends[0].modules == {}  # it declared no start methods
+    old["run"]["backends"] = [
+        {"name": "dummy", "start_methods": ["thread"]},
+        {"name": "custom", "spec": "pkg:adapter", "start_methods": ["fork"]},
+    ]
+    built_in, custom = results.read(old).run.backends
+    assert built_in.modules == {"thread": "multiprocessing.dummy"}
+    assert custom.modules == {}
     (result,) = typed.results
     assert (result.feature, result.area, result.api, result.message) == (
         "test_x",
