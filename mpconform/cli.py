@@ -29,6 +29,8 @@ from .status import SEVERITY_ORDER, Status
 
 DEFAULT_REPORT_DIR = os.path.join("reports", "out")
 EXIT_OK, EXIT_NONCONFORMING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 3, 130
+# pytest.ExitCode.USAGE_ERROR and NO_TESTS_COLLECTED, without importing pytest for them.
+PYTEST_USAGE, PYTEST_NO_TESTS = 4, 5
 # --suite name -> the package pytest collects it from
 SUITES = {"conformance": "mpconform.conformance", "stress": "mpconform.stress"}
 
@@ -227,7 +229,7 @@ def _run(args: argparse.Namespace) -> int:
             f"unknown suite {', '.join(map(repr, unknown))}; choose from {', '.join(SUITES)}"
         )
     report_dir = check_writable_dir(args.report)
-    results_path = os.path.join(report_dir, "results.json")
+    results_path = os.path.join(report_dir, results.NAME)
     if os.path.exists(results_path):
         os.unlink(results_path)  # a stale file must never pass for this run's results
 
@@ -277,16 +279,16 @@ def _merge_jobs(started: list, codes: list[int], results_path: str, wall: float)
     """Merge the jobs' results into the report directory, then judge them as one run."""
     from mpconform.reports import render_all
 
-    if all(code == 5 for code in codes):
-        return _verdict(5, results_path)
-    if 4 in codes:
+    if all(code == PYTEST_NO_TESTS for code in codes):
+        return _verdict(PYTEST_NO_TESTS, results_path)
+    if PYTEST_USAGE in codes:
         for job, code in zip(started, codes):
-            if code == 4:
+            if code == PYTEST_USAGE:
                 jobs.show_log_tail(job)
-        return _verdict(4, results_path)
+        return _verdict(PYTEST_USAGE, results_path)
     docs = []
     for job in started:
-        path = os.path.join(job.report_dir, "results.json")
+        path = os.path.join(job.report_dir, results.NAME)
         if os.path.exists(path):
             docs.append(results.load(path))
     if not docs:
@@ -296,7 +298,11 @@ def _merge_jobs(started: list, codes: list[int], results_path: str, wall: float)
     doc = results.merge_jobs(docs, wall)
     results.write(results_path, doc)
     render_all([doc], os.path.dirname(results_path))
-    abnormal = [job for job, code in zip(started, codes) if code not in (0, 1, 5)]
+    abnormal = [
+        job
+        for job, code in zip(started, codes)
+        if code not in (EXIT_OK, EXIT_NONCONFORMING, PYTEST_NO_TESTS)
+    ]
     for job in abnormal:
         jobs.show_log_tail(job)
     for result in doc["results"]:
@@ -305,13 +311,13 @@ def _merge_jobs(started: list, codes: list[int], results_path: str, wall: float)
             print(f"  {result['status']}: {result['nodeid']}" + (f": {first[0]}" if first else ""))
     if not abnormal:
         shutil.rmtree(os.path.join(os.path.dirname(results_path), ".jobs"), ignore_errors=True)
-    return _verdict(max(code for code in codes if code != 5), results_path)
+    return _verdict(max(code for code in codes if code != PYTEST_NO_TESTS), results_path)
 
 
 def _verdict(pytest_code: int, results_path: str) -> int:
-    if pytest_code == 5:
+    if pytest_code == PYTEST_NO_TESTS:
         raise ConfigError("no tests were selected; check -k and the pytest arguments")
-    if pytest_code == 4:
+    if pytest_code == PYTEST_USAGE:
         raise ConfigError("pytest rejected the arguments (see above)")
     if pytest_code == USAGE_EXIT_CODE and not os.path.exists(results_path):
         return USAGE_EXIT_CODE  # the plugin already printed the configuration error
@@ -337,7 +343,9 @@ def _verdict(pytest_code: int, results_path: str) -> int:
     print(f"mpconform: {summary or 'no results'}")
     for line in _headlines(doc):
         print(f"  {line}")
-    for name in ("results.json", "report.md", "report.html", "junit.xml"):
+    from mpconform.reports import NAMES
+
+    for name in (results.NAME, *NAMES):
         print(f"  {os.path.join(directory, name)}")
     if doc["run"].get("interrupted"):
         print("mpconform: interrupted; the report covers what ran", file=sys.stderr)

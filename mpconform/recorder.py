@@ -22,8 +22,6 @@ from .jobs import PROGRESS_ENV, SUMMARY_BY_CLI_ENV
 from .options import Settings
 from .status import SEVERITY_ORDER, Status
 
-RESULTS_NAME = "results.json"
-
 CHECKPOINT_EVERY = float(os.environ.get("MPCONFORM_CHECKPOINT_SECONDS") or 60.0)
 _PARAM_ID = re.compile(r"\[(?P<id>[^\[\]]+)\]$")
 
@@ -35,6 +33,12 @@ def area_of(item: pytest.Item) -> str:
         return str(marker.args[0])
     module = getattr(getattr(item, "module", None), "__name__", "")
     return module.rsplit(".", 1)[-1]
+
+
+def report_names() -> tuple[str, ...]:
+    from mpconform.reports import NAMES  # the reports package loads only when reporting
+
+    return NAMES
 
 
 class Recorder:
@@ -106,7 +110,7 @@ class Recorder:
         run = self.run_info(int(pytest.ExitCode.OK))
         run.complete = False
         results.write(
-            os.path.join(report_dir, RESULTS_NAME), results.document(run, self.test_results())
+            os.path.join(report_dir, results.NAME), results.document(run, self.test_results())
         )
 
     def _crash_info(self, report: pytest.TestReport) -> dict[str, Any] | None:
@@ -246,7 +250,7 @@ class Recorder:
         if report_dir is None or not self.phases:
             return
         doc = results.document(self.run_info(exitstatus), self.test_results())
-        path = os.path.join(report_dir, RESULTS_NAME)
+        path = os.path.join(report_dir, results.NAME)
         results.write(path, doc)
         from mpconform.reports import render_all
 
@@ -273,10 +277,7 @@ class Recorder:
             if self.written:
                 lines.append(f"results: {self.written}")
                 directory = os.path.dirname(self.written)
-                lines += [
-                    f"report:  {os.path.join(directory, name)}"
-                    for name in ("report.md", "report.html", "junit.xml")
-                ]
+                lines += [f"report:  {os.path.join(directory, name)}" for name in report_names()]
         lines += [f"expectation matched no test: {entry}" for entry in self.unmatched or []]
         if self.leftovers:
             lines.append("left behind at session end (killed): " + "; ".join(self.leftovers))

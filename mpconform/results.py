@@ -24,6 +24,8 @@ from . import __version__
 from .errors import ConfigError
 from .status import Status
 
+#: The results file's name in a report directory.
+NAME = "results.json"
 FORMAT = "mpconform-results"
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)

@@ -21,6 +21,8 @@ REPORTS = (
     ("report.html", html.render),
     ("junit.xml", junit.render),
 )
+#: The files render_all writes next to the results file, in the order it lists them.
+NAMES = tuple(name for name, _ in REPORTS)
 
 
 def render_all(
