@@ -11,6 +11,7 @@ BUILTIN: dict[str, str] = {
     "dummy": "mpconform.adapters.dummy",
     "billiard": "mpconform.adapters.billiard",
     "multiprocess": "mpconform.adapters.multiprocess",
+    "loky": "mpconform.adapters.loky",
 }
 
 __all__ = ["BUILTIN", "Adapter"]
