@@ -13,6 +13,8 @@ written).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import glob
 import os
 import shutil
 import signal
@@ -255,13 +257,16 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous_int)
 
-    # Ctrl-C reaches pytest too (same process group): let it stop and write what it verified.
-    # A SIGTERM aimed at us alone (a CI job being cancelled) is passed on as an interrupt.
+    # Each job leads a process group of its own (so that its watchdog can end all it started),
+    # out of the terminal's reach: Ctrl-C, and a SIGTERM aimed at us (a CI job being
+    # cancelled), are passed on to the jobs as an interrupt; they stop and write what they
+    # verified.
     def interrupt(*_: object) -> None:
         for job in started:
-            job.proc.send_signal(signal.SIGINT)
+            with contextlib.suppress(ProcessLookupError):
+                job.proc.send_signal(signal.SIGINT)
 
-    previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous_int = signal.signal(signal.SIGINT, interrupt)
     previous_term = signal.signal(signal.SIGTERM, interrupt)
     try:
         if count > 1:
@@ -271,7 +276,9 @@ def _run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)
     if count == 1:
-        return _verdict(codes[0], results_path)
+        jobs.tidy(report_dir)
+        if len(started[0].attempts) == 1:
+            return _verdict(codes[0], results_path)
     return _merge_jobs(started, codes, results_path, time.monotonic() - t0)
 
 
@@ -288,9 +295,10 @@ def _merge_jobs(started: list, codes: list[int], results_path: str, wall: float)
         return _verdict(PYTEST_USAGE, results_path)
     docs = []
     for job in started:
-        path = os.path.join(job.report_dir, results.NAME)
-        if os.path.exists(path):
-            docs.append(results.load(path))
+        for attempt in job.attempts:  # more than one when a killed job was taken over
+            path = os.path.join(attempt, results.NAME)
+            if os.path.exists(path):
+                docs.append(results.load(path))
     if not docs:
         for job in started:
             jobs.show_log_tail(job)
@@ -310,7 +318,10 @@ def _merge_jobs(started: list, codes: list[int], results_path: str, wall: float)
             first = (result.get("message") or "").strip().splitlines()[:1]
             print(f"  {result['status']}: {result['nodeid']}" + (f": {first[0]}" if first else ""))
     if not abnormal:
-        shutil.rmtree(os.path.join(os.path.dirname(results_path), ".jobs"), ignore_errors=True)
+        report_dir = os.path.dirname(results_path)
+        shutil.rmtree(os.path.join(report_dir, ".jobs"), ignore_errors=True)
+        for retry in glob.glob(os.path.join(report_dir, ".retry-*")):
+            shutil.rmtree(retry, ignore_errors=True)
     return _verdict(max(code for code in codes if code != PYTEST_NO_TESTS), results_path)
 
 

@@ -24,10 +24,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
+from .status import Status
+
 #: Where each job's recorder appends a line per finished test.
 PROGRESS_ENV = "MPCONFORM_PROGRESS_FILE"
 #: Set in every job: the CLI prints the verdict summary, so the job's pytest does not as well.
 SUMMARY_BY_CLI_ENV = "MPCONFORM_SUMMARY_BY_CLI"
+#: Set in every job, which runs as the leader of a process group of its own (see watchdog).
+JOB_GROUP_ENV = "MPCONFORM_JOB_GROUP"
+#: Beside the progress file: one JSON result per finished test (see mpconform.recovery).
+JOURNAL_NAME = "journal.jsonl"
+PROGRESS_NAME = "progress.tsv"
+#: Restarts of one job after its process was killed; each one consumes at least one test.
+MAX_RESTARTS = 20
 #: Seconds between two progress lines.
 PROGRESS_EVERY = 10.0
 
@@ -82,15 +91,22 @@ def shard_of(job: int, jobs: int, shard: tuple[int, int] | None) -> str:
 
 @dataclass
 class Job:
+    """One pytest process of the run, and the ones that took over its tests after it died."""
+
     number: int
-    report_dir: str
+    report_dir: str  # the current attempt's
     proc: subprocess.Popen
     log: IO[str] | None
     log_path: str | None
+    cmd: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    # Every attempt's report directory, first to current: each ends with a results.json,
+    # written by pytest or, for an attempt whose process was killed, by mpconform.recovery.
+    attempts: list[str] = field(default_factory=list)
 
     @property
     def progress_path(self) -> str:
-        return os.path.join(self.report_dir, "progress.tsv")
+        return os.path.join(self.report_dir, PROGRESS_NAME)
 
 
 @dataclass
@@ -108,24 +124,28 @@ class Progress:
     def read(cls, jobs: Sequence[Job]) -> Progress:
         found = cls()
         for job in jobs:
-            try:
-                with open(job.progress_path, encoding="utf-8") as fh:
-                    lines = fh.read().splitlines()
-            except OSError:
-                continue
-            for line in lines:
-                parts = line.split("\t")
-                if parts[0] == "collected" and len(parts) == 2:
-                    found.collected += int(parts[1])
-                elif parts[0] == "area" and len(parts) == 3:
-                    found.totals[parts[1]] += int(parts[2])
-                elif len(parts) == 3:
-                    found.done += 1
-                    found.by_area[parts[2]] += 1
-                    if parts[1] != "1":
-                        found.differ += 1
-                        found.differ_by_area[parts[2]] += 1
+            for number, attempt in enumerate(job.attempts or [job.report_dir]):
+                try:
+                    with open(os.path.join(attempt, PROGRESS_NAME), encoding="utf-8") as fh:
+                        lines = fh.read().splitlines()
+                except OSError:
+                    continue
+                found._add(lines, totals=number == 0)  # a restart collects only the rest
         return found
+
+    def _add(self, lines: list[str], totals: bool) -> None:
+        for line in lines:
+            parts = line.split("\t")
+            if parts[0] == "collected" and len(parts) == 2:
+                self.collected += int(parts[1]) if totals else 0
+            elif parts[0] == "area" and len(parts) == 3:
+                self.totals[parts[1]] += int(parts[2]) if totals else 0
+            elif parts[0] in STATUS_WORDS and len(parts) >= 3:
+                self.done += 1
+                self.by_area[parts[2]] += 1
+                if parts[1] != "1":
+                    self.differ += 1
+                    self.differ_by_area[parts[2]] += 1
 
     def line(self, elapsed: float, previous: Progress | None) -> str:
         """One line: the whole run, then each area that moved since ``previous``."""
@@ -148,15 +168,19 @@ class Progress:
         )
 
 
+STATUS_WORDS = frozenset(s.value for s in Status)  # a progress line that reports a test
 _PR_SET_PDEATHSIG = 1
 
 
 def _interrupt_when_orphaned() -> None:
-    """Run in each job before it execs: if the ``mpconform`` process dies (SIGKILL, a CI
-    runner cancelling it), the job gets SIGINT, so it stops, sweeps what its tests started and
-    writes what it verified, instead of running on unobserved."""
+    """Run in each job before it execs. The job leads a process group of its own, so that its
+    watchdog can end everything it started (the CLI forwards Ctrl-C to it). And if the
+    ``mpconform`` process dies (SIGKILL, a CI runner cancelling it), the job gets SIGINT, so
+    it stops, sweeps what its tests started and writes what it verified, instead of running
+    on unobserved."""
     import ctypes
 
+    os.setpgid(0, 0)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGINT, 0, 0, 0)
 
@@ -165,30 +189,55 @@ def start(
     commands: Sequence[list[str]], report_dirs: Sequence[str], env: dict[str, str], quiet: bool
 ) -> list[Job]:
     """Start one pytest process per command; with ``quiet`` their output goes to logs."""
-    jobs = []
-    for number, (cmd, report_dir) in enumerate(zip(commands, report_dirs), start=1):
-        os.makedirs(report_dir, exist_ok=True)
-        job_env = dict(env, **{SUMMARY_BY_CLI_ENV: "1"})
-        if quiet:  # a job that prints to the terminal shows its own progress
-            job_env[PROGRESS_ENV] = os.path.join(report_dir, "progress.tsv")
-        log_path = os.path.join(report_dir, "pytest.log") if quiet else None
-        log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
-        proc = subprocess.Popen(
-            cmd,
-            env=job_env,
-            stdout=log or None,
-            stderr=subprocess.STDOUT if log else None,
-            preexec_fn=_interrupt_when_orphaned if sys.platform.startswith("linux") else None,
-        )
-        jobs.append(Job(number, report_dir, proc, log, log_path))
-    return jobs
+    return [
+        launch(number, cmd, report_dir, env, quiet)
+        for number, (cmd, report_dir) in enumerate(zip(commands, report_dirs), start=1)
+    ]
+
+
+def launch(number: int, cmd: list[str], report_dir: str, env: dict[str, str], quiet: bool) -> Job:
+    os.makedirs(report_dir, exist_ok=True)
+    job_env = dict(env, **{SUMMARY_BY_CLI_ENV: "1", JOB_GROUP_ENV: "1"})
+    # Also for a job that prints to the terminal: the recorder's journal and the watchdog's
+    # note sit beside this file, and they are what lets a killed job be restarted.
+    job_env[PROGRESS_ENV] = os.path.join(report_dir, PROGRESS_NAME)
+    log_path = os.path.join(report_dir, "pytest.log") if quiet else None
+    log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
+    proc = subprocess.Popen(
+        cmd,
+        env=job_env,
+        stdout=log or None,
+        stderr=subprocess.STDOUT if log else None,
+        preexec_fn=_interrupt_when_orphaned if sys.platform.startswith("linux") else None,
+    )
+    return Job(number, report_dir, proc, log, log_path, list(cmd), dict(env), [report_dir])
 
 
 def wait(jobs: Sequence[Job], t0: float, show: bool = True) -> list[int]:
     """Wait for every job, printing a progress line every PROGRESS_EVERY seconds."""
+    from . import recovery  # results and its readers: only once jobs run
+
     previous: Progress | None = None
     next_line = time.monotonic() + PROGRESS_EVERY
-    while any(job.proc.poll() is None for job in jobs):
+    restarts = Counter[int]()
+    handled: set[int] = set()  # the processes already recovered from
+    while True:
+        running = False
+        for job in jobs:
+            code = job.proc.poll()
+            if code is None:
+                running = True
+            elif code < 0 and job.proc.pid not in handled:
+                # Killed by a signal (the watchdog's SIGKILL, a crash): record the test it
+                # was running and go on with the ones after it.
+                handled.add(job.proc.pid)
+                if job.log is not None:
+                    job.log.close()
+                restarts[job.number] += 1
+                if recovery.recover(job, restart=restarts[job.number] <= MAX_RESTARTS):
+                    running = True
+        if not running:
+            break
         time.sleep(0.2)
         if show and time.monotonic() >= next_line:
             progress = Progress.read(jobs)
@@ -198,7 +247,15 @@ def wait(jobs: Sequence[Job], t0: float, show: bool = True) -> list[int]:
     for job in jobs:
         if job.log is not None:
             job.log.close()
-    return [int(job.proc.returncode) for job in jobs]
+    # A killed attempt whose results were recovered ended like a run with a failure.
+    return [1 if job.proc.pid in handled else int(job.proc.returncode) for job in jobs]
+
+
+def tidy(report_dir: str) -> None:
+    """Remove what a single job leaves in the report directory for the run's own use."""
+    for name in (PROGRESS_NAME, JOURNAL_NAME):
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(report_dir, name))
 
 
 def show_log_tail(job: Job, lines: int = 60, out: IO[str] = sys.stderr) -> None:

@@ -7,6 +7,9 @@ another project's suite changes nothing there.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any, Callable
@@ -18,6 +21,7 @@ from .classify import falsifying_example, phase_message, phase_status
 from .deadline import GRACE_SECONDS, deadline
 from .errors import USAGE_EXIT_CODE, ConfigError
 from .expectations import SKIP, XFAIL, Expectation, facts_of
+from .jobs import JOB_GROUP_ENV, PROGRESS_ENV
 from .options import Settings, add_options, resolve
 from .outcomes import LeakDetected
 from .recorder import Recorder, area_of
@@ -196,8 +200,45 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     processes.become_subreaper()
     # Started before the baseline, so it is never a test's stray; closed before the sweep.
-    session.config.stash[_WATCHDOG] = Watchdog()
+    session.config.stash[_WATCHDOG] = Watchdog(
+        os.environ.get(PROGRESS_ENV) or "", sweep_group=os.environ.get(JOB_GROUP_ENV) == "1"
+    )
     session.config.stash[_SESSION_BASELINE] = processes.snapshot()
+    _stop_on_interrupt(session)
+
+
+def _stop_on_interrupt(session: pytest.Session) -> None:
+    """Ctrl-C (or the SIGINT a job gets when ``mpconform run`` dies) stops the session even
+    when its KeyboardInterrupt is swallowed: raised inside a garbage-collector callback
+    (Hypothesis registers one) it becomes an "Exception ignored" warning and the tests went
+    on running, unobserved. pytest checks ``shouldstop`` between tests."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupted(signum: int, frame: Any) -> None:
+        session.shouldstop = "interrupted (SIGINT)"
+        signal.default_int_handler(signum, frame)
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, interrupted)
+
+
+def _sweep_again_at_exit(baseline: Any) -> None:
+    """One more sweep after multiprocessing's own exit handler has terminated the pools.
+
+    A Pool a test left behind (an interrupted session) has a handler thread that replaces dead
+    workers until the Pool's finalizer stops it at interpreter exit, after this session's
+    sweep: a worker forked then, from a process with threads, can deadlock and outlive us.
+    Finalizers with a negative exit priority run last, after the Pools' (priority 15).
+    """
+    import multiprocessing.util
+
+    def sweep() -> None:
+        strays = processes.strays(baseline)
+        processes.kill_tree(strays)
+        processes.reap_orphans()
+
+    multiprocessing.util.Finalize(None, sweep, exitpriority=-100)
 
 
 def _runs_tests(config: pytest.Config) -> bool:
@@ -378,7 +419,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     strays = processes.strays(config.stash[_SESSION_BASELINE])
     leftovers = [str(s) for s in processes.describe(strays)]
     processes.kill_tree(strays)
+    # A Pool's handler thread, still alive in an interrupted session, replaces the workers
+    # just killed: sweep until a look finds nothing new (seen leaking after a SIGINT).
+    for _ in range(10):
+        again = processes.strays(config.stash[_SESSION_BASELINE])
+        if not again:
+            break
+        leftovers += [str(s) for s in processes.describe(again)]
+        processes.kill_tree(again)
+        time.sleep(0.05)
     processes.reap_orphans()
+    _sweep_again_at_exit(config.stash[_SESSION_BASELINE])
     unmatched = config.stash.get(_UNMATCHED, None)
     if hasattr(config, "workeroutput"):
         config.workeroutput["mpconform_leftovers"] = leftovers

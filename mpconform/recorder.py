@@ -7,10 +7,13 @@ with no mpconform data: it becomes CRASH, its backend and start method read off 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import time
 from collections import Counter
+from dataclasses import asdict
 from typing import Any
 
 import hypothesis
@@ -18,7 +21,7 @@ import pytest
 
 from . import results
 from .classify import MAX_MESSAGE, combine
-from .jobs import PROGRESS_ENV, SUMMARY_BY_CLI_ENV
+from .jobs import JOURNAL_NAME, PROGRESS_ENV, SUMMARY_BY_CLI_ENV
 from .options import Settings
 from .status import SEVERITY_ORDER, Status
 
@@ -74,6 +77,13 @@ class Recorder:
         per_area = Counter(area_of(item) for item in session.items)
         for area, count in sorted(per_area.items()):
             self._progress(f"area\t{area}\t{count}")
+        # The run order, so that the CLI can tell which test a killed job was running and
+        # restart it on the ones after (jobs.recover).
+        for item in session.items:
+            target = getattr(getattr(item, "callspec", None), "params", {}).get("mp")
+            backend = target.adapter.name if target is not None else ""
+            method = target.start_method if target is not None else ""
+            self._progress(f"item\t{area_of(item)}\t{backend}\t{method}\t{item.nodeid}")
 
     # -- collecting ------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -97,8 +107,18 @@ class Recorder:
             status, _ = combine(self.phases[nodeid])
             static = self.static[nodeid]
             accepted = status.conforms or status.value in (static.get("expected") or ())
-            self._progress(f"{status.value}\t{int(accepted)}\t{static.get('area', '')}")
+            self._journal(self._result(nodeid, {}))
+            self._progress(f"{status.value}\t{int(accepted)}\t{static.get('area', '')}\t{nodeid}")
             self._checkpoint()
+
+    def _journal(self, result: results.TestResult) -> None:
+        """Append the finished test's result beside the progress file: if this process is
+        killed (a hung test's backstop), the CLI still has every result it reached."""
+        if self.progress_path is None:
+            return
+        path = os.path.join(os.path.dirname(self.progress_path), JOURNAL_NAME)
+        with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(asdict(result)) + "\n")
 
     def _checkpoint(self) -> None:
         """Every CHECKPOINT_EVERY seconds, write what is known so far (``complete: false``):
@@ -155,36 +175,36 @@ class Recorder:
             for s in self.static.values()
             if s["area"]
         }
-        out = []
-        for nodeid, phases in self.phases.items():
-            static = dict(self.static[nodeid])
-            if not static["area"] and static["feature"] in known_area:
-                area, module, line, title = known_area[static["feature"]]
-                static.update(area=area, module=module, line=line, title=title)
-            status, message = combine(phases)
-            out.append(
-                results.TestResult(
-                    nodeid=nodeid,
-                    module=static["module"],
-                    line=static["line"],
-                    area=static["area"] or "unknown",
-                    feature=static["feature"],
-                    title=static["title"],
-                    basis=static["basis"],
-                    backend=static["backend"],
-                    start_method=static["start_method"],
-                    status=status.value,
-                    duration=round(self.durations[nodeid], 4),
-                    message=message[:MAX_MESSAGE],
-                    falsifying_example=static.get("falsifying_example"),
-                    details=self.details.get(nodeid, "") if status is not Status.PASS else "",
-                    expected=static.get("expected"),
-                    metrics=static.get("metrics"),
-                    expectation=static.get("expectation", ""),
-                    api=static.get("api", []),
-                )
-            )
-        return out
+        return [self._result(nodeid, known_area) for nodeid in self.phases]
+
+    def _result(
+        self, nodeid: str, known_area: dict[str, tuple[str, str, int, str]]
+    ) -> results.TestResult:
+        static = dict(self.static[nodeid])
+        if not static["area"] and static["feature"] in known_area:
+            area, module, line, title = known_area[static["feature"]]
+            static.update(area=area, module=module, line=line, title=title)
+        status, message = combine(self.phases[nodeid])
+        return results.TestResult(
+            nodeid=nodeid,
+            module=static["module"],
+            line=static["line"],
+            area=static["area"] or "unknown",
+            feature=static["feature"],
+            title=static["title"],
+            basis=static["basis"],
+            backend=static["backend"],
+            start_method=static["start_method"],
+            status=status.value,
+            duration=round(self.durations[nodeid], 4),
+            message=message[:MAX_MESSAGE],
+            falsifying_example=static.get("falsifying_example"),
+            details=self.details.get(nodeid, "") if status is not Status.PASS else "",
+            expected=static.get("expected"),
+            metrics=static.get("metrics"),
+            expectation=static.get("expectation", ""),
+            api=static.get("api", []),
+        )
 
     def run_info(self, exitstatus: int) -> results.RunInfo:
         python, plat = results.environment()

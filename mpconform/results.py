@@ -269,6 +269,9 @@ def merge_jobs(docs: Sequence[Mapping[str, Any]], duration: float) -> dict[str, 
     """
     if not docs:
         raise ValueError("no job wrote results")
+    # The run facts come from a document that knows the backends (one written for a killed
+    # job before its first checkpoint knows only when it started).
+    docs = sorted(docs, key=lambda doc: not doc["run"].get("backends"))
     run = dict(docs[0]["run"])
     runs = [doc["run"] for doc in docs]
     run["started"] = min(r.get("started", "") for r in runs)

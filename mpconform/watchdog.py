@@ -9,9 +9,15 @@ can deadlock at random (Python 3.12+ warns at each such fork), which is a false 
 waiting to happen. So the watchdog is a separate process, started once per test process with
 ``subprocess`` (fork-and-exec, before any test runs) and armed and disarmed over its stdin.
 
-On expiry it sends SIGUSR2, on which the test process dumps every thread's stack to stderr
-(``faulthandler.register``: a signal handler, no thread), and SIGKILL a moment later, as
-pytest-timeout does with ``os._exit``; xdist then reports the crashed test and goes on. The
+In an ``mpconform run`` job, which leads a process group of its own, the watchdog also
+outlives the test process by a moment: once that has exited it kills the group, so nothing
+the job started survives it, whatever way it ended.
+
+On expiry it notes the test in the CLI's progress file, sends SIGUSR2, on which the test
+process dumps every thread's stack to stderr (``faulthandler.register``: a signal handler,
+no thread), and SIGKILL a moment later to the test process and every process below it (the
+hung test's children would otherwise outlive it). xdist then reports the crashed test and
+goes on; an ``mpconform run`` job is restarted on the tests it had left (see jobs.recover). The
 watchdog ends when its stdin closes, i.e. when the test process ends for whatever reason.
 """
 
@@ -31,15 +37,41 @@ DUMP_GRACE = 2.0
 
 _PROGRAM = r"""
 import os, select, signal, sys, time
-pid, grace = int(sys.argv[1]), float(sys.argv[2])
+pid, grace, note_path = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+sweep_group = sys.argv[4] == "1"
 deadline, label = None, ""
 stdin = sys.stdin.buffer
+
+
+def descendants(root):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child != os.getpid():
+                found.append(child)
+                stack.append(child)
+    return found
+
+
 while True:
     wait = None if deadline is None else max(0.0, deadline - time.monotonic())
     ready, _, _ = select.select([stdin], [], [], wait)
     if ready:
         line = stdin.readline()
         if not line:
+            if sweep_group:  # an mpconform run job, leader of its own process group
+                while os.getppid() == pid:  # until the test process has exited
+                    time.sleep(0.05)
+                os.killpg(os.getpgid(0), signal.SIGKILL)  # what it left behind, and us
             sys.exit(0)
         word, _, rest = line.decode().strip().partition(" ")
         if word == "arm":
@@ -49,12 +81,24 @@ while True:
             deadline = None
         continue
     sys.stderr.write(f"mpconform watchdog: {label} still running past its backstop; "
-                     f"killing pid {pid}\n")
+                     f"killing pid {pid} and its children\n")
     sys.stderr.flush()
+    if note_path:  # the evidence the CLI reads to report this test as TIMEOUT and go on
+        try:
+            with open(note_path, "a", encoding="utf-8") as fh:
+                fh.write(f"watchdog\t{label}\n")
+        except OSError:
+            pass
     try:
         os.kill(pid, signal.SIGUSR2)
         time.sleep(grace)
+        tree = descendants(pid)
         os.kill(pid, signal.SIGKILL)
+        for child in tree:  # the hung test's processes would outlive it, orphaned
+            try:
+                os.kill(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     except ProcessLookupError:
         pass
     deadline = None
@@ -64,11 +108,26 @@ while True:
 class Watchdog:
     """A watchdog process for this test process."""
 
-    def __init__(self) -> None:
+    def __init__(self, note_path: str = "", sweep_group: bool = False) -> None:
+        """``note_path``: a file to append ``watchdog<TAB>label`` to before a kill (the CLI
+        jobs' progress file), so that the run can report the test and go on.
+        ``sweep_group``: this test process leads a process group of its own (an ``mpconform
+        run`` job): once it has exited, for whatever reason, kill whatever is left in the
+        group. A Pool's worker forked during interpreter shutdown, after every sweep, would
+        otherwise outlive the job (seen after a SIGINT, deadlocked on a lock)."""
+        self._sweep_group = sweep_group
         if hasattr(signal, "SIGUSR2"):
             faulthandler.register(signal.SIGUSR2, all_threads=True, chain=False)
         self._proc = subprocess.Popen(
-            [sys.executable, "-c", _PROGRAM, str(os.getpid()), str(DUMP_GRACE)],
+            [
+                sys.executable,
+                "-c",
+                _PROGRAM,
+                str(os.getpid()),
+                str(DUMP_GRACE),
+                note_path,
+                "1" if sweep_group else "0",
+            ],
             stdin=subprocess.PIPE,
             close_fds=True,
         )
@@ -96,6 +155,8 @@ class Watchdog:
     def close(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             self._stdin.close()
+        if self._sweep_group:
+            return  # it waits for this process to exit, then ends with the group
         try:
             self._proc.wait(5)
         except subprocess.TimeoutExpired:
