@@ -443,15 +443,19 @@ def test_full_queue_refuses_put(mp, kind, maxsize, timeout):
 
 @pytest.mark.mp_api("Queue.get", "Queue.get(block)", "Queue.get(timeout)", "Queue.get_nowait")
 @budget("process")
-@given(timeouts=st.lists(st.floats(0.0, 0.05), min_size=1, max_size=3))
-def test_get_on_empty_queue_raises_empty(mp, timeouts):
-    """get(block=False) and get(timeout=t) on an empty Queue raise queue.Empty, after t at least."""
+@given(timeouts=st.lists(st.floats(0.0, 0.05), max_size=2), waited=st.floats(0.005, 0.05))
+def test_get_on_empty_queue_raises_empty(mp, timeouts, waited):
+    """get(block=False) and get(timeout=t) on an empty Queue raise queue.Empty, after t at least.
+
+    Every example includes one timeout well above the clock's rounding (``waited``): with
+    only 0.0 and sub-millisecond ones, a get() that gives up at once would pass.
+    """
     with queues(mp, "Queue") as (q,):
         with pytest.raises(queue.Empty):
             q.get(block=False)
         with pytest.raises(queue.Empty):
             q.get_nowait()
-        for timeout in timeouts:
+        for timeout in [*timeouts, waited]:
             t0 = time.monotonic()
             with pytest.raises(queue.Empty):
                 q.get(timeout=timeout)
