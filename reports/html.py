@@ -1,9 +1,13 @@
-"""report.html: the matrix as one self-contained page, colour-coded, every verdict linked to
-the evidence behind it.
+"""report.html: one self-contained page that opens on the verdict and drills down to evidence.
 
-One file with inline CSS and no scripts or network references, so it can be attached to a
-CI run or an issue and still open years later, offline. Every piece of text that came from a
-results document is escaped: messages and tracebacks are written by the code under test.
+Reading order: a heatmap of area x column, one headline per column, the differences from
+stdlib grouped by area, the summary with the score, then the matrix (collapsible by area,
+filterable by status, backend, start method, Python and text) and the evidence of every
+result that is not a plain PASS. One file with inline CSS and a small inline script, no
+network references, so it can be attached to a CI run or an issue and still open years
+later, offline; without the script everything is shown. Wide tables scroll inside their own
+box, so the page itself never scrolls sideways. Every piece of text that came from a results
+document is escaped: messages and tracebacks are written by the code under test.
 """
 
 from __future__ import annotations
@@ -15,36 +19,43 @@ from typing import Any
 
 from mpconform.status import Status
 
-from . import api_coverage, palette, stress_section, wording
+from . import api_coverage, differences, heatmap, palette, stress_section, wording
+from .differences import Difference
 from .matrix import Cell, Matrix, Row
 
 _STYLE = Path(__file__).with_name("style.css")
+_SCRIPT = Path(__file__).with_name("report.js")
 _TOOLTIP_LIMIT = 300
 
 
 def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
     """``repro`` maps evidence anchors to repro scripts (paths relative to the page)."""
+    repro = repro or {}
     parts = [
         _head(),
         f"<h1>{_e(wording.TITLE)}</h1>",
         _overview(matrix),
         _warnings(matrix),
-        _legend(),
     ]
     if matrix.rows:
         parts += [
+            _heatmap(matrix),
+            _glance(matrix),
+            _differences(matrix, repro),
             _summary(matrix),
+            _legend(),
             _grid(matrix),
-            _differences(matrix),
             _api_coverage(matrix),
             _stress(matrix),
-            _evidence(matrix, repro or {}),
+            _evidence(matrix, repro),
         ]
     else:
+        parts.append(_legend())
         parts.append(f'<p class="note" id="no-tests">{_e(wording.NO_TESTS)}</p>')
         if matrix.columns:
             parts.append(_summary(matrix))
-    parts += [_runs(matrix), "</body>\n</html>\n"]
+    parts += [_runs(matrix), f"<script>\n{_SCRIPT.read_text(encoding='utf-8')}</script>"]
+    parts.append("</body>\n</html>\n")
     return "\n".join(p for p in parts if p)
 
 
@@ -117,9 +128,9 @@ def _summary(matrix: Matrix) -> str:
     return (
         '<section id="summary">\n<h2>Summary</h2>\n'
         f'<p class="note">{_e(wording.SCORE_RULE)}</p>\n'
-        f"<table>\n<thead><tr><th>column</th><th>score</th>{head}"
+        f'<div class="box"><table>\n<thead><tr><th>column</th><th>score</th>{head}'
         f"<th>not run</th><th>differences from stdlib</th></tr></thead>\n"
-        f"<tbody>\n{chr(10).join(body)}\n</tbody>\n</table>\n</section>"
+        f"<tbody>\n{chr(10).join(body)}\n</tbody>\n</table></div>\n</section>"
     )
 
 
@@ -143,42 +154,142 @@ def _tooltip(cell: Cell) -> str:
     return text if len(text) <= _TOOLTIP_LIMIT else text[: _TOOLTIP_LIMIT - 3] + "..."
 
 
-def _cell(cell: Cell) -> str:
+def _cell(cell: Cell, index: int | None = None) -> str:
+    """A status cell; in the matrix (``index``) it carries what the filters read."""
+    data = ""
+    if index is not None:
+        data = (
+            f' data-col="{index}" data-status="{cell.status.value}"'
+            f' data-differs="{int(cell.differs)}"'
+        )
+    mark = _ACCEPTED_MARK if cell.expected else ""
+    if _has_evidence(cell):
+        verdict = (
+            f'<a href="#{cell.anchor}" title="{_e(_tooltip(cell))}">{_e(cell.status.value)}</a>'
+        )
+    else:
+        verdict = f'<span title="{_e(_tooltip(cell))}">{_e(cell.status.value)}</span>'
+    return f'<td class="cell {palette.css_class(cell.status)}"{data}>{verdict}{mark}</td>'
+
+
+_ACCEPTED_MARK = (
+    ' <span class="expected" title="accepted: an outcome marker or the expectation file '
+    'accepts this outcome (see its evidence for the reason)">(accepted)</span>'
+)
+
+
+def _has_evidence(cell: Cell) -> bool:
+    """A plain PASS has nothing to show beyond its cell; everything else has evidence."""
+    return cell.status is not Status.PASS or bool(cell.message or cell.falsifying_example)
+
+
+def _not_run(index: int | None = None) -> str:
+    data = f' data-col="{index}" data-status="" data-differs="0"' if index is not None else ""
     return (
-        f'<td class="cell {palette.css_class(cell.status)}">'
-        f'<a href="#{cell.anchor}" title="{_e(_tooltip(cell))}">{_e(cell.status.value)}</a>'
-        f"{_EXPECTED_MARK if cell.expected else ''}</td>"
-    )
-
-
-_EXPECTED_MARK = ' <span class="expected" title="accepted by the expectation file">(exp)</span>'
-
-
-def _not_run() -> str:
-    return (
-        f'<td class="cell {palette.NOT_RUN_CLASS}" '
+        f'<td class="cell {palette.NOT_RUN_CLASS}"{data} '
         f'title="{_e(wording.NOT_RUN_MEANING)}">{_e(wording.NOT_RUN)}</td>'
     )
 
 
-def _grid(matrix: Matrix) -> str:
+def _glance(matrix: Matrix) -> str:
+    items = "".join(
+        f"<li>{_e(wording.headline(c.label, matrix.summaries[c]))}</li>" for c in matrix.columns
+    )
+    return f'<section id="glance">\n<h2>At a glance</h2>\n<ul>{items}</ul>\n</section>'
+
+
+def _heatmap(matrix: Matrix) -> str:
+    found = heatmap.shares(matrix)
     head = "".join(f'<th scope="col" class="column">{_e(c.label)}</th>' for c in matrix.columns)
-    width = len(matrix.columns) + 1
     body = []
-    for area, rows in matrix.areas():
-        body.append(f'<tr class="area"><th colspan="{width}">{_e(area)}</th></tr>')
+    for number, (area, _) in enumerate(matrix.areas()):
+        cells = []
+        for column in matrix.columns:
+            share = found[(area, column)]
+            background, text = heatmap.colour(share)
+            figure = f"{share.conforming}/{share.applicable}" if share.applicable else "n/a"
+            cells.append(
+                f'<td class="heat" style="background:{background};color:{text}">'
+                f'<a href="#area-{number}" data-backend="{_e(column.backend)}" '
+                f'data-method="{_e(column.start_method)}" data-python="{_e(column.python)}" '
+                f'title="{_e(area)} under {_e(column.label)}: {_e(figure)} conform">'
+                f"{_e(figure)}</a></td>"
+            )
+        body.append(f'<tr><th scope="row">{_e(area)}</th>{"".join(cells)}</tr>')
+    return (
+        '<section id="heatmap">\n<h2>Where it conforms</h2>\n'
+        f'<p class="note">{_e(wording.HEATMAP_NOTE)}</p>\n'
+        f'<div class="box"><table class="heatmap">\n<thead><tr><th>area</th>{head}</tr></thead>\n'
+        f"<tbody>\n{chr(10).join(body)}\n</tbody>\n</table></div>\n</section>"
+    )
+
+
+def _filters(matrix: Matrix) -> str:
+    present = [
+        s
+        for s in wording.STATUSES
+        if any(matrix.summaries[c].counts.get(s) for c in matrix.columns)
+    ]
+    buttons = ['<button type="button" data-status="" aria-pressed="true">all</button>']
+    buttons.append('<button type="button" data-status="differs">not conforming</button>')
+    buttons += [
+        f'<button type="button" data-status="{s.value}" class="{palette.css_class(s)}">'
+        f"{_e(s.value)}</button>"
+        for s in present
+    ]
+    selects = []
+    for key, label, values in (
+        ("backend", "backend", [c.backend for c in matrix.columns]),
+        ("method", "start method", [c.start_method for c in matrix.columns]),
+        ("python", "Python", [c.python for c in matrix.columns]),
+    ):
+        unique = list(dict.fromkeys(values))
+        if len(unique) < 2:
+            continue
+        options = "".join(f'<option value="{_e(v)}">{_e(v)}</option>' for v in unique)
+        selects.append(
+            f'<label>{_e(label)} <select id="filter-{key}"><option value="">all</option>'
+            f"{options}</select></label>"
+        )
+    return (
+        '<div class="filters">'
+        f'<span class="group">{"".join(buttons)}</span> {" ".join(selects)} '
+        '<label>search <input id="filter-text" type="search" placeholder="feature or title">'
+        f'</label> <span class="note"><span id="shown-rows">{len(matrix.rows)}</span> of '
+        f"{len(matrix.rows)} features shown</span></div>"
+    )
+
+
+def _grid(matrix: Matrix) -> str:
+    head = "".join(
+        f'<th scope="col" class="column" data-col="{i}" data-backend="{_e(c.backend)}" '
+        f'data-method="{_e(c.start_method)}" data-python="{_e(c.python)}">{_e(c.label)}</th>'
+        for i, c in enumerate(matrix.columns)
+    )
+    blocks = []
+    for number, (area, rows) in enumerate(matrix.areas()):
+        body = []
         for row in rows:
             cells = "".join(
-                _cell(cell) if cell is not None else _not_run()
-                for cell in (matrix.cell(row, c) for c in matrix.columns)
+                _cell(cell, i) if cell is not None else _not_run(i)
+                for i, cell in enumerate(matrix.cell(row, c) for c in matrix.columns)
             )
-            body.append(f"<tr>{_feature(row)}{cells}</tr>")
-    scores = "".join(f"<td>{_e(wording.score(matrix.summaries[c]))}</td>" for c in matrix.columns)
+            text = f"{row.name} {row.title}".lower()
+            body.append(
+                f'<tr class="feature-row" data-text="{_e(text)}">{_feature(row)}{cells}</tr>'
+            )
+        blocks.append(
+            f'<details class="area" id="area-{number}" open><summary>{_e(area)} '
+            f'<span class="note">({len(rows)})</span></summary>\n'
+            f'<div class="box"><table class="matrix">\n<thead><tr><th class="feature">feature</th>'
+            f"{head}</tr></thead>\n<tbody>\n{chr(10).join(body)}\n</tbody>\n</table></div>\n"
+            "</details>"
+        )
+    scores = "; ".join(f"{c.label} {wording.score(matrix.summaries[c])}" for c in matrix.columns)
     return (
-        '<section id="matrix">\n<h2>Matrix</h2>\n<table class="matrix">\n'
-        f"<thead><tr><th>feature</th>{head}</tr></thead>\n"
-        f"<tbody>\n{chr(10).join(body)}\n</tbody>\n"
-        f'<tfoot><tr><th scope="row">score</th>{scores}</tr></tfoot>\n</table>\n</section>'
+        '<section id="matrix">\n<h2>Matrix</h2>\n'
+        f"{_filters(matrix)}\n{chr(10).join(blocks)}\n"
+        f'<p class="note">score: {_e(scores)}</p>\n</section>'
     )
 
 
@@ -186,7 +297,7 @@ def _link(cell: Cell, text: str) -> str:
     return f'<a href="#{cell.anchor}" title="{_e(_tooltip(cell))}">{_e(text)}</a>'
 
 
-def _differences(matrix: Matrix) -> str:
+def _differences(matrix: Matrix, repro: Mapping[str, str]) -> str:
     parts = ['<section id="differences">', "<h2>Differences from stdlib</h2>"]
     note, comparable = wording.differences_note(matrix)
     if note:
@@ -196,24 +307,38 @@ def _differences(matrix: Matrix) -> str:
         found = matrix.differences
         if not found:
             parts.append(f"<p>{_e(wording.NO_DIFFERENCES)}</p>")
-        else:
-            body = []
-            for diff in found:
-                reference = ", ".join(
-                    _link(ref, f"{ref.status.value} ({ref.column.start_method})")
-                    for ref in diff.reference
-                )
-                body.append(
-                    f"<tr>{_feature(diff.row)}<td>{_e(diff.column.label)}</td>"
-                    f"{_cell(diff.cell)}<td>{reference}</td>"
-                    f"<td>{_e(diff.cell.message)}</td></tr>"
-                )
-            parts.append(
-                "<table>\n<thead><tr><th>feature</th><th>column</th><th>status</th>"
-                "<th>stdlib</th><th>message</th></tr></thead>\n"
-                f"<tbody>\n{chr(10).join(body)}\n</tbody>\n</table>"
-            )
+        for area, rows in differences.by_area(found):
+            parts.append(f"<h3>{_e(area)}</h3>")
+            parts += [_difference(row, where, repro) for row, where in rows]
     parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _difference(row: Row, where: list[Difference], repro: Mapping[str, str]) -> str:
+    """One feature: where it differs (each column a link to its evidence), what stdlib does,
+    the first line of each distinct message, the shrunk example, the repro scripts."""
+    columns = " ".join(
+        f'<span class="swatch {palette.css_class(d.status)}">{_link(d.cell, d.column.label)}</span>'
+        for d in where
+    )
+    reference = _e(wording.status_list(where[0].reference))
+    messages = dict.fromkeys(differences.first_line(d.cell.message) for d in where)
+    lines = "".join(f"<li>{_e(m)}</li>" for m in messages if m)
+    example = next((d.cell.falsifying_example for d in where if d.cell.falsifying_example), None)
+    scripts = [(d.column.label, repro[d.cell.anchor]) for d in where if d.cell.anchor in repro]
+    parts = [
+        '<article class="difference">',
+        f"<h4>{_e(row.title or row.name)} <code>{_e(row.name)}</code></h4>",
+        f"<p>differs under {columns}; stdlib: {reference}</p>",
+    ]
+    if lines:
+        parts.append(f"<ul>{lines}</ul>")
+    if example:
+        parts.append(f'<pre class="example">{_e(example)}</pre>')
+    if scripts:
+        links = ", ".join(f'<a href="{_e(path)}">{_e(label)}</a>' for label, path in scripts)
+        parts.append(f"<p>repro scripts: {links}</p>")
+    parts.append("</article>")
     return "\n".join(parts)
 
 
@@ -296,7 +421,9 @@ def _evidence_item(cell: Cell, script: str | None) -> str:
 
 def _evidence(matrix: Matrix, repro: Mapping[str, str]) -> str:
     items = "\n".join(
-        _evidence_item(cell, repro.get(cell.anchor)) for cell in matrix.ordered_cells()
+        _evidence_item(cell, repro.get(cell.anchor))
+        for cell in matrix.ordered_cells()
+        if _has_evidence(cell)
     )
     return f'<section id="evidence">\n<h2>Evidence</h2>\n{items}\n</section>'
 

@@ -28,6 +28,11 @@ SCORE_RULE = (
     "its reason. A declared missing feature (UNSUPPORTED) and a SKIP do not count; not-run "
     "cells are left out"
 )
+HEATMAP_NOTE = (
+    "Share of each area's results that conform or are accepted, per column (results that "
+    "apply: UNSUPPORTED and SKIP left out). A cell opens that area of the matrix filtered to "
+    "its column."
+)
 NO_TESTS = "No tests ran: the results contain no test outcomes, so there is no matrix to show."
 NO_REFERENCE = (
     "Unavailable: the merged results contain no stdlib run, so there is nothing to compare with. "

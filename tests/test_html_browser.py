@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import random
+import re
 import shutil
 import signal
 import subprocess
@@ -23,9 +25,9 @@ from typing import Any
 
 import pytest
 from pngpixels import colour_counts
-from test_reports import differences_fixture, parse
+from test_reports import differences_fixture, document, parse, result
 
-from mpconform.reports import html, palette
+from mpconform.reports import heatmap, html, palette
 from mpconform.reports.matrix import build
 from mpconform.status import Status
 
@@ -107,9 +109,9 @@ def test_status_colours_reach_the_screen(tmp_path: Path) -> None:
     for name, variant in (("before.html", docs), ("after.html", changed)):
         _, path = _page(tmp_path, variant, name)
         shot = tmp_path / f"{name}.png"
-        _chromium(tmp_path, path, "--window-size=1000,1800", f"--screenshot={shot}")
+        _chromium(tmp_path, path, "--window-size=1000,4000", f"--screenshot={shot}")
         width, height, counts = colour_counts(shot.read_bytes())
-        assert (width, height) == (1000, 1800)
+        assert (width, height) == (1000, 4000)
         assert counts["#ffffff"] < width * height * 0.95, "the screenshot is (nearly) blank"
         pixels[name] = counts
     fail, passed = palette.COLOURS[Status.FAIL][0], palette.COLOURS[Status.PASS][0]
@@ -117,3 +119,128 @@ def test_status_colours_reach_the_screen(tmp_path: Path) -> None:
         assert pixels["before.html"][palette.COLOURS[status][0]] > 0, status
     assert pixels["after.html"][fail] > pixels["before.html"][fail]
     assert pixels["after.html"][passed] < pixels["before.html"][passed]
+
+
+# -- the overview of a large report, as a reader's browser shows it ---------------------------
+
+AREAS = ("Process lifecycle", "Pipes and connections", "Queues", "Locks", "Pool", "Managers")
+COLUMNS = {
+    "stdlib": ("fork", "spawn", "forkserver"),
+    "dummy": ("thread",),
+    "billiard": ("fork", "spawn", "forkserver"),
+    "multiprocess": ("fork", "spawn", "forkserver"),
+}
+
+
+def four_backend_documents(features_per_area: int = 40) -> list[dict[str, Any]]:
+    """Two Pythons x four backends (ten columns each), 240 features: mostly PASS, some of each
+    kind of trouble, a documented hang accepted everywhere, thread-less features UNSUPPORTED."""
+    rng = random.Random(16)
+    docs = []
+    for python in ("3.11.7", "3.12.1"):
+        rows = []
+        for a, area in enumerate(AREAS):
+            for f in range(features_per_area):
+                feature = f"test_{area.split()[0].lower()}_{f}"
+                title = f"{area}: property number {f} holds in every process, whatever the example."
+                for backend, methods in COLUMNS.items():
+                    for method in methods:
+                        status = "PASS"
+                        if backend == "dummy" and f % 3 == 0:
+                            status = "UNSUPPORTED"
+                        elif backend != "stdlib" and rng.random() < 0.08:
+                            status = rng.choice(["FAIL", "FAIL", "TIMEOUT", "CRASH"])
+                        one = result(
+                            feature,
+                            backend,
+                            method,
+                            status,
+                            area=area,
+                            line=a * 1000 + f,
+                            title=title,
+                            message="" if status == "PASS" else f"{status.lower()}: it differs",
+                        )
+                        if f == 0 and area == "Pool":  # CPython's documented hang
+                            one["status"], one["expected"] = "TIMEOUT", ["TIMEOUT"]
+                            one["message"] = "hung, as CPython does"
+                        rows.append(one)
+        docs.append(document(rows, python=python))
+    return docs
+
+
+def _with_check(tmp_path: Path, page: Path, script: str) -> Path:
+    """The page with a script run after its own, which writes its findings into the DOM."""
+    text = page.read_text(encoding="utf-8").replace(
+        "</body>", f"<script>\n{script}\n</script>\n</body>"
+    )
+    checked = tmp_path / f"checked-{page.name}"
+    checked.write_text(text, encoding="utf-8")
+    return checked
+
+
+def _attribute(dom: str, name: str) -> str:
+    found = re.search(rf'{name}="([^"]*)"', dom)
+    assert found, f"the check script wrote no {name}"
+    return found.group(1)
+
+
+@pytest.fixture(scope="module")
+def big_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    tmp_path = tmp_path_factory.mktemp("big")
+    matrix, path = _page(tmp_path, four_backend_documents(), "report.html")
+    return matrix, path
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_overview_fits_the_window_and_its_heatmap_is_coloured(
+    tmp_path: Path, big_report: tuple[Any, Path], size: tuple[int, int]
+) -> None:
+    matrix, page = big_report
+    width, height = size
+    assert len(matrix.columns) == 20 and len(matrix.rows) == 240
+    shot = tmp_path / "top.png"
+    _chromium(tmp_path, page, f"--window-size={width},{height}", f"--screenshot={shot}")
+    got_width, got_height, counts = colour_counts(shot.read_bytes())
+    assert (got_width, got_height) == size
+    scale = [background for background, _ in heatmap.SCALE]
+    assert sum(counts[c] > 0 for c in scale) >= 2, "the heatmap is not on the first screen"
+    check = (
+        "document.body.setAttribute('data-scroll', String("
+        "document.documentElement.scrollWidth - window.innerWidth));"
+        "document.body.setAttribute('data-heat', String("
+        "document.querySelectorAll('#heatmap td.heat').length));"
+    )
+    dom = _chromium(
+        tmp_path,
+        _with_check(tmp_path, page, check),
+        f"--window-size={width},{height}",
+        "--dump-dom",
+    )
+    assert int(_attribute(dom, "data-scroll")) <= 0, "the page scrolls sideways"
+    assert int(_attribute(dom, "data-heat")) == len(AREAS) * len(matrix.columns)
+
+
+def test_a_click_on_a_status_filter_hides_the_other_rows(
+    tmp_path: Path, big_report: tuple[Any, Path]
+) -> None:
+    matrix, page = big_report
+    crashed = {
+        row.name
+        for row in matrix.rows
+        for column in matrix.columns
+        if (cell := matrix.cell(row, column)) is not None and cell.status is Status.CRASH
+    }
+    assert 0 < len(crashed) < len(matrix.rows)
+    check = (
+        "function shown() { return document.querySelectorAll("
+        "'#matrix tr.feature-row:not([hidden])').length; }"
+        "document.body.setAttribute('data-before', String(shown()));"
+        "document.querySelector('#matrix button[data-status=\"CRASH\"]').click();"
+        "document.body.setAttribute('data-after', String(shown()));"
+        "document.querySelector('#matrix button[data-status=\"\"]').click();"
+        "document.body.setAttribute('data-again', String(shown()));"
+    )
+    dom = _chromium(tmp_path, _with_check(tmp_path, page, check), "--dump-dom")
+    assert int(_attribute(dom, "data-before")) == len(matrix.rows)
+    assert int(_attribute(dom, "data-after")) == len(crashed)
+    assert int(_attribute(dom, "data-again")) == len(matrix.rows)
