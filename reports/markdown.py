@@ -137,7 +137,8 @@ def _verdict(cell: Cell) -> str:
     """The status word; it links to the details section, which PASS cells do not have."""
     if cell.status is Status.PASS:
         return cell.status.value
-    return f"[{cell.status.value}](#{cell.anchor})"
+    accepted = " (accepted)" if cell.expected else ""
+    return f"[{cell.status.value}](#{cell.anchor}){accepted}"
 
 
 def _grid(matrix: Matrix) -> str:

@@ -290,6 +290,7 @@ def test_the_reference_with_its_accepted_hang_scores_100_percent() -> None:
         "stdlib-fork: 2 of 2 conform (1 as accepted outcomes)"
     )
     assert "- stdlib-fork: 2 of 2 conform" in markdown.render(matrix)
+    assert "(#ev-2) (accepted) |" in markdown.render(matrix)  # shown as accepted, not failed
     worse = build([document([result("test_a", "stdlib", "fork", line=1), hang, unaccepted])])
     assert wording.score(worse.summaries[worse.columns[0]]) == "66% (2/3)"
 
