@@ -156,6 +156,8 @@ def _docstring_safe(text: str) -> str:
 def plain_script(cell: Cell, run: RunInfo) -> str | None:
     """The plain-code script for ``cell``, or None when its property has no template, the
     example's arguments are not plain literals, or the backend is no importable module."""
+    if cell.module.startswith(("stress.", "mpconform.stress.")):
+        return _stress_script(cell, run)
     found = plain.load_all().get(cell.row.feature)
     if found is None:
         return None
@@ -179,6 +181,18 @@ def plain_script(cell: Cell, run: RunInfo) -> str | None:
         + "\n".join(recorded),
         filename=filename(cell),
     )
+
+
+def _stress_script(cell: Cell, run: RunInfo) -> str | None:
+    """A stress scenario's own standalone script (stress/scripts.py), for the scenario the
+    failure message names; None for a workload or a message that names none."""
+    from mpconform.stress import scripts  # Hypothesis comes with it: only when needed
+
+    scenario = scripts.scenario_in(cell.message)
+    module = _module_of(cell, run)
+    if scenario is None or module is None:
+        return None
+    return scripts.render(scenario, module, cell.column.start_method)
 
 
 def _module_of(cell: Cell, run: RunInfo) -> str | None:

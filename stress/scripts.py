@@ -17,10 +17,12 @@ spawn and forkserver need (children re-import the main module).
 
 from __future__ import annotations
 
+import ast
 import inspect
+from typing import Any
 
 from . import programs
-from .scenarios import Scenario
+from .scenarios import Nemesis, Scenario, Step
 
 DEFAULT_RUNS = 20
 
@@ -37,12 +39,18 @@ def make_lock(ctx):
     return {lock_factory}
 
 
-def main(runs):
-    import {import_line}
+def main(runs, module=None):
+    import importlib
 
+    backend = importlib.import_module(module or {backend!r})
     ctx = {context}
     for number in range(1, runs + 1):
-        result = drive(ctx, KIND, PROGRAMS, NEMESIS, make_lock=make_lock)
+        try:
+            result = drive(ctx, KIND, PROGRAMS, NEMESIS, make_lock=make_lock)
+        except Exception as exc:  # CPython's objects run every scenario without error
+            print(f"ERROR: the scenario raised {{type(exc).__name__}}: {{exc}}")
+            print(f"(run {{number}} of {{runs}})")
+            return 1
         found = quick_check(KIND, result)
         if found:
             print("VIOLATION: " + "; ".join(found))
@@ -55,7 +63,8 @@ def main(runs):
 if __name__ == "__main__":
     import sys
 
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else {runs}))
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else {runs}
+    sys.exit(main(runs, sys.argv[2] if len(sys.argv) > 2 else None))
 """
 
 
@@ -69,16 +78,17 @@ def render(
 ) -> str:
     """The script's text. ``backend`` is an importable module name (``multiprocessing``,
     ``billiard``, ``multiprocess``, ``multiprocessing.dummy``)."""
-    if backend == "multiprocessing.dummy":
-        import_line, context = "multiprocessing.dummy as backend", "backend"
+    if start_method == "thread":
+        context = "backend if module is None else backend.get_context()"
     else:
-        import_line = f"{backend} as backend"
         context = f"backend.get_context({start_method!r})"
     header = [
         "# Standalone reproduction of an mpconform stress scenario; needs only the backend.",
         f"# Backend: {backend}, start method {start_method}.",
         *[f"# {line}" for line in scenario.describe().splitlines()],
-        f"# Usage: python this_file.py [runs]   (default {runs}; exit 1 on VIOLATION)",
+        f"# Usage: python this_file.py [runs [module]]   (default {runs} runs of {backend};",
+        "# exit 1 on a VIOLATION or an error, 0 when none shows; module multiprocessing runs it",
+        "# against CPython's own objects)",
         "",
     ]
     main = _MAIN.format(
@@ -86,8 +96,42 @@ def render(
         programs=scenario.plain_programs(),
         nemesis=scenario.nemesis.plain(),
         lock_factory=lock_factory,
-        import_line=import_line,
+        backend=backend,
         context=context,
         runs=runs,
     )
     return "\n".join(header) + inspect.getsource(programs) + main
+
+
+_VALUES = {"Scenario": Scenario, "Step": Step, "Nemesis": Nemesis}
+
+
+def scenario_in(message: str) -> Scenario | None:
+    """The scenario a stress failure names ("Draw 1 (scenario): Scenario(...)" in the message
+    Hypothesis writes), rebuilt from its repr without evaluating it: only these three value
+    types and literals are accepted, so a results file cannot make a report run code."""
+    start = message.find("Scenario(", max(message.find("(scenario): "), 0))
+    if start < 0:
+        return None
+    depth = 0
+    for end in range(start, len(message)):
+        depth += {"(": 1, ")": -1}.get(message[end], 0)
+        if depth == 0 and message[end] == ")":
+            break
+    else:
+        return None
+    try:
+        value = _build(ast.parse(message[start : end + 1], mode="eval").body)
+    except (SyntaxError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, Scenario) else None
+
+
+def _build(node: ast.AST) -> Any:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _VALUES:
+        args = [_build(a) for a in node.args]
+        kwargs = {k.arg: _build(k.value) for k in node.keywords if k.arg is not None}
+        return _VALUES[node.func.id](*args, **kwargs)
+    if isinstance(node, ast.Tuple):
+        return tuple(_build(e) for e in node.elts)
+    return ast.literal_eval(node)
