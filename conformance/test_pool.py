@@ -23,7 +23,9 @@ import inspect
 import os
 import pickle
 import signal
+import threading
 import time
+import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -774,6 +776,85 @@ def test_maxtasksperchild_replaces_workers(mp):
         check()
 
 
+CHUNKED_CALLS = ("map", "map_async", "starmap", "starmap_async", "imap_unordered")
+
+
+def chunked(mp: Target, pool: Any, call: str, items: list, chunksize: int) -> list:
+    """(x, token, inits) for every item, as ``call`` with ``chunksize`` ran them, by item."""
+    pairs = [(x,) for x in items]
+    calls = {
+        "map": lambda: pool.map(kids.whoami, items, chunksize),
+        "map_async": lambda: result_of(mp, pool.map_async(kids.whoami, items, chunksize), call),
+        "starmap": lambda: pool.starmap(kids.whoami, pairs, chunksize),
+        "starmap_async": lambda: result_of(
+            mp, pool.starmap_async(kids.whoami, pairs, chunksize), call
+        ),
+        "imap_unordered": lambda: sorted(pool.imap_unordered(kids.whoami, items, chunksize)),
+    }
+    return in_thread(calls[call], f"{call}()")
+
+
+@pytest.mark.mp_api(
+    "pool.Pool.imap_unordered(chunksize)",
+    "pool.Pool.map(chunksize)",
+    "pool.Pool.map_async(chunksize)",
+    "pool.Pool.starmap(chunksize)",
+    "pool.Pool.starmap_async(chunksize)",
+)
+@pytest.mark.mp_basis("cpython")
+def test_chunksize_cuts_the_input_into_tasks_of_that_size(mp):
+    """map, map_async, starmap, starmap_async and imap_unordered send chunksize items per task.
+
+    The documentation says the iterable is chopped into chunks submitted as separate tasks, of
+    an "(approximate)" size chunksize; CPython cuts exactly: consecutive chunks of chunksize
+    items, the last one taking the rest (``Pool._get_tasks``), so the exact sizes are CPython's
+    behaviour rather than a documented promise. A task is seen through its worker: in a
+    ``Pool(1, maxtasksperchild=1)`` every task runs in a fresh worker, so the items that share a
+    worker token are exactly one task. Inputs stay short: every chunk starts a process.
+    """
+    require_processes(mp, "a task's worker cannot be told apart from the others")
+    if not takes_maxtasksperchild(mp):
+        raise Unsupported("Pool() takes no maxtasksperchild argument, needed to see the tasks")
+    with pool_of(mp, 1, maxtasksperchild=1) as pool:
+
+        @budget("heavy")
+        @example(call="map", length=5, chunksize=2)  # a partial last chunk
+        @example(call="map_async", length=2, chunksize=2)
+        @example(call="starmap", length=2, chunksize=2)
+        @example(call="starmap_async", length=2, chunksize=2)
+        @example(call="imap_unordered", length=3, chunksize=2)
+        @given(
+            call=st.sampled_from(CHUNKED_CALLS),
+            length=st.integers(0, 4),
+            chunksize=st.integers(1, 5),
+        )
+        def check(call: str, length: int, chunksize: int) -> None:
+            items = list(range(length))
+            got = chunked(mp, pool, call, items, chunksize)
+            assert [x for x, _, _ in got] == items, f"{call}() returned {short(got)}"
+            runs: list[list[int]] = []  # items in input order, split where the worker changes
+            for x, token, _ in got:
+                if runs and got[runs[-1][-1]][1] == token:
+                    runs[-1].append(x)
+                else:
+                    runs.append([x])
+            tokens = [got[run[0]][1] for run in runs]
+            assert len(set(tokens)) == len(tokens), (
+                f"{call}() of {length} items with chunksize={chunksize}: one worker of a "
+                f"Pool(1, maxtasksperchild=1) ran items that are not adjacent ({runs})"
+            )
+            sizes = [len(run) for run in runs]
+            expected = [chunksize] * (length // chunksize) + [length % chunksize] * bool(
+                length % chunksize
+            )
+            assert sizes == expected, (
+                f"{call}() of {length} items with chunksize={chunksize} ran them as tasks of "
+                f"{sizes} items; CPython cuts chunks of {expected}"
+            )
+
+        check()
+
+
 # -- close, terminate, join --------------------------------------------------------------------
 
 
@@ -1177,3 +1258,46 @@ def test_thread_pool_runs_its_initializer_in_every_thread(mp):
         f"the initializer ran {len(runs)} times for {POOL_SIZE} threads: {runs}"
     )
     assert set(seen) == {token}, f"tasks saw {set(seen)} of their thread's initialisation"
+
+
+@pytest.mark.mp_api("pool.ThreadPool", "pool.ThreadPool(processes)")
+@pytest.mark.mp_requires("pool.ThreadPool")
+@budget("process")
+# More tasks than threads: an extra thread would get some (and run alongside the others).
+@example(processes=2, rounds=3)
+@example(processes=1, rounds=3)
+@given(processes=st.integers(1, 4), rounds=st.integers(1, 3))
+def test_thread_pool_runs_exactly_processes_threads(mp, processes, rounds):
+    """ThreadPool(processes=n) runs n tasks at once, never more, on n distinct threads.
+
+    As for a process Pool: each task waits at a barrier for n parties, so the tasks can only
+    finish if n of them run together, and a counter records how many were ever inside at once.
+    The threads share this process, so plain threading objects do.
+    """
+    shared = {
+        "barrier": threading.Barrier(processes),
+        "lock": threading.Lock(),
+        "running": types.SimpleNamespace(value=0),
+        "peak": types.SimpleNamespace(value=0),
+        "patience": RENDEZVOUS,
+    }
+    kids.keep(shared)
+    pool = mp.pool.ThreadPool(processes)
+    try:
+        count = processes * rounds
+        result = pool.map_async(kids.rendezvous, range(count), 1)
+        got = result_of(mp, result, "ThreadPool.map_async(rendezvous)", LIVENESS + RENDEZVOUS)
+    finally:
+        stop(pool, "the ThreadPool")
+    broken = [i for i, (value, _, _) in enumerate(got) if value == kids.BROKEN]
+    assert not broken, (
+        f"ThreadPool(processes={processes}) never ran {processes} tasks at once: tasks {broken} "
+        f"waited {RENDEZVOUS:g} s at a barrier for {processes}"
+    )
+    assert [value for value, _, _ in got] == list(range(count))
+    peak = max(seen for _, _, seen in got)
+    assert peak <= processes, f"ThreadPool(processes={processes}) ran {peak} tasks at once"
+    threads = {token for _, token, _ in got}
+    assert len(threads) == processes, (
+        f"ThreadPool(processes={processes}) ran {count} tasks on {len(threads)} threads"
+    )
