@@ -12,6 +12,7 @@ fail with an error, never hang: every such call runs in a thread with a liveness
 
 from __future__ import annotations
 
+import array
 import contextlib
 import functools
 import os
@@ -488,6 +489,78 @@ def test_value_and_array_updates_under_a_lock_proxy_are_not_lost(mp):
             assert list(array[:]) == counts, f"Array slots {array[:]}, expected {counts}"
 
         counted()
+
+
+TYPECODES = st.sampled_from("bBhHiIlLqQfd")
+# Values an array of some typecodes refuses: out of range, negative for unsigned, float for int.
+ARRAY_VALUES = st.one_of(
+    st.integers(-300, 300),
+    st.integers(-(2**64), 2**64),
+    st.floats(-1e6, 1e6, allow_nan=False),
+)
+
+
+def stored(make: Callable[[], Any]) -> tuple[str, Any]:
+    """What ``make()`` holds, items with their types, or the type of what it raised."""
+    try:
+        return "holds", [(type(v).__name__, v) for v in make()]
+    except Exception as exc:
+        return "raises", type(exc).__name__
+
+
+@pytest.mark.mp_api(
+    "managers.SyncManager.Array",
+    "managers.SyncManager.Array(sequence)",
+    "managers.SyncManager.Array(typecode)",
+)
+def test_array_proxy_holds_what_an_array_of_its_typecode_holds(mp):
+    """Array(typecode, sequence) on a manager stores and refuses values as array(typecode) does.
+
+    The manager builds ``array.array(typecode, sequence)``, so the typecode decides which values
+    are accepted (int or float, its range) and how they are stored (a 'd' array turns ints into
+    floats, an 'f' one rounds to single precision), at creation and on item assignment. A
+    refused creation may raise any error (CPython's manager wraps it in RemoteError); a refused
+    assignment raises the array's own error type.
+    """
+    with sync_manager(mp) as manager:
+
+        @budget("cheap")
+        @example(typecode="i", values=[1, 2.5], new=3)
+        @example(typecode="d", values=[1, -2], new=7)
+        @example(typecode="B", values=[255], new=-1)
+        @given(typecode=TYPECODES, values=st.lists(ARRAY_VALUES, max_size=4), new=ARRAY_VALUES)
+        def check(typecode: str, values: list, new: Any) -> None:
+            local = stored(lambda: array.array(typecode, values))
+            try:
+                proxy = manager.Array(typecode, values)
+            except Exception as exc:
+                # CPython's manager sends a failed creation back as RemoteError, whatever failed
+                refused = f"{type(exc).__name__}: {str(exc)[-200:]}"
+                assert local[0] == "raises", (
+                    f"Array({typecode!r}, {values!r}) raised {refused}; "
+                    f"array.array holds {local[1]}"
+                )
+                return
+            got = stored(lambda: proxy[:])
+            assert got == local, (
+                f"Array({typecode!r}, {values!r}) {got[0]} {got[1]}; "
+                f"array.array {local[0]} {local[1]}"
+            )
+            if not values:
+                return
+
+            def assign(target: Any) -> Any:
+                target[0] = new
+                return target[:]
+
+            expected = stored(lambda: assign(array.array(typecode, values)))
+            got = stored(lambda: assign(proxy))
+            assert got == expected, (
+                f"Array({typecode!r}, {values!r})[0] = {new!r} {got[0]} {got[1]}; "
+                f"array.array {expected[0]} {expected[1]}"
+            )
+
+        check()
 
 
 @pytest.mark.mp_api("managers.SyncManager.dict", "managers.SyncManager.list")
