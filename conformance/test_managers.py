@@ -458,10 +458,8 @@ def test_namespace_attributes_set_by_children_are_seen(mp):
 @pytest.mark.mp_api(
     "managers.SyncManager.Array",
     "managers.SyncManager.Array(sequence)",
-    "managers.SyncManager.Array(typecode)",
     "managers.SyncManager.Lock",
     "managers.SyncManager.Value",
-    "managers.SyncManager.Value(typecode)",
     "managers.SyncManager.Value(value)",
 )
 def test_value_and_array_updates_under_a_lock_proxy_are_not_lost(mp):
@@ -613,6 +611,7 @@ def test_proxies_passed_at_process_creation_work_in_the_child(mp):
 
 @pytest.mark.mp_api(
     "AuthenticationError",
+    "managers.BaseManager",
     "managers.BaseManager(address)",
     "managers.BaseManager(authkey)",
     "managers.BaseManager.address",
@@ -652,8 +651,8 @@ def test_manager_accepts_only_clients_with_its_authkey(mp, key, wrong):
 # -- queues and synchronisation primitives --------------------------------------------------------
 
 
-@pytest.mark.mp_api("managers.SyncManager.Queue")
 @pytest.mark.parametrize("kind", ["Queue", "JoinableQueue"])
+@pytest.mark.mp_api("managers.SyncManager.Queue")
 def test_queue_proxy_is_fifo_across_processes(mp, kind):
     """Items put on a Queue proxy by one process are got by another in the order they were put.
 
@@ -686,13 +685,13 @@ LOCKS = {
 }
 
 
+@pytest.mark.parametrize("kind", sorted(LOCKS))
 @pytest.mark.mp_api(
     "managers.SyncManager.BoundedSemaphore",
     "managers.SyncManager.Lock",
     "managers.SyncManager.RLock",
     "managers.SyncManager.Semaphore",
 )
-@pytest.mark.parametrize("kind", sorted(LOCKS))
 def test_lock_proxy_excludes_other_processes(mp, kind):
     """acquire(False) returns False while another process holds a lock proxy, True once freed.
 
@@ -782,14 +781,13 @@ def test_barrier_proxy_releases_all_parties_together(mp):
 # -- custom managers ----------------------------------------------------------------------------
 
 
+@pytest.mark.mp_requires("managers.BaseManager")
 @pytest.mark.mp_api(
     "managers.BaseManager",
     "managers.BaseManager.register",
     "managers.BaseManager.register(callable)",
     "managers.BaseManager.register(typeid)",
-    "managers.BaseManager.start",
 )
-@pytest.mark.mp_requires("managers.BaseManager")
 def test_registered_type_is_usable_from_a_child(mp):
     """A type registered on a BaseManager subclass works through a proxy in another process.
 
@@ -815,9 +813,9 @@ def test_registered_type_is_usable_from_a_child(mp):
         usable()
 
 
-@pytest.mark.mp_api("managers.BaseManager.register(exposed)")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_requires("managers.BaseManager")
+@pytest.mark.mp_api("managers.BaseManager.register", "managers.BaseManager.register(exposed)")
 def test_unexposed_method_is_refused(mp):
     """A method left out of exposed= is not on the proxy and the manager refuses to call it.
 
@@ -853,8 +851,8 @@ def start_for(mp: Target, how: str) -> Any:
     return manager
 
 
-@pytest.mark.mp_api("managers.BaseManager.shutdown")
 @pytest.mark.parametrize("how", ["with", "shutdown"])
+@pytest.mark.mp_api("Manager", "managers.BaseManager.shutdown")
 def test_shutdown_ends_the_manager_process(mp, how):
     """shutdown(), or the end of a with block, ends the manager's process; proxies then raise.
 
@@ -943,6 +941,7 @@ def test_start_runs_the_initializer_in_the_manager_process(mp):
 
 
 @pytest.mark.mp_api(
+    "managers.BaseManager.register",
     "managers.BaseManager.register(create_method)",
     "managers.BaseManager.register(method_to_typeid)",
     "managers.BaseManager.register(proxytype)",
@@ -978,12 +977,18 @@ def test_register_options_shape_the_proxies_a_manager_returns(mp):
 
 
 @pytest.mark.mp_api(
+    "managers.SyncManager.Barrier",
     "managers.SyncManager.Barrier(action)",
     "managers.SyncManager.Barrier(timeout)",
+    "managers.SyncManager.BoundedSemaphore",
     "managers.SyncManager.BoundedSemaphore(value)",
+    "managers.SyncManager.Condition",
     "managers.SyncManager.Condition(lock)",
+    "managers.SyncManager.Queue",
     "managers.SyncManager.Queue(maxsize)",
+    "managers.SyncManager.Semaphore",
     "managers.SyncManager.Semaphore(value)",
+    "managers.SyncManager.dict",
     "managers.SyncManager.dict(sequence)",
 )
 def test_sync_manager_factories_honour_their_arguments(mp, tmp_path):

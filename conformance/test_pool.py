@@ -244,11 +244,9 @@ def raised(call: Callable[..., Any], *args: Any) -> tuple[type, str] | None:
 @pytest.mark.mp_api(
     "pool.AsyncResult.get",
     "pool.Pool.map",
-    "pool.Pool.map(chunksize)",
     "pool.Pool.map(func)",
     "pool.Pool.map(iterable)",
     "pool.Pool.map_async",
-    "pool.Pool.map_async(chunksize)",
     "pool.Pool.map_async(func)",
     "pool.Pool.map_async(iterable)",
 )
@@ -281,12 +279,11 @@ def test_map_returns_results_in_order(mp):
 
 
 @pytest.mark.mp_api(
+    "pool.AsyncResult.get",
     "pool.Pool.starmap",
-    "pool.Pool.starmap(chunksize)",
     "pool.Pool.starmap(func)",
     "pool.Pool.starmap(iterable)",
     "pool.Pool.starmap_async",
-    "pool.Pool.starmap_async(chunksize)",
     "pool.Pool.starmap_async(func)",
     "pool.Pool.starmap_async(iterable)",
 )
@@ -332,12 +329,7 @@ PACED = st.lists(st.tuples(st.integers(), PAUSES), max_size=20)
 SLOW_FIRST = [(7, 0.05), *((i, 0.0) for i in range(6))]
 
 
-@pytest.mark.mp_api(
-    "pool.Pool.imap",
-    "pool.Pool.imap(chunksize)",
-    "pool.Pool.imap(func)",
-    "pool.Pool.imap(iterable)",
-)
+@pytest.mark.mp_api("pool.Pool.imap", "pool.Pool.imap(func)", "pool.Pool.imap(iterable)")
 def test_imap_returns_results_in_order(mp):
     """imap() yields func applied to every item, in input order, whatever order tasks finish in.
 
@@ -363,7 +355,6 @@ def test_imap_returns_results_in_order(mp):
 
 @pytest.mark.mp_api(
     "pool.Pool.imap_unordered",
-    "pool.Pool.imap_unordered(chunksize)",
     "pool.Pool.imap_unordered(func)",
     "pool.Pool.imap_unordered(iterable)",
 )
@@ -390,6 +381,7 @@ def test_imap_unordered_yields_every_result_once(mp):
 
 
 @pytest.mark.mp_api(
+    "pool.AsyncResult.get",
     "pool.Pool.apply",
     "pool.Pool.apply(args)",
     "pool.Pool.apply(func)",
@@ -424,7 +416,7 @@ def test_apply_calls_func_with_args_and_kwds(mp):
 # -- exceptions and callbacks ------------------------------------------------------------------
 
 
-@pytest.mark.mp_api("pool.Pool.map")
+@pytest.mark.mp_api("pool.AsyncResult.get", "pool.Pool.map", "pool.Pool.map_async")
 def test_map_raises_the_task_exception(mp):
     """map() raises the exception a task raised, with its type and message, and the pool goes on.
 
@@ -459,8 +451,8 @@ def test_map_raises_the_task_exception(mp):
         check()
 
 
-@pytest.mark.mp_api("pool.Pool.imap")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("pool.Pool.imap", "pool.Pool.imap(chunksize)")
 def test_imap_raises_at_the_failing_position(mp):
     """imap() raises a task's exception at that task's position; with chunksize 1 it goes on after.
 
@@ -494,10 +486,14 @@ def test_imap_raises_at_the_failing_position(mp):
 
 
 @pytest.mark.mp_api(
+    "pool.AsyncResult.get",
+    "pool.Pool.apply_async",
     "pool.Pool.apply_async(callback)",
     "pool.Pool.apply_async(error_callback)",
+    "pool.Pool.map_async",
     "pool.Pool.map_async(callback)",
     "pool.Pool.map_async(error_callback)",
+    "pool.Pool.starmap_async",
     "pool.Pool.starmap_async(callback)",
     "pool.Pool.starmap_async(error_callback)",
 )
@@ -688,7 +684,7 @@ def test_pool_runs_exactly_processes_workers(mp, processes, rounds):
     )
 
 
-@pytest.mark.mp_api("pool.Pool(initargs)", "pool.Pool(initializer)")
+@pytest.mark.mp_api("pool.Pool", "pool.Pool(initargs)", "pool.Pool(initializer)")
 @budget("heavy")
 @example(processes=1, tasks=3, maxtasks=1, value=0)  # two replacement workers serve tasks
 @given(
@@ -738,7 +734,7 @@ def test_initializer_runs_once_in_every_worker(mp, processes, tasks, maxtasks, v
     )
 
 
-@pytest.mark.mp_api("pool.Pool(maxtasksperchild)")
+@pytest.mark.mp_api("pool.Pool", "pool.Pool(initializer)", "pool.Pool(maxtasksperchild)")
 def test_maxtasksperchild_replaces_workers(mp):
     """With maxtasksperchild=k, no worker runs more than k tasks: spent workers are replaced.
 
@@ -957,8 +953,8 @@ def test_submitting_after_close_raises_value_error(mp):
     assert not wrong, f"after close(), expected ValueError from every submission; got {wrong}"
 
 
-@pytest.mark.mp_api("pool.Pool.join")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("pool.Pool.join")
 def test_join_before_close_raises_value_error(mp):
     """join() on a pool that was neither closed nor terminated raises ValueError.
 
@@ -985,8 +981,8 @@ UNPICKLABLE = {
 }
 
 
-@pytest.mark.mp_api("pool.AsyncResult.get", "pool.Pool.apply_async")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("pool.AsyncResult.get")
 def test_unpicklable_argument_raises_from_get(mp):
     """An argument that cannot be pickled makes the call or get() raise, and the pool goes on.
 
@@ -1029,8 +1025,8 @@ def test_unpicklable_argument_raises_from_get(mp):
         check()
 
 
-@pytest.mark.mp_api("pool.AsyncResult.get")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("pool.AsyncResult.get")
 def test_unpicklable_result_raises_from_get(mp):
     """A result that cannot be pickled makes get() raise MaybeEncodingError, and the pool goes on.
 
@@ -1069,11 +1065,11 @@ def test_unpicklable_result_raises_from_get(mp):
 # -- faults ------------------------------------------------------------------------------------
 
 
-@pytest.mark.mp_api("pool.Pool.map")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_outcome(
     "TIMEOUT", reason="CPython's Pool waits forever for a task whose worker died"
 )
+@pytest.mark.mp_api("pool.Pool.map_async")
 def test_killed_worker_does_not_hang_map(mp, mp_note):
     """map() raises or returns when a worker is killed mid-task (CPython hangs: gh-66587).
 
@@ -1154,8 +1150,8 @@ def thread_pool(mp: Target, *args: Any) -> Iterator[Any]:
         stop(pool, "the ThreadPool")
 
 
-@pytest.mark.mp_api("pool.ThreadPool", "pool.ThreadPool(processes)")
 @pytest.mark.mp_requires("pool.ThreadPool")
+@pytest.mark.mp_api("pool.ThreadPool")
 def test_thread_pool_computes_what_sequential_calls_compute(mp):
     """ThreadPool: map, imap, imap_unordered, starmap and apply_async return sequential results."""
     with thread_pool(mp) as pool:
@@ -1186,8 +1182,8 @@ def test_thread_pool_computes_what_sequential_calls_compute(mp):
         check()
 
 
-@pytest.mark.mp_api("pool.ThreadPool")
 @pytest.mark.mp_requires("pool.ThreadPool")
+@pytest.mark.mp_api("pool.ThreadPool")
 def test_thread_pool_raises_the_task_exception(mp):
     """ThreadPool: map() and apply_async().get() raise a task's exception, type and message kept."""
     with thread_pool(mp) as pool:
@@ -1217,7 +1213,7 @@ def test_thread_pool_raises_the_task_exception(mp):
 # -- Pool(context=...) and ThreadPool's initializer --------------------------------------------
 
 
-@pytest.mark.mp_api("pool.Pool(context)")
+@pytest.mark.mp_api("pool.Pool", "pool.Pool(context)")
 def test_pool_workers_are_started_by_the_context_given(mp):
     """Pool(context=ctx) starts its workers with ctx's start method.
 
@@ -1242,7 +1238,7 @@ def test_pool_workers_are_started_by_the_context_given(mp):
     assert seen == [expected], f"a {mp.start_method} worker saw {seen[0]!r}, not {expected!r}"
 
 
-@pytest.mark.mp_api("pool.ThreadPool(initargs)", "pool.ThreadPool(initializer)")
+@pytest.mark.mp_api("pool.ThreadPool", "pool.ThreadPool(initargs)", "pool.ThreadPool(initializer)")
 def test_thread_pool_runs_its_initializer_in_every_thread(mp):
     """ThreadPool(n, initializer, initargs) calls initializer(*initargs) once in each thread.
 
