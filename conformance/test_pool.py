@@ -1136,13 +1136,13 @@ def _replacement_worker(mp: Target, pool: Any, before: set, result: Any) -> int 
 
 
 @contextlib.contextmanager
-def thread_pool(mp: Target, *args: Any) -> Iterator[Any]:
-    """A ThreadPool(POOL_SIZE, *args), stopped on the way out."""
+def thread_pool(mp: Target, *args: Any, processes: int = POOL_SIZE) -> Iterator[Any]:
+    """A ThreadPool(processes, *args), stopped on the way out."""
     try:
-        pool = mp.pool.ThreadPool(POOL_SIZE, *args)
+        pool = mp.pool.ThreadPool(processes, *args)
     except Exception as exc:
         raise AssertionError(
-            f"ThreadPool({POOL_SIZE}) raised {type(exc).__name__}: {exc}; it cannot be created"
+            f"ThreadPool({processes}) raised {type(exc).__name__}: {exc}; it cannot be created"
         ) from None
     try:
         yield pool
@@ -1278,13 +1278,10 @@ def test_thread_pool_runs_exactly_processes_threads(mp, processes, rounds):
         "patience": RENDEZVOUS,
     }
     kids.keep(shared)
-    pool = mp.pool.ThreadPool(processes)
-    try:
-        count = processes * rounds
+    count = processes * rounds
+    with thread_pool(mp, processes=processes) as pool:
         result = pool.map_async(kids.rendezvous, range(count), 1)
         got = result_of(mp, result, "ThreadPool.map_async(rendezvous)", LIVENESS + RENDEZVOUS)
-    finally:
-        stop(pool, "the ThreadPool")
     broken = [i for i, (value, _, _) in enumerate(got) if value == kids.BROKEN]
     assert not broken, (
         f"ThreadPool(processes={processes}) never ran {processes} tasks at once: tasks {broken} "
