@@ -12,6 +12,7 @@ fail with an error, never hang: every such call runs in a thread with a liveness
 
 from __future__ import annotations
 
+import array
 import contextlib
 import functools
 import os
@@ -457,10 +458,8 @@ def test_namespace_attributes_set_by_children_are_seen(mp):
 @pytest.mark.mp_api(
     "managers.SyncManager.Array",
     "managers.SyncManager.Array(sequence)",
-    "managers.SyncManager.Array(typecode)",
     "managers.SyncManager.Lock",
     "managers.SyncManager.Value",
-    "managers.SyncManager.Value(typecode)",
     "managers.SyncManager.Value(value)",
 )
 def test_value_and_array_updates_under_a_lock_proxy_are_not_lost(mp):
@@ -488,6 +487,78 @@ def test_value_and_array_updates_under_a_lock_proxy_are_not_lost(mp):
             assert list(array[:]) == counts, f"Array slots {array[:]}, expected {counts}"
 
         counted()
+
+
+TYPECODES = st.sampled_from("bBhHiIlLqQfd")
+# Values an array of some typecodes refuses: out of range, negative for unsigned, float for int.
+ARRAY_VALUES = st.one_of(
+    st.integers(-300, 300),
+    st.integers(-(2**64), 2**64),
+    st.floats(-1e6, 1e6, allow_nan=False),
+)
+
+
+def stored(make: Callable[[], Any]) -> tuple[str, Any]:
+    """What ``make()`` holds, items with their types, or the type of what it raised."""
+    try:
+        return "holds", [(type(v).__name__, v) for v in make()]
+    except Exception as exc:
+        return "raises", type(exc).__name__
+
+
+@pytest.mark.mp_api(
+    "managers.SyncManager.Array",
+    "managers.SyncManager.Array(sequence)",
+    "managers.SyncManager.Array(typecode)",
+)
+def test_array_proxy_holds_what_an_array_of_its_typecode_holds(mp):
+    """Array(typecode, sequence) on a manager stores and refuses values as array(typecode) does.
+
+    The manager builds ``array.array(typecode, sequence)``, so the typecode decides which values
+    are accepted (int or float, its range) and how they are stored (a 'd' array turns ints into
+    floats, an 'f' one rounds to single precision), at creation and on item assignment. A
+    refused creation may raise any error (CPython's manager wraps it in RemoteError); a refused
+    assignment raises the array's own error type.
+    """
+    with sync_manager(mp) as manager:
+
+        @budget("cheap")
+        @example(typecode="i", values=[1, 2.5], new=3)
+        @example(typecode="d", values=[1, -2], new=7)
+        @example(typecode="B", values=[255], new=-1)
+        @given(typecode=TYPECODES, values=st.lists(ARRAY_VALUES, max_size=4), new=ARRAY_VALUES)
+        def check(typecode: str, values: list, new: Any) -> None:
+            local = stored(lambda: array.array(typecode, values))
+            try:
+                proxy = manager.Array(typecode, values)
+            except Exception as exc:
+                # CPython's manager sends a failed creation back as RemoteError, whatever failed
+                refused = f"{type(exc).__name__}: {str(exc)[-200:]}"
+                assert local[0] == "raises", (
+                    f"Array({typecode!r}, {values!r}) raised {refused}; "
+                    f"array.array holds {local[1]}"
+                )
+                return
+            got = stored(lambda: proxy[:])
+            assert got == local, (
+                f"Array({typecode!r}, {values!r}) {got[0]} {got[1]}; "
+                f"array.array {local[0]} {local[1]}"
+            )
+            if not values:
+                return
+
+            def assign(target: Any) -> Any:
+                target[0] = new
+                return target[:]
+
+            expected = stored(lambda: assign(array.array(typecode, values)))
+            got = stored(lambda: assign(proxy))
+            assert got == expected, (
+                f"Array({typecode!r}, {values!r})[0] = {new!r} {got[0]} {got[1]}; "
+                f"array.array {expected[0]} {expected[1]}"
+            )
+
+        check()
 
 
 @pytest.mark.mp_api("managers.SyncManager.dict", "managers.SyncManager.list")
@@ -540,6 +611,7 @@ def test_proxies_passed_at_process_creation_work_in_the_child(mp):
 
 @pytest.mark.mp_api(
     "AuthenticationError",
+    "managers.BaseManager",
     "managers.BaseManager(address)",
     "managers.BaseManager(authkey)",
     "managers.BaseManager.address",
@@ -579,8 +651,8 @@ def test_manager_accepts_only_clients_with_its_authkey(mp, key, wrong):
 # -- queues and synchronisation primitives --------------------------------------------------------
 
 
-@pytest.mark.mp_api("managers.SyncManager.Queue")
 @pytest.mark.parametrize("kind", ["Queue", "JoinableQueue"])
+@pytest.mark.mp_api("managers.SyncManager.Queue")
 def test_queue_proxy_is_fifo_across_processes(mp, kind):
     """Items put on a Queue proxy by one process are got by another in the order they were put.
 
@@ -613,13 +685,13 @@ LOCKS = {
 }
 
 
+@pytest.mark.parametrize("kind", sorted(LOCKS))
 @pytest.mark.mp_api(
     "managers.SyncManager.BoundedSemaphore",
     "managers.SyncManager.Lock",
     "managers.SyncManager.RLock",
     "managers.SyncManager.Semaphore",
 )
-@pytest.mark.parametrize("kind", sorted(LOCKS))
 def test_lock_proxy_excludes_other_processes(mp, kind):
     """acquire(False) returns False while another process holds a lock proxy, True once freed.
 
@@ -709,14 +781,13 @@ def test_barrier_proxy_releases_all_parties_together(mp):
 # -- custom managers ----------------------------------------------------------------------------
 
 
+@pytest.mark.mp_requires("managers.BaseManager")
 @pytest.mark.mp_api(
     "managers.BaseManager",
     "managers.BaseManager.register",
     "managers.BaseManager.register(callable)",
     "managers.BaseManager.register(typeid)",
-    "managers.BaseManager.start",
 )
-@pytest.mark.mp_requires("managers.BaseManager")
 def test_registered_type_is_usable_from_a_child(mp):
     """A type registered on a BaseManager subclass works through a proxy in another process.
 
@@ -742,9 +813,9 @@ def test_registered_type_is_usable_from_a_child(mp):
         usable()
 
 
-@pytest.mark.mp_api("managers.BaseManager.register(exposed)")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_requires("managers.BaseManager")
+@pytest.mark.mp_api("managers.BaseManager.register", "managers.BaseManager.register(exposed)")
 def test_unexposed_method_is_refused(mp):
     """A method left out of exposed= is not on the proxy and the manager refuses to call it.
 
@@ -780,8 +851,8 @@ def start_for(mp: Target, how: str) -> Any:
     return manager
 
 
-@pytest.mark.mp_api("managers.BaseManager.shutdown")
 @pytest.mark.parametrize("how", ["with", "shutdown"])
+@pytest.mark.mp_api("Manager", "managers.BaseManager.shutdown")
 def test_shutdown_ends_the_manager_process(mp, how):
     """shutdown(), or the end of a with block, ends the manager's process; proxies then raise.
 
@@ -870,6 +941,7 @@ def test_start_runs_the_initializer_in_the_manager_process(mp):
 
 
 @pytest.mark.mp_api(
+    "managers.BaseManager.register",
     "managers.BaseManager.register(create_method)",
     "managers.BaseManager.register(method_to_typeid)",
     "managers.BaseManager.register(proxytype)",
@@ -905,12 +977,18 @@ def test_register_options_shape_the_proxies_a_manager_returns(mp):
 
 
 @pytest.mark.mp_api(
+    "managers.SyncManager.Barrier",
     "managers.SyncManager.Barrier(action)",
     "managers.SyncManager.Barrier(timeout)",
+    "managers.SyncManager.BoundedSemaphore",
     "managers.SyncManager.BoundedSemaphore(value)",
+    "managers.SyncManager.Condition",
     "managers.SyncManager.Condition(lock)",
+    "managers.SyncManager.Queue",
     "managers.SyncManager.Queue(maxsize)",
+    "managers.SyncManager.Semaphore",
     "managers.SyncManager.Semaphore(value)",
+    "managers.SyncManager.dict",
     "managers.SyncManager.dict(sequence)",
 )
 def test_sync_manager_factories_honour_their_arguments(mp, tmp_path):

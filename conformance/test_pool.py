@@ -23,7 +23,9 @@ import inspect
 import os
 import pickle
 import signal
+import threading
 import time
+import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -242,11 +244,9 @@ def raised(call: Callable[..., Any], *args: Any) -> tuple[type, str] | None:
 @pytest.mark.mp_api(
     "pool.AsyncResult.get",
     "pool.Pool.map",
-    "pool.Pool.map(chunksize)",
     "pool.Pool.map(func)",
     "pool.Pool.map(iterable)",
     "pool.Pool.map_async",
-    "pool.Pool.map_async(chunksize)",
     "pool.Pool.map_async(func)",
     "pool.Pool.map_async(iterable)",
 )
@@ -279,12 +279,11 @@ def test_map_returns_results_in_order(mp):
 
 
 @pytest.mark.mp_api(
+    "pool.AsyncResult.get",
     "pool.Pool.starmap",
-    "pool.Pool.starmap(chunksize)",
     "pool.Pool.starmap(func)",
     "pool.Pool.starmap(iterable)",
     "pool.Pool.starmap_async",
-    "pool.Pool.starmap_async(chunksize)",
     "pool.Pool.starmap_async(func)",
     "pool.Pool.starmap_async(iterable)",
 )
@@ -330,12 +329,7 @@ PACED = st.lists(st.tuples(st.integers(), PAUSES), max_size=20)
 SLOW_FIRST = [(7, 0.05), *((i, 0.0) for i in range(6))]
 
 
-@pytest.mark.mp_api(
-    "pool.Pool.imap",
-    "pool.Pool.imap(chunksize)",
-    "pool.Pool.imap(func)",
-    "pool.Pool.imap(iterable)",
-)
+@pytest.mark.mp_api("pool.Pool.imap", "pool.Pool.imap(func)", "pool.Pool.imap(iterable)")
 def test_imap_returns_results_in_order(mp):
     """imap() yields func applied to every item, in input order, whatever order tasks finish in.
 
@@ -361,7 +355,6 @@ def test_imap_returns_results_in_order(mp):
 
 @pytest.mark.mp_api(
     "pool.Pool.imap_unordered",
-    "pool.Pool.imap_unordered(chunksize)",
     "pool.Pool.imap_unordered(func)",
     "pool.Pool.imap_unordered(iterable)",
 )
@@ -388,6 +381,7 @@ def test_imap_unordered_yields_every_result_once(mp):
 
 
 @pytest.mark.mp_api(
+    "pool.AsyncResult.get",
     "pool.Pool.apply",
     "pool.Pool.apply(args)",
     "pool.Pool.apply(func)",
@@ -422,7 +416,7 @@ def test_apply_calls_func_with_args_and_kwds(mp):
 # -- exceptions and callbacks ------------------------------------------------------------------
 
 
-@pytest.mark.mp_api("pool.Pool.map")
+@pytest.mark.mp_api("pool.AsyncResult.get", "pool.Pool.map", "pool.Pool.map_async")
 def test_map_raises_the_task_exception(mp):
     """map() raises the exception a task raised, with its type and message, and the pool goes on.
 
@@ -457,8 +451,8 @@ def test_map_raises_the_task_exception(mp):
         check()
 
 
-@pytest.mark.mp_api("pool.Pool.imap")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("pool.Pool.imap", "pool.Pool.imap(chunksize)")
 def test_imap_raises_at_the_failing_position(mp):
     """imap() raises a task's exception at that task's position; with chunksize 1 it goes on after.
 
@@ -492,10 +486,14 @@ def test_imap_raises_at_the_failing_position(mp):
 
 
 @pytest.mark.mp_api(
+    "pool.AsyncResult.get",
+    "pool.Pool.apply_async",
     "pool.Pool.apply_async(callback)",
     "pool.Pool.apply_async(error_callback)",
+    "pool.Pool.map_async",
     "pool.Pool.map_async(callback)",
     "pool.Pool.map_async(error_callback)",
+    "pool.Pool.starmap_async",
     "pool.Pool.starmap_async(callback)",
     "pool.Pool.starmap_async(error_callback)",
 )
@@ -686,7 +684,7 @@ def test_pool_runs_exactly_processes_workers(mp, processes, rounds):
     )
 
 
-@pytest.mark.mp_api("pool.Pool(initargs)", "pool.Pool(initializer)")
+@pytest.mark.mp_api("pool.Pool", "pool.Pool(initargs)", "pool.Pool(initializer)")
 @budget("heavy")
 @example(processes=1, tasks=3, maxtasks=1, value=0)  # two replacement workers serve tasks
 @given(
@@ -736,7 +734,7 @@ def test_initializer_runs_once_in_every_worker(mp, processes, tasks, maxtasks, v
     )
 
 
-@pytest.mark.mp_api("pool.Pool(maxtasksperchild)")
+@pytest.mark.mp_api("pool.Pool", "pool.Pool(initializer)", "pool.Pool(maxtasksperchild)")
 def test_maxtasksperchild_replaces_workers(mp):
     """With maxtasksperchild=k, no worker runs more than k tasks: spent workers are replaced.
 
@@ -770,6 +768,85 @@ def test_maxtasksperchild_replaces_workers(mp):
             )
             uninitialised = sorted({token for _, token, n in got if n != 1})
             assert not uninitialised, f"replacement workers {uninitialised} were not initialised"
+
+        check()
+
+
+CHUNKED_CALLS = ("map", "map_async", "starmap", "starmap_async", "imap_unordered")
+
+
+def chunked(mp: Target, pool: Any, call: str, items: list, chunksize: int) -> list:
+    """(x, token, inits) for every item, as ``call`` with ``chunksize`` ran them, by item."""
+    pairs = [(x,) for x in items]
+    calls = {
+        "map": lambda: pool.map(kids.whoami, items, chunksize),
+        "map_async": lambda: result_of(mp, pool.map_async(kids.whoami, items, chunksize), call),
+        "starmap": lambda: pool.starmap(kids.whoami, pairs, chunksize),
+        "starmap_async": lambda: result_of(
+            mp, pool.starmap_async(kids.whoami, pairs, chunksize), call
+        ),
+        "imap_unordered": lambda: sorted(pool.imap_unordered(kids.whoami, items, chunksize)),
+    }
+    return in_thread(calls[call], f"{call}()")
+
+
+@pytest.mark.mp_api(
+    "pool.Pool.imap_unordered(chunksize)",
+    "pool.Pool.map(chunksize)",
+    "pool.Pool.map_async(chunksize)",
+    "pool.Pool.starmap(chunksize)",
+    "pool.Pool.starmap_async(chunksize)",
+)
+@pytest.mark.mp_basis("cpython")
+def test_chunksize_cuts_the_input_into_tasks_of_that_size(mp):
+    """map, map_async, starmap, starmap_async and imap_unordered send chunksize items per task.
+
+    The documentation says the iterable is chopped into chunks submitted as separate tasks, of
+    an "(approximate)" size chunksize; CPython cuts exactly: consecutive chunks of chunksize
+    items, the last one taking the rest (``Pool._get_tasks``), so the exact sizes are CPython's
+    behaviour rather than a documented promise. A task is seen through its worker: in a
+    ``Pool(1, maxtasksperchild=1)`` every task runs in a fresh worker, so the items that share a
+    worker token are exactly one task. Inputs stay short: every chunk starts a process.
+    """
+    require_processes(mp, "a task's worker cannot be told apart from the others")
+    if not takes_maxtasksperchild(mp):
+        raise Unsupported("Pool() takes no maxtasksperchild argument, needed to see the tasks")
+    with pool_of(mp, 1, maxtasksperchild=1) as pool:
+
+        @budget("heavy")
+        @example(call="map", length=5, chunksize=2)  # a partial last chunk
+        @example(call="map_async", length=2, chunksize=2)
+        @example(call="starmap", length=2, chunksize=2)
+        @example(call="starmap_async", length=2, chunksize=2)
+        @example(call="imap_unordered", length=3, chunksize=2)
+        @given(
+            call=st.sampled_from(CHUNKED_CALLS),
+            length=st.integers(0, 4),
+            chunksize=st.integers(1, 5),
+        )
+        def check(call: str, length: int, chunksize: int) -> None:
+            items = list(range(length))
+            got = chunked(mp, pool, call, items, chunksize)
+            assert [x for x, _, _ in got] == items, f"{call}() returned {short(got)}"
+            runs: list[list[int]] = []  # items in input order, split where the worker changes
+            for x, token, _ in got:
+                if runs and got[runs[-1][-1]][1] == token:
+                    runs[-1].append(x)
+                else:
+                    runs.append([x])
+            tokens = [got[run[0]][1] for run in runs]
+            assert len(set(tokens)) == len(tokens), (
+                f"{call}() of {length} items with chunksize={chunksize}: one worker of a "
+                f"Pool(1, maxtasksperchild=1) ran items that are not adjacent ({runs})"
+            )
+            sizes = [len(run) for run in runs]
+            expected = [chunksize] * (length // chunksize) + [length % chunksize] * bool(
+                length % chunksize
+            )
+            assert sizes == expected, (
+                f"{call}() of {length} items with chunksize={chunksize} ran them as tasks of "
+                f"{sizes} items; CPython cuts chunks of {expected}"
+            )
 
         check()
 
@@ -876,8 +953,8 @@ def test_submitting_after_close_raises_value_error(mp):
     assert not wrong, f"after close(), expected ValueError from every submission; got {wrong}"
 
 
-@pytest.mark.mp_api("pool.Pool.join")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("pool.Pool.join")
 def test_join_before_close_raises_value_error(mp):
     """join() on a pool that was neither closed nor terminated raises ValueError.
 
@@ -904,8 +981,8 @@ UNPICKLABLE = {
 }
 
 
-@pytest.mark.mp_api("pool.AsyncResult.get", "pool.Pool.apply_async")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("pool.AsyncResult.get")
 def test_unpicklable_argument_raises_from_get(mp):
     """An argument that cannot be pickled makes the call or get() raise, and the pool goes on.
 
@@ -948,8 +1025,8 @@ def test_unpicklable_argument_raises_from_get(mp):
         check()
 
 
-@pytest.mark.mp_api("pool.AsyncResult.get")
 @pytest.mark.mp_basis("cpython")
+@pytest.mark.mp_api("pool.AsyncResult.get")
 def test_unpicklable_result_raises_from_get(mp):
     """A result that cannot be pickled makes get() raise MaybeEncodingError, and the pool goes on.
 
@@ -988,11 +1065,11 @@ def test_unpicklable_result_raises_from_get(mp):
 # -- faults ------------------------------------------------------------------------------------
 
 
-@pytest.mark.mp_api("pool.Pool.map")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_outcome(
     "TIMEOUT", reason="CPython's Pool waits forever for a task whose worker died"
 )
+@pytest.mark.mp_api("pool.Pool.map_async")
 def test_killed_worker_does_not_hang_map(mp, mp_note):
     """map() raises or returns when a worker is killed mid-task (CPython hangs: gh-66587).
 
@@ -1059,13 +1136,13 @@ def _replacement_worker(mp: Target, pool: Any, before: set, result: Any) -> int 
 
 
 @contextlib.contextmanager
-def thread_pool(mp: Target, *args: Any) -> Iterator[Any]:
-    """A ThreadPool(POOL_SIZE, *args), stopped on the way out."""
+def thread_pool(mp: Target, *args: Any, processes: int = POOL_SIZE) -> Iterator[Any]:
+    """A ThreadPool(processes, *args), stopped on the way out."""
     try:
-        pool = mp.pool.ThreadPool(POOL_SIZE, *args)
+        pool = mp.pool.ThreadPool(processes, *args)
     except Exception as exc:
         raise AssertionError(
-            f"ThreadPool({POOL_SIZE}) raised {type(exc).__name__}: {exc}; it cannot be created"
+            f"ThreadPool({processes}) raised {type(exc).__name__}: {exc}; it cannot be created"
         ) from None
     try:
         yield pool
@@ -1073,8 +1150,8 @@ def thread_pool(mp: Target, *args: Any) -> Iterator[Any]:
         stop(pool, "the ThreadPool")
 
 
-@pytest.mark.mp_api("pool.ThreadPool", "pool.ThreadPool(processes)")
 @pytest.mark.mp_requires("pool.ThreadPool")
+@pytest.mark.mp_api("pool.ThreadPool")
 def test_thread_pool_computes_what_sequential_calls_compute(mp):
     """ThreadPool: map, imap, imap_unordered, starmap and apply_async return sequential results."""
     with thread_pool(mp) as pool:
@@ -1105,8 +1182,8 @@ def test_thread_pool_computes_what_sequential_calls_compute(mp):
         check()
 
 
-@pytest.mark.mp_api("pool.ThreadPool")
 @pytest.mark.mp_requires("pool.ThreadPool")
+@pytest.mark.mp_api("pool.ThreadPool")
 def test_thread_pool_raises_the_task_exception(mp):
     """ThreadPool: map() and apply_async().get() raise a task's exception, type and message kept."""
     with thread_pool(mp) as pool:
@@ -1136,7 +1213,7 @@ def test_thread_pool_raises_the_task_exception(mp):
 # -- Pool(context=...) and ThreadPool's initializer --------------------------------------------
 
 
-@pytest.mark.mp_api("pool.Pool(context)")
+@pytest.mark.mp_api("pool.Pool", "pool.Pool(context)")
 def test_pool_workers_are_started_by_the_context_given(mp):
     """Pool(context=ctx) starts its workers with ctx's start method.
 
@@ -1161,7 +1238,7 @@ def test_pool_workers_are_started_by_the_context_given(mp):
     assert seen == [expected], f"a {mp.start_method} worker saw {seen[0]!r}, not {expected!r}"
 
 
-@pytest.mark.mp_api("pool.ThreadPool(initargs)", "pool.ThreadPool(initializer)")
+@pytest.mark.mp_api("pool.ThreadPool", "pool.ThreadPool(initargs)", "pool.ThreadPool(initializer)")
 def test_thread_pool_runs_its_initializer_in_every_thread(mp):
     """ThreadPool(n, initializer, initargs) calls initializer(*initargs) once in each thread.
 
@@ -1177,3 +1254,43 @@ def test_thread_pool_runs_its_initializer_in_every_thread(mp):
         f"the initializer ran {len(runs)} times for {POOL_SIZE} threads: {runs}"
     )
     assert set(seen) == {token}, f"tasks saw {set(seen)} of their thread's initialisation"
+
+
+@pytest.mark.mp_api("pool.ThreadPool", "pool.ThreadPool(processes)")
+@pytest.mark.mp_requires("pool.ThreadPool")
+@budget("process")
+# More tasks than threads: an extra thread would get some (and run alongside the others).
+@example(processes=2, rounds=3)
+@example(processes=1, rounds=3)
+@given(processes=st.integers(1, 4), rounds=st.integers(1, 3))
+def test_thread_pool_runs_exactly_processes_threads(mp, processes, rounds):
+    """ThreadPool(processes=n) runs n tasks at once, never more, on n distinct threads.
+
+    As for a process Pool: each task waits at a barrier for n parties, so the tasks can only
+    finish if n of them run together, and a counter records how many were ever inside at once.
+    The threads share this process, so plain threading objects do.
+    """
+    shared = {
+        "barrier": threading.Barrier(processes),
+        "lock": threading.Lock(),
+        "running": types.SimpleNamespace(value=0),
+        "peak": types.SimpleNamespace(value=0),
+        "patience": RENDEZVOUS,
+    }
+    kids.keep(shared)
+    count = processes * rounds
+    with thread_pool(mp, processes=processes) as pool:
+        result = pool.map_async(kids.rendezvous, range(count), 1)
+        got = result_of(mp, result, "ThreadPool.map_async(rendezvous)", LIVENESS + RENDEZVOUS)
+    broken = [i for i, (value, _, _) in enumerate(got) if value == kids.BROKEN]
+    assert not broken, (
+        f"ThreadPool(processes={processes}) never ran {processes} tasks at once: tasks {broken} "
+        f"waited {RENDEZVOUS:g} s at a barrier for {processes}"
+    )
+    assert [value for value, _, _ in got] == list(range(count))
+    peak = max(seen for _, _, seen in got)
+    assert peak <= processes, f"ThreadPool(processes={processes}) ran {peak} tasks at once"
+    threads = {token for _, token, _ in got}
+    assert len(threads) == processes, (
+        f"ThreadPool(processes={processes}) ran {count} tasks on {len(threads)} threads"
+    )

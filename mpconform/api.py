@@ -287,6 +287,11 @@ REASONS: dict[str, str] = {
         "Windows only: the documentation says it has no effect on any other operating system, "
         "so on Linux there is nothing it could be seen to do or fail to do"
     ),
+    "managers.SyncManager.Value(typecode)": (
+        "CPython's manager Value only stores the typecode (Lib/multiprocessing/managers.py, 3.9 "
+        "to 3.13): any value of any type is accepted and returned unchanged, so nothing the "
+        "documentation promises depends on it (only the repr of the server-side object shows it)"
+    ),
 }
 
 

@@ -207,6 +207,15 @@ class UnboundedQueueManager(SyncManager):
 UnboundedQueueManager.register("Queue", lambda maxsize=0: queue.Queue())
 
 
+class ArrayTypecodeIgnoredManager(SyncManager):
+    """Array(typecode, sequence) keeps the sequence as a list: any value of any type is kept."""
+
+
+ArrayTypecodeIgnoredManager.register(
+    "Array", lambda typecode, sequence, lock=True: list(sequence), managers.ArrayProxy
+)
+
+
 class StrIsReprListProxy(managers.ListProxy):
     """str() of a list proxy is the proxy's repr()."""
 
@@ -303,12 +312,18 @@ queue_maxsize_ignored = managers_mutant(
 proxy_str_is_repr = managers_mutant(
     "proxy-str-is-repr", "str() of a list proxy is its repr()", sync=StrIsReprManager
 )
+array_typecode_ignored = managers_mutant(
+    "array-typecode-ignored",
+    "SyncManager.Array() ignores its typecode and keeps a list",
+    sync=ArrayTypecodeIgnoredManager,
+)
 
 # Mutant attribute -> the Managers properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "initializer_ignored": ("test_start_runs_the_initializer_in_the_manager_process",),
     "method_to_typeid_ignored": ("test_register_options_shape_the_proxies_a_manager_returns",),
     "queue_maxsize_ignored": ("test_sync_manager_factories_honour_their_arguments",),
+    "array_typecode_ignored": ("test_array_proxy_holds_what_an_array_of_its_typecode_holds",),
     "proxy_str_is_repr": ("test_a_proxy_prints_as_its_referent_and_represents_itself",),
     "list_append_not_atomic": ("test_list_appends_from_several_processes_interleave",),
     "dict_setitem_not_atomic": ("test_dict_operations_from_several_processes_are_atomic",),

@@ -83,6 +83,25 @@ class MapDropsPartialChunk(StdPool):
 # -- callbacks and results ---------------------------------------------------------------------
 
 
+class ChunksizeIgnored(StdPool):
+    """map, map_async, starmap, starmap_async and imap_unordered accept chunksize and send
+    one item per task whatever it says."""
+
+    def _map_async(
+        self,
+        func: Any,
+        iterable: Any,
+        mapper: Any,
+        chunksize: int | None = None,
+        callback: Any = None,
+        error_callback: Any = None,
+    ) -> Any:
+        return super()._map_async(func, iterable, mapper, 1, callback, error_callback)
+
+    def imap_unordered(self, func: Any, iterable: Any, chunksize: int = 1) -> Any:
+        return super().imap_unordered(func, iterable, 1)
+
+
 class CallbackTwice(StdPool):
     """apply_async() calls the callback when the result arrives and again as it marks the
     result ready: two code paths that each think they own the notification."""
@@ -312,6 +331,9 @@ maxtasks_ignored = pool_mutant("maxtasks-ignored", MaxtasksIgnored, "maxtasksper
 one_worker_too_many = pool_mutant(
     "one-worker-too-many", OneWorkerTooMany, "Pool(processes=n) starts n + 1 workers"
 )
+chunksize_ignored = pool_mutant(
+    "chunksize-ignored", ChunksizeIgnored, "chunksize is ignored: one item per task"
+)
 close_accepts_work = pool_mutant(
     "close-accepts-work", CloseAcceptsWork, "submissions after close() are accepted"
 )
@@ -331,6 +353,13 @@ class InitializerlessThreadPool(multiprocessing.pool.ThreadPool):
         super().__init__(processes)
 
 
+class OneThreadTooManyThreadPool(multiprocessing.pool.ThreadPool):
+    """ThreadPool(processes=n) starts n + 1 threads: an off-by-one in the population loop."""
+
+    def __init__(self, processes: Any = None, initializer: Any = None, initargs: Any = ()) -> None:
+        super().__init__((processes or os.cpu_count() or 1) + 1, initializer, initargs)
+
+
 def _pool_module(name: str, **overrides: Any) -> ModuleType:
     return module_like(multiprocessing.pool, f"{__name__}.{name}", **overrides)
 
@@ -347,11 +376,19 @@ thread_pool_initializer_ignored = dataclasses.replace(
     description="ThreadPool never calls its initializer",
     pool=_pool_module("thread_pool_initializer_ignored", ThreadPool=InitializerlessThreadPool),
 )
+thread_pool_one_thread_too_many = dataclasses.replace(
+    stdlib.load(),
+    name="thread-pool-one-thread-too-many",
+    description="ThreadPool(processes=n) starts n + 1 threads",
+    pool=_pool_module("thread_pool_one_thread_too_many", ThreadPool=OneThreadTooManyThreadPool),
+)
 
 # Mutant attribute -> the Pool properties that must FAIL against it (under fork, or START_METHOD).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "pool_ignores_context": ("test_pool_workers_are_started_by_the_context_given",),
     "thread_pool_initializer_ignored": ("test_thread_pool_runs_its_initializer_in_every_thread",),
+    "thread_pool_one_thread_too_many": ("test_thread_pool_runs_exactly_processes_threads",),
+    "chunksize_ignored": ("test_chunksize_cuts_the_input_into_tasks_of_that_size",),
     "imap_in_completion_order": ("test_imap_returns_results_in_order",),
     "map_drops_partial_chunk": (
         "test_map_returns_results_in_order",
