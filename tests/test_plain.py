@@ -193,6 +193,17 @@ def test_a_variant_parameter_gets_the_pytest_parameter_id() -> None:
     assert plain.arguments_for(found, example, "RawArray") == {"variant": "'RawArray'", "n": "2"}
 
 
+def test_a_parameter_with_a_default_may_be_missing_from_the_example() -> None:
+    def observe(mp, variant, writes=(1,), writer="child"):
+        return variant, writes, writer
+
+    found = plain.Template("test_x", observe, sample={"variant": "V", "writes": [], "writer": "c"})
+    assert plain.arguments_for(found, None, "Value") == {"variant": "'Value'"}
+    example = "Falsifying example: test_x(\n    writes=[2],\n)"
+    assert plain.arguments_for(found, example, "V") == {"variant": "'V'", "writes": "[2]"}
+    assert plain.arguments_for(plain.Template("test_x", lambda mp, n: n), None) is None
+
+
 def test_the_report_writes_a_plain_script_for_a_templated_failure_and_replays_the_rest(
     tmp_path: Path,
 ) -> None:
