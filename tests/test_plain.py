@@ -132,6 +132,50 @@ REPRODUCES = [
         {"signum": signal.SIGTERM},
     ),
     Difference("test_terminate_gives_minus_sigterm", "billiard", "forkserver", {"wait_ready": 0}),
+    Difference(
+        "test_closed_simple_queue_raises_os_error", "billiard", "fork", {"variant": "empty"}
+    ),
+    Difference("test_simple_queue_empty_put_get", "billiard", "spawn", {"values": []}),
+    Difference(
+        "test_unpicklable_item_is_dropped_and_later_items_still_arrive",
+        "multiprocessing.dummy",
+        "thread",
+        {},
+    ),
+    Difference(
+        "test_nested_proxy_writes_are_visible",
+        "billiard",
+        "fork",
+        {"items": [("a", 0)], "extra": 0},
+    ),
+    Difference(
+        "test_shutdown_ends_the_manager_process",
+        "multiprocessing.dummy",
+        "thread",
+        {"variant": "with"},
+    ),
+    Difference(
+        "test_value_without_initial_value_holds_zero", "billiard", "fork", {"variant": "Value"}
+    ),
+    Difference(
+        "test_stores_are_read_back_by_the_other_process",
+        "multiprocessing.dummy",
+        "thread",
+        {"variant": "Value", "writes": [("f", 0, 2.5314181077185716e-234)], "writer": "child"},
+    ),
+    Difference(
+        "test_wrong_type_raises_type_error_and_keeps_value",
+        "multiprocessing.dummy",
+        "thread",
+        {"case": ("Value", ("d", 0.0, None), "child")},
+    ),
+    Difference("test_wrong_type_raises_type_error_and_keeps_value", "billiard", "spawn", {}),
+    Difference(
+        "test_array_bad_index_or_slice_length_raises",
+        "multiprocessing.dummy",
+        "thread",
+        {"variant": "Array"},
+    ),
 ]
 
 
