@@ -48,6 +48,13 @@ class Template:
     def parameters(self) -> tuple[str, ...]:
         return tuple(inspect.signature(self.observe).parameters)[1:]  # after mp
 
+    @property
+    def optional(self) -> frozenset[str]:
+        """Parameters with a default: an example without them (a failure before the
+        ``@given``, when creating the objects) observes with the default."""
+        found = inspect.signature(self.observe).parameters.values()
+        return frozenset(p.name for p in found if p.default is not inspect.Parameter.empty)
+
 
 TEMPLATES: dict[str, Template] = {}
 
@@ -151,6 +158,8 @@ def _is_plain(node: ast.AST) -> bool:
 def arguments_for(found: Template, example: str | None, variant: str = "") -> dict[str, str] | None:
     """The template's arguments from ``example``; None when one it needs is missing.
 
+    A parameter with a default may be missing: the script then observes with the default.
+
     A parameter named ``variant`` receives the test's own pytest parameter id (the ``Value``
     of ``test_x[billiard-fork-Value]``), which the Hypothesis example does not show.
     """
@@ -160,9 +169,9 @@ def arguments_for(found: Template, example: str | None, variant: str = "") -> di
     if "variant" in found.parameters:
         given = {**given, "variant": repr(variant)}
     needed = found.parameters
-    if any(name not in given for name in needed):
+    if any(name not in given and name not in found.optional for name in needed):
         return None
-    return {name: given[name] for name in needed}
+    return {name: given[name] for name in needed if name in given}
 
 
 # -- the script ---------------------------------------------------------------------------------

@@ -132,6 +132,50 @@ REPRODUCES = [
         {"signum": signal.SIGTERM},
     ),
     Difference("test_terminate_gives_minus_sigterm", "billiard", "forkserver", {"wait_ready": 0}),
+    Difference(
+        "test_closed_simple_queue_raises_os_error", "billiard", "fork", {"variant": "empty"}
+    ),
+    Difference("test_simple_queue_empty_put_get", "billiard", "spawn", {"values": []}),
+    Difference(
+        "test_unpicklable_item_is_dropped_and_later_items_still_arrive",
+        "multiprocessing.dummy",
+        "thread",
+        {},
+    ),
+    Difference(
+        "test_nested_proxy_writes_are_visible",
+        "billiard",
+        "fork",
+        {"items": [("a", 0)], "extra": 0},
+    ),
+    Difference(
+        "test_shutdown_ends_the_manager_process",
+        "multiprocessing.dummy",
+        "thread",
+        {"variant": "with"},
+    ),
+    Difference(
+        "test_value_without_initial_value_holds_zero", "billiard", "fork", {"variant": "Value"}
+    ),
+    Difference(
+        "test_stores_are_read_back_by_the_other_process",
+        "multiprocessing.dummy",
+        "thread",
+        {"variant": "Value", "writes": [("f", 0, 2.5314181077185716e-234)], "writer": "child"},
+    ),
+    Difference(
+        "test_wrong_type_raises_type_error_and_keeps_value",
+        "multiprocessing.dummy",
+        "thread",
+        {"case": ("Value", ("d", 0.0, None), "child")},
+    ),
+    Difference("test_wrong_type_raises_type_error_and_keeps_value", "billiard", "spawn", {}),
+    Difference(
+        "test_array_bad_index_or_slice_length_raises",
+        "multiprocessing.dummy",
+        "thread",
+        {"variant": "Array"},
+    ),
 ]
 
 
@@ -191,6 +235,17 @@ def test_a_variant_parameter_gets_the_pytest_parameter_id() -> None:
     found = plain.Template("test_x", observe, sample={"variant": "Value", "n": 1})
     example = "Falsifying example: test_x(\n    n=2,\n)"
     assert plain.arguments_for(found, example, "RawArray") == {"variant": "'RawArray'", "n": "2"}
+
+
+def test_a_parameter_with_a_default_may_be_missing_from_the_example() -> None:
+    def observe(mp, variant, writes=(1,), writer="child"):
+        return variant, writes, writer
+
+    found = plain.Template("test_x", observe, sample={"variant": "V", "writes": [], "writer": "c"})
+    assert plain.arguments_for(found, None, "Value") == {"variant": "'Value'"}
+    example = "Falsifying example: test_x(\n    writes=[2],\n)"
+    assert plain.arguments_for(found, example, "V") == {"variant": "'V'", "writes": "[2]"}
+    assert plain.arguments_for(plain.Template("test_x", lambda mp, n: n), None) is None
 
 
 def test_the_report_writes_a_plain_script_for_a_templated_failure_and_replays_the_rest(
