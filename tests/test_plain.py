@@ -132,6 +132,21 @@ REPRODUCES = [
         {"signum": signal.SIGTERM},
     ),
     Difference("test_terminate_gives_minus_sigterm", "billiard", "forkserver", {"wait_ready": 0}),
+    Difference(
+        "test_simplex_ends_refuse_the_other_direction", "multiprocessing.dummy", "thread", {}
+    ),
+    Difference(
+        "test_send_bytes_sends_the_slice",
+        "multiprocessing.dummy",
+        "thread",
+        {"case": (b"\x00", 1, None)},
+    ),
+    Difference(
+        "test_send_of_an_unpicklable_object_raises_and_sends_nothing",
+        "multiprocessing.dummy",
+        "thread",
+        {},
+    ),
 ]
 
 
