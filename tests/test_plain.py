@@ -147,6 +147,18 @@ REPRODUCES = [
         "thread",
         {},
     ),
+    Difference(
+        "test_lock_follows_its_sequential_model",
+        "multiprocessing.dummy",
+        "thread",
+        {"steps": [(0, "release")]},
+    ),
+    Difference(
+        "test_negative_timeout_acts_as_zero",
+        "multiprocessing.dummy",
+        "thread",
+        {"which": 0, "timeout": -0.5},
+    ),
 ]
 
 
