@@ -143,6 +143,21 @@ REPRODUCES = [
         {},
     ),
     Difference(
+        "test_simplex_ends_refuse_the_other_direction", "multiprocessing.dummy", "thread", {}
+    ),
+    Difference(
+        "test_send_bytes_sends_the_slice",
+        "multiprocessing.dummy",
+        "thread",
+        {"case": (b"\x00", 1, None)},
+    ),
+    Difference(
+        "test_send_of_an_unpicklable_object_raises_and_sends_nothing",
+        "multiprocessing.dummy",
+        "thread",
+        {},
+    ),
+    Difference(
         "test_nested_proxy_writes_are_visible",
         "billiard",
         "fork",
@@ -176,6 +191,26 @@ REPRODUCES = [
         "thread",
         {"variant": "Array"},
     ),
+    Difference(
+        "test_lock_follows_its_sequential_model",
+        "multiprocessing.dummy",
+        "thread",
+        {"steps": [(0, "release")]},
+    ),
+    Difference(
+        "test_negative_timeout_acts_as_zero",
+        "multiprocessing.dummy",
+        "thread",
+        {"which": 0, "timeout": -0.5},
+    ),
+    Difference("test_condition_notify_wakes_exactly_n", "billiard", "fork", {"waiters": 1, "n": 0}),
+    Difference(
+        "test_a_lock_of_the_fork_context_is_refused_by_another_start_method",
+        "billiard",
+        "forkserver",
+        {},
+    ),
+    Difference("test_get_logger_is_the_logger_named_multiprocessing", "multiprocess", "fork", {}),
 ]
 
 
