@@ -19,7 +19,12 @@ def _short(text: str, limit: int = MAX_MESSAGE) -> str:
 
 
 # Hypothesis has worded this note differently across versions.
-_EXAMPLE_PREFIXES = ("Falsifying example", "Falsifying explicit example", "Failing test case")
+_EXAMPLE_PREFIXES = (
+    "Falsifying example",
+    "Falsifying explicit example",
+    "Failing test case",
+    "Failing explicit example",  # what Hypothesis 6.1xx prints for a failing @example
+)
 
 
 def falsifying_example(exc: BaseException) -> str | None:

@@ -95,7 +95,9 @@ def load_all() -> Mapping[str, Template]:
 
 # -- the example --------------------------------------------------------------------------------
 
-_HEAD = re.compile(r"^(?:Falsifying example|Failing test case): ", re.MULTILINE)
+_HEAD = re.compile(
+    r"^(?:Falsifying (?:explicit )?example|Failing (?:explicit example|test case)): ", re.MULTILINE
+)
 # Reprs Hypothesis prints for values that are not literals, and their source form.
 _REPRS = ((re.compile(r"<Signals\.(SIG[A-Z0-9]+): -?\d+>"), r"signal.\1"),)
 _NAMES = {"signal": __import__("signal")}

@@ -161,7 +161,9 @@ def plain_script(cell: Cell, run: RunInfo) -> str | None:
     found = plain.load_all().get(cell.row.feature)
     if found is None:
         return None
-    args = plain.arguments_for(found, cell.falsifying_example, cell.row.variant)
+    # Older results kept a failing @example only in the message.
+    example = cell.falsifying_example or cell.message
+    args = plain.arguments_for(found, example, cell.row.variant)
     module = _module_of(cell, run)
     if args is None or module is None:
         return None

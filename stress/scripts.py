@@ -63,8 +63,9 @@ def main(runs, module=None):
 if __name__ == "__main__":
     import sys
 
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else {runs}
-    sys.exit(main(runs, sys.argv[2] if len(sys.argv) > 2 else None))
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    modules = [a for a in sys.argv[1:] if not a.isdigit()]
+    sys.exit(main(int(numbers[0]) if numbers else {runs}, modules[0] if modules else None))
 """
 
 
@@ -86,8 +87,8 @@ def render(
         "# Standalone reproduction of an mpconform stress scenario; needs only the backend.",
         f"# Backend: {backend}, start method {start_method}.",
         *[f"# {line}" for line in scenario.describe().splitlines()],
-        f"# Usage: python this_file.py [runs [module]]   (default {runs} runs of {backend};",
-        "# exit 1 on a VIOLATION or an error, 0 when none shows; module multiprocessing runs it",
+        f"# Usage: python this_file.py [RUNS] [MODULE]   (default {runs} runs of {backend};",
+        "# exit 1 on a VIOLATION or an error, 0 when none shows; MODULE multiprocessing runs it",
         "# against CPython's own objects)",
         "",
     ]

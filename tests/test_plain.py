@@ -253,6 +253,11 @@ def test_a_script_that_cannot_import_its_backend_exits_2(tmp_path: Path) -> None
             {"signum": "signal.SIGTERM"},
         ),
         ("Falsifying example: t(\n    exc_type=ValueError,\n)", {"exc_type": "ValueError"}),
+        (
+            "TypeError: x\nFailing explicit example: t(\n"
+            "    mp=<mp dummy-thread>,\n    daemon=True,\n)",
+            {"daemon": "True"},
+        ),
         ("Falsifying example: t(\n    path=PosixPath('/x'),\n    n=2,\n)", {"n": "2"}),
         ("Falsifying example: t(\n    data=data(...),\n)", {}),
         (None, {}),
