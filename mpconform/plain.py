@@ -103,6 +103,13 @@ _REPRS = ((re.compile(r"<Signals\.(SIG[A-Z0-9]+): -?\d+>"), r"signal.\1"),)
 _NAMES = {"signal": __import__("signal")}
 
 
+def example_in(text: str) -> str | None:
+    """The falsifying example a failure message quotes (older results kept a failing
+    ``@example`` only there), or None when it quotes none."""
+    match = _HEAD.search(text or "")
+    return text[match.start() :] if match else None
+
+
 def example_arguments(example: str | None) -> dict[str, str] | None:
     """The keyword arguments of a falsifying example, each as Python source; None if unreadable.
 

@@ -162,7 +162,7 @@ def plain_script(cell: Cell, run: RunInfo) -> str | None:
     if found is None:
         return None
     # Older results kept a failing @example only in the message.
-    example = cell.falsifying_example or cell.message
+    example = cell.falsifying_example or plain.example_in(cell.message)
     args = plain.arguments_for(found, example, cell.row.variant)
     module = _module_of(cell, run)
     if args is None or module is None:

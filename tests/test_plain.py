@@ -268,6 +268,12 @@ def test_example_arguments_are_read_as_source(example: str | None, expected: Any
     assert plain.example_arguments(example) == expected
 
 
+def test_an_example_quoted_in_a_message_is_found_and_a_message_without_one_gives_none() -> None:
+    message = "TypeError: x\nFailing explicit example: t(\n    daemon=True,\n)"
+    assert plain.example_in(message) == "Failing explicit example: t(\n    daemon=True,\n)"
+    assert plain.example_in("AssertionError: no example here") is None
+
+
 def test_a_variant_parameter_gets_the_pytest_parameter_id() -> None:
     def observe(mp, variant, n):
         return variant, n
