@@ -211,6 +211,44 @@ REPRODUCES = [
         {},
     ),
     Difference("test_get_logger_is_the_logger_named_multiprocessing", "multiprocess", "fork", {}),
+    Difference(
+        "test_callbacks_are_called_once_with_the_outcome",
+        "billiard",
+        "fork",
+        {"api": "apply_async", "items": [0], "fails": True},
+    ),
+    Difference("test_successful_before_ready_raises_value_error", "billiard", "spawn", {}),
+    Difference("test_join_before_close_raises_value_error", "billiard", "forkserver", {}),
+    Difference("test_submitting_after_close_raises_value_error", "billiard", "fork", {}),
+    Difference("test_thread_pool_computes_what_sequential_calls_compute", "billiard", "fork", {}),
+    Difference("test_daemonic_process_cannot_start_children", "billiard", "spawn", {}),
+    Difference(
+        "test_daemonic_process_cannot_start_children", "multiprocessing.dummy", "thread", {}
+    ),
+    Difference("test_sentinel_stays_valid_after_join", "billiard", "fork", {}),
+    Difference(
+        "test_daemonic_children_end_with_their_parent",
+        "billiard",
+        "fork",
+        {"ending": (("return",), 0)},
+    ),
+    Difference("test_daemon_flag_is_kept_and_seen_by_child", "multiprocessing.dummy", "thread", {}),
+    Difference(
+        "test_default_names_number_children_in_order",
+        "multiprocessing.dummy",
+        "thread",
+        {"count": 1},
+    ),
+    Difference(
+        "test_join_before_start_raises_assertion_error", "multiprocessing.dummy", "thread", {}
+    ),
+    Difference("test_join_self_raises_assertion_error", "multiprocessing.dummy", "thread", {}),
+    Difference(
+        "test_start_twice_raises_assertion_error",
+        "multiprocessing.dummy",
+        "thread",
+        {"when": "running"},
+    ),
 ]
 
 
