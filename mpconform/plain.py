@@ -173,8 +173,8 @@ def arguments_for(found: Template, example: str | None, variant: str = "") -> di
     of ``test_x[billiard-fork-Value]``), which the Hypothesis example does not show.
     """
     given = example_arguments(example)
-    if given is None:
-        return None
+    if given is None:  # unreadable: fine for a template that takes nothing from it
+        given = {}
     if "variant" in found.parameters:
         given = {**given, "variant": repr(variant)}
     needed = found.parameters
