@@ -23,10 +23,12 @@ from . import api_coverage, differences, heatmap, palette, stress_section, wordi
 from .differences import Difference
 from .matrix import Cell, Matrix, Row
 
+# A declared missing feature or a skip says why in its message; its traceback adds nothing.
+_NO_DETAILS = frozenset({Status.UNSUPPORTED, Status.SKIP})
 _STYLE = Path(__file__).with_name("style.css")
 _SCRIPT = Path(__file__).with_name("report.js")
 _TOOLTIP_LIMIT = 200
-_DETAILS_LIMIT = 4000
+_DETAILS_LIMIT = 1200  # a traceback's last fifteen-odd lines, where its error is
 
 
 def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
@@ -62,6 +64,12 @@ def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
 
 def _e(value: Any) -> str:
     return escape(str(value), quote=True)
+
+
+def _text(value: str) -> str:
+    """Escaped for element content (not attributes): quotes stay as they are, which keeps
+    tracebacks, full of quotes, from growing by a third."""
+    return escape(value, quote=False)
 
 
 def _head() -> str:
@@ -336,7 +344,8 @@ def _difference(row: Row, where: list[Difference], repro: Mapping[str, str]) -> 
     """One feature: where it differs (each column a link to its evidence), what stdlib does,
     the first line of each distinct message, the shrunk example, the repro scripts."""
     columns = " ".join(
-        f'<span class="swatch {palette.css_class(d.status)}">{_link(d.cell, d.column.label)}</span>'
+        f'<span class="swatch {palette.css_class(d.status)}">'
+        f'<a href="#{d.cell.anchor}">{_e(d.column.label)}</a></span>'
         for d in where
     )
     reference = _e(wording.status_list(where[0].reference))
@@ -426,14 +435,14 @@ def _evidence_item(cell: Cell, script: str | None) -> str:
         _facts((k, v) for k, v in facts if v),
     ]
     if cell.message:
-        parts.append(f'<h4>message</h4>\n<pre class="message">{_e(cell.message)}</pre>')
+        parts.append(f'<h4>message</h4>\n<pre class="message">{_text(cell.message)}</pre>')
     if cell.falsifying_example:
         parts.append(
             f'<h4>falsifying example</h4>\n<pre class="example">{_e(cell.falsifying_example)}</pre>'
         )
-    if cell.details:
+    if cell.details and cell.status not in _NO_DETAILS:
         parts.append(
-            f"<details><summary>details</summary>\n<pre>{_e(capped(cell.details))}</pre>\n"
+            f"<details><summary>details</summary>\n<pre>{_text(capped(cell.details))}</pre>\n"
             "</details>"
         )
     parts.append("</article>")
