@@ -345,7 +345,7 @@ def _difference(row: Row, where: list[Difference], repro: Mapping[str, str]) -> 
     the first line of each distinct message, the shrunk example, the repro scripts."""
     columns = " ".join(
         f'<span class="swatch {palette.css_class(d.status)}">'
-        f'<a href="#{d.cell.anchor}">{_e(d.column.label)}</a></span>'
+        f'<a href="#{d.cell.anchor}">{_e(d.column.label)}: {_e(d.status.value)}</a></span>'
         for d in where
     )
     reference = _e(wording.status_list(where[0].reference))

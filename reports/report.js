@@ -41,6 +41,10 @@
       tr.hidden = !ok;
       if (ok) { count += 1; }
     });
+    // An area with no row left is hidden whole, not shown as an empty table.
+    matrix.querySelectorAll("details.area").forEach(function (area) {
+      area.hidden = !area.querySelector("tr.feature-row:not([hidden])");
+    });
     document.getElementById("shown-rows").textContent = String(count);
     matrix.querySelectorAll("button[data-status]").forEach(function (b) {
       b.setAttribute("aria-pressed", b.dataset.status === state.status ? "true" : "false");

@@ -518,8 +518,11 @@ def test_html_escapes_all_document_text() -> None:
     assert parsed.tags.count("script") == 1  # the page's own filter script, nothing injected
     quoted = "message &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; it&#x27;s"
     assert f'title="accepted: {quoted}"' in page  # quotes survived inside the attribute
-    for text in ("area", "title", "message", "example", "details", "file"):
+    for text in ("area", "title", "message", "example", "file"):
         assert f"{text} &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; it&#x27;s" in page
+    # Element content (message and traceback in <pre>) needs no quoted quotes.
+    for text in ("message", "details"):
+        assert f'{text} &lt;script&gt;alert("x")&lt;/script&gt; it\'s</pre>' in page
 
 
 def _without_own_script(page: str) -> str:
