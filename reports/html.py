@@ -23,9 +23,12 @@ from . import api_coverage, differences, heatmap, palette, stress_section, wordi
 from .differences import Difference
 from .matrix import Cell, Matrix, Row
 
+# A declared missing feature or a skip says why in its message; its traceback adds nothing.
+_NO_DETAILS = frozenset({Status.UNSUPPORTED, Status.SKIP})
 _STYLE = Path(__file__).with_name("style.css")
 _SCRIPT = Path(__file__).with_name("report.js")
-_TOOLTIP_LIMIT = 300
+_TOOLTIP_LIMIT = 200
+_DETAILS_LIMIT = 1200  # a traceback's last fifteen-odd lines, where its error is
 
 
 def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
@@ -61,6 +64,12 @@ def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
 
 def _e(value: Any) -> str:
     return escape(str(value), quote=True)
+
+
+def _text(value: str) -> str:
+    """Escaped for element content (not attributes): quotes stay as they are, which keeps
+    tracebacks, full of quotes, from growing by a third."""
+    return escape(value, quote=False)
 
 
 def _head() -> str:
@@ -100,6 +109,9 @@ def _legend() -> str:
     items.append(
         f'<li><span class="swatch {palette.NOT_RUN_CLASS}">{_e(wording.NOT_RUN)}</span> '
         f"{_e(wording.NOT_RUN_MEANING)}</li>"
+    )
+    items.append(
+        f'<li><span class="swatch accepted">{_e(ACCEPTED_MARK)}</span> {_e(ACCEPTED_MEANING)}</li>'
     )
     items.append(
         f'<li><span class="marker">{_e(wording.BASIS_MARKER)}</span> '
@@ -146,35 +158,51 @@ def _feature(row: Row) -> str:
 
 
 def _tooltip(cell: Cell) -> str:
+    """A short hover text for links outside the matrix (differences, stress); the matrix cells
+    carry none, so a large report does not repeat every message once more."""
     if not cell.message:
         return f"{cell.status.value} in {cell.duration:.3f}s"
     text = f"{cell.status.value}: {' '.join(cell.message.split())}"
-    if cell.expected:
-        text = f"(expected) {text}"
+    if cell.accepted:
+        text = f"(accepted) {text}"
     return text if len(text) <= _TOOLTIP_LIMIT else text[: _TOOLTIP_LIMIT - 3] + "..."
 
 
+def accepted_reason(cell: Cell) -> str:
+    """Why a non-conforming outcome is accepted: the expectation file's line, else the outcome
+    marker's message (what CPython itself does), else the XFAIL meaning."""
+    if cell.expectation:
+        return cell.expectation
+    line = differences.first_line(cell.message, _TOOLTIP_LIMIT)
+    if line:
+        return line
+    return wording.STATUS_MEANINGS.get(cell.status, "accepted")
+
+
 def _cell(cell: Cell, index: int | None = None) -> str:
-    """A status cell; in the matrix (``index``) it carries what the filters read."""
-    data = ""
-    if index is not None:
-        data = (
-            f' data-col="{index}" data-status="{cell.status.value}"'
-            f' data-differs="{int(cell.differs)}"'
+    """A status cell. In the matrix (``index``) it is kept small: the filters read the status
+    from the class and the column from the position, and only the accepted mark has a title."""
+    classes = f"cell {palette.css_class(cell.status)}"
+    if cell.accepted:
+        classes += " accepted"
+    data = ' data-differs="1"' if index is not None and cell.differs else ""
+    mark = ""
+    if cell.accepted:
+        mark = (
+            f' <span class="expected" title="accepted: {_e(accepted_reason(cell))}">'
+            f"{_e(ACCEPTED_MARK)}</span>"
         )
-    mark = _ACCEPTED_MARK if cell.expected else ""
     if _has_evidence(cell):
-        verdict = (
-            f'<a href="#{cell.anchor}" title="{_e(_tooltip(cell))}">{_e(cell.status.value)}</a>'
-        )
+        verdict = f'<a href="#{cell.anchor}">{_e(cell.status.value)}</a>'
     else:
-        verdict = f'<span title="{_e(_tooltip(cell))}">{_e(cell.status.value)}</span>'
-    return f'<td class="cell {palette.css_class(cell.status)}"{data}>{verdict}{mark}</td>'
+        verdict = _e(cell.status.value)
+    return f'<td class="{classes}"{data}>{verdict}{mark}</td>'
 
 
-_ACCEPTED_MARK = (
-    ' <span class="expected" title="accepted: an outcome marker or the expectation file '
-    'accepts this outcome (see its evidence for the reason)">(accepted)</span>'
+ACCEPTED_MARK = "✓ accepted"
+ACCEPTED_MEANING = (
+    "did not conform, and that is accepted (hover the mark or open the evidence for the reason: "
+    "the outcome marker's message or the expectation file's line); it counts as conforming"
 )
 
 
@@ -183,19 +211,18 @@ def _has_evidence(cell: Cell) -> bool:
     return cell.status is not Status.PASS or bool(cell.message or cell.falsifying_example)
 
 
-def _not_run(index: int | None = None) -> str:
-    data = f' data-col="{index}" data-status="" data-differs="0"' if index is not None else ""
-    return (
-        f'<td class="cell {palette.NOT_RUN_CLASS}"{data} '
-        f'title="{_e(wording.NOT_RUN_MEANING)}">{_e(wording.NOT_RUN)}</td>'
-    )
+def _not_run() -> str:
+    return f'<td class="cell {palette.NOT_RUN_CLASS}">{_e(wording.NOT_RUN)}</td>'
 
 
 def _glance(matrix: Matrix) -> str:
     items = "".join(
         f"<li>{_e(wording.headline(c.label, matrix.summaries[c]))}</li>" for c in matrix.columns
     )
-    return f'<section id="glance">\n<h2>At a glance</h2>\n<ul>{items}</ul>\n</section>'
+    return (
+        f'<section id="glance">\n<h2>At a glance</h2>\n<ul>{items}</ul>\n'
+        f'<p class="note">{_e(wording.SCORE_RULE)}.</p>\n</section>'
+    )
 
 
 def _heatmap(matrix: Matrix) -> str:
@@ -232,6 +259,8 @@ def _filters(matrix: Matrix) -> str:
     ]
     buttons = ['<button type="button" data-status="" aria-pressed="true">all</button>']
     buttons.append('<button type="button" data-status="differs">not conforming</button>')
+    if any(c.accepted for c in matrix.cells.values()):
+        buttons.append('<button type="button" data-status="accepted">accepted</button>')
     buttons += [
         f'<button type="button" data-status="{s.value}" class="{palette.css_class(s)}">'
         f"{_e(s.value)}</button>"
@@ -271,13 +300,10 @@ def _grid(matrix: Matrix) -> str:
         body = []
         for row in rows:
             cells = "".join(
-                _cell(cell, i) if cell is not None else _not_run(i)
+                _cell(cell, i) if cell is not None else _not_run()
                 for i, cell in enumerate(matrix.cell(row, c) for c in matrix.columns)
             )
-            text = f"{row.name} {row.title}".lower()
-            body.append(
-                f'<tr class="feature-row" data-text="{_e(text)}">{_feature(row)}{cells}</tr>'
-            )
+            body.append(f'<tr class="feature-row">{_feature(row)}{cells}</tr>')
         blocks.append(
             f'<details class="area" id="area-{number}" open><summary>{_e(area)} '
             f'<span class="note">({len(rows)})</span></summary>\n'
@@ -318,7 +344,8 @@ def _difference(row: Row, where: list[Difference], repro: Mapping[str, str]) -> 
     """One feature: where it differs (each column a link to its evidence), what stdlib does,
     the first line of each distinct message, the shrunk example, the repro scripts."""
     columns = " ".join(
-        f'<span class="swatch {palette.css_class(d.status)}">{_link(d.cell, d.column.label)}</span>'
+        f'<span class="swatch {palette.css_class(d.status)}">'
+        f'<a href="#{d.cell.anchor}">{_e(d.column.label)}: {_e(d.status.value)}</a></span>'
         for d in where
     )
     reference = _e(wording.status_list(where[0].reference))
@@ -395,6 +422,8 @@ def _evidence_item(cell: Cell, script: str | None) -> str:
     if cell.expectation:
         accepted = "accepted" if cell.expected else "applied"
         facts.append(("expectation", f"{accepted}: {cell.expectation}"))
+    elif cell.accepted:
+        facts.append(("accepted", accepted_reason(cell)))
     if script:
         facts.append(("repro script", f"python {script}"))
     if cell.row.cpython_basis:
@@ -406,17 +435,27 @@ def _evidence_item(cell: Cell, script: str | None) -> str:
         _facts((k, v) for k, v in facts if v),
     ]
     if cell.message:
-        parts.append(f'<h4>message</h4>\n<pre class="message">{_e(cell.message)}</pre>')
+        parts.append(f'<h4>message</h4>\n<pre class="message">{_text(cell.message)}</pre>')
     if cell.falsifying_example:
         parts.append(
             f'<h4>falsifying example</h4>\n<pre class="example">{_e(cell.falsifying_example)}</pre>'
         )
-    if cell.details:
+    if cell.details and cell.status not in _NO_DETAILS:
         parts.append(
-            f"<details><summary>details</summary>\n<pre>{_e(cell.details)}</pre>\n</details>"
+            f"<details><summary>details</summary>\n<pre>{_text(capped(cell.details))}</pre>\n"
+            "</details>"
         )
     parts.append("</article>")
     return "\n".join(parts)
+
+
+def capped(details: str, limit: int = _DETAILS_LIMIT) -> str:
+    """A traceback's end (where the error is), so one runaway traceback cannot bloat the page;
+    the whole of it stays in results.json."""
+    if len(details) <= limit:
+        return details
+    cut = len(details) - limit
+    return f"[... {cut} characters cut; the whole is in results.json]\n" + details[cut:]
 
 
 def _evidence(matrix: Matrix, repro: Mapping[str, str]) -> str:

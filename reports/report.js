@@ -11,10 +11,13 @@
       (!state.python || th.dataset.python === state.python);
   }
 
+  // Cells carry no data of their own (a large report has thousands): the status is the
+  // st-<status> class, the column is the position after the feature header.
   function cellMatches(td) {
     if (!state.status) { return true; }
     if (state.status === "differs") { return td.dataset.differs === "1"; }
-    return td.dataset.status === state.status;
+    if (state.status === "accepted") { return td.classList.contains("accepted"); }
+    return td.classList.contains("st-" + state.status.toLowerCase());
   }
 
   function apply() {
@@ -24,19 +27,23 @@
       th.hidden = !shown;
       if (shown) { visible[th.dataset.col] = true; }
     });
-    matrix.querySelectorAll("td[data-col]").forEach(function (td) {
-      td.hidden = !visible[td.dataset.col];
-    });
     var count = 0;
     matrix.querySelectorAll("tr.feature-row").forEach(function (tr) {
-      var ok = !state.text || tr.dataset.text.indexOf(state.text) >= 0;
+      var cells = tr.querySelectorAll("td.cell");
+      Array.prototype.forEach.call(cells, function (td, i) { td.hidden = !visible[i]; });
+      var text = tr.cells[0].textContent.toLowerCase();
+      var ok = !state.text || text.indexOf(state.text) >= 0;
       if (ok && state.status) {
-        ok = Array.prototype.some.call(tr.querySelectorAll("td[data-col]"), function (td) {
+        ok = Array.prototype.some.call(cells, function (td) {
           return !td.hidden && cellMatches(td);
         });
       }
       tr.hidden = !ok;
       if (ok) { count += 1; }
+    });
+    // An area with no row left is hidden whole, not shown as an empty table.
+    matrix.querySelectorAll("details.area").forEach(function (area) {
+      area.hidden = !area.querySelector("tr.feature-row:not([hidden])");
     });
     document.getElementById("shown-rows").textContent = String(count);
     matrix.querySelectorAll("button[data-status]").forEach(function (b) {

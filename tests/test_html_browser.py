@@ -237,10 +237,23 @@ def test_a_click_on_a_status_filter_hides_the_other_rows(
         "document.body.setAttribute('data-before', String(shown()));"
         "document.querySelector('#matrix button[data-status=\"CRASH\"]').click();"
         "document.body.setAttribute('data-after', String(shown()));"
+        "document.body.setAttribute('data-empty', String(Array.prototype.filter.call("
+        "document.querySelectorAll('#matrix details.area:not([hidden])'), function (d) {"
+        " return !d.querySelector('tr.feature-row:not([hidden])'); }).length));"
+        "document.querySelector('#matrix button[data-status=\"accepted\"]').click();"
+        "document.body.setAttribute('data-accepted', String(shown()));"
         "document.querySelector('#matrix button[data-status=\"\"]').click();"
         "document.body.setAttribute('data-again', String(shown()));"
     )
     dom = _chromium(tmp_path, _with_check(tmp_path, page, check), "--dump-dom")
     assert int(_attribute(dom, "data-before")) == len(matrix.rows)
     assert int(_attribute(dom, "data-after")) == len(crashed)
+    assert int(_attribute(dom, "data-empty")) == 0, "an area with no row left is still shown"
+    accepted = {
+        row.name
+        for row in matrix.rows
+        for cell in matrix.cells.values()
+        if cell.row is row and cell.accepted
+    }
+    assert int(_attribute(dom, "data-accepted")) == len(accepted) > 0
     assert int(_attribute(dom, "data-again")) == len(matrix.rows)

@@ -487,8 +487,8 @@ def test_html_evidence_holds_message_example_and_details() -> None:
     )
     assert "test_lifecycle.py::test_exit[stdlib-fork]" in evidence
     assert "0.012s" in evidence
-    tooltip = parse(page).matrix_cells[0]["links"][0][1]
-    assert tooltip == "FAIL: exitcode was 1"
+    # The matrix cell links to that evidence and repeats none of it (no per-cell tooltip).
+    assert parse(page).matrix_cells[0]["links"] == [("#ev-1", None)]
 
 
 def test_html_escapes_all_document_text() -> None:
@@ -511,14 +511,18 @@ def test_html_escapes_all_document_text() -> None:
         leftovers=[evil],
     )
     doc["run"]["backends"][0]["description"] = evil
+    doc["results"][0]["expected"] = ["FAIL"]  # accepted: its reason goes into an attribute
     page = html.render(build([doc], sources=[f"file {evil}.json"]))
     assert "<script" not in _without_own_script(page).lower()
     parsed = parse(page)
     assert parsed.tags.count("script") == 1  # the page's own filter script, nothing injected
-    tooltip = parsed.matrix_cells[0]["links"][0][1]
-    assert tooltip == f"FAIL: message {evil}"  # quotes survived inside the attribute
-    for text in ("area", "title", "message", "example", "details", "file"):
+    quoted = "message &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; it&#x27;s"
+    assert f'title="accepted: {quoted}"' in page  # quotes survived inside the attribute
+    for text in ("area", "title", "message", "example", "file"):
         assert f"{text} &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; it&#x27;s" in page
+    # Element content (message and traceback in <pre>) needs no quoted quotes.
+    for text in ("message", "details"):
+        assert f'{text} &lt;script&gt;alert("x")&lt;/script&gt; it\'s</pre>' in page
 
 
 def _without_own_script(page: str) -> str:
@@ -807,4 +811,4 @@ def test_heatmap_shares_count_conforming_and_accepted_over_what_applies() -> Non
     page = html.render(matrix)
     heat = page.split('<section id="heatmap">', 1)[1].split("</section>", 1)[0]
     assert ">2/3</a>" in heat and ">1/1</a>" in heat
-    assert "(accepted)</span>" in page.split('<section id="matrix">', 1)[1]
+    assert f"{html.ACCEPTED_MARK}</span>" in page.split('<section id="matrix">', 1)[1]
