@@ -8,6 +8,8 @@ the test as UNSUPPORTED instead of an AttributeError failure.
 from __future__ import annotations
 
 import functools
+import importlib
+import multiprocessing.dummy
 from typing import Any
 
 from .adapter import KNOWN_CAPABILITIES, SUBMODULES, Adapter
@@ -51,14 +53,22 @@ class Target:
     def ctx(self) -> Any:
         return self.adapter.get_context(self.start_method)
 
-    @property
+    @functools.cached_property
     def module(self) -> str:
         """The importable module a plain script uses for this backend (``billiard``,
-        ``multiprocessing.dummy``): where the context's Process class comes from. A wrapped
-        context (a mutant) names a module of mpconform, which plain scripts cannot use."""
+        ``multiprocessing.dummy``), or "" when there is none: only when that module's own
+        ``get_context`` hands out this very context. A wrapped context (a mutant, a custom
+        adapter) keeps CPython's Process class, and a script importing ``multiprocessing``
+        would test CPython instead; loky's contexts come from a submodule."""
         if self.start_method == "thread":
-            return "multiprocessing.dummy"
-        return str(getattr(self.ctx.Process, "__module__", "")).split(".")[0]
+            found = "multiprocessing.dummy" if self.ctx is multiprocessing.dummy else ""
+            return found
+        root = str(getattr(self.ctx.Process, "__module__", "")).split(".")[0]
+        try:
+            same = importlib.import_module(root).get_context(self.start_method) is self.ctx
+        except Exception:  # not importable, no get_context, or it refuses the method
+            same = False
+        return root if same else ""
 
     @property
     def connection(self) -> Any:

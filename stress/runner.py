@@ -237,9 +237,10 @@ def _sections(history: History, killed: dict[Hashable, int]) -> list[Section]:
 
 def failure_message(mp: Target, observed: Observed, found: list[str], where: Path | None) -> str:
     scenario = observed.scenario
-    script = scripts.render(scenario, mp.module, mp.start_method)
-    saved = ""
-    if where is not None:
+    saved, script = "", ""
+    if mp.module:  # a wrapped context (a mutant) has no module a script could import
+        script = scripts.render(scenario, mp.module, mp.start_method)
+    if where is not None and script:
         # One file per kind, overwritten: Hypothesis ends by replaying its smallest failing
         # example, so what stays is the shrunk scenario.
         path = Path(where) / f"stress_{scenario.kind}_{mp.adapter.name}_{mp.start_method}.py"
@@ -256,8 +257,15 @@ def failure_message(mp: Target, observed: Observed, found: list[str], where: Pat
             "History:",
             *shown,
             *[f"Outcome: {o}" for o in observed.outcomes],
-            f"Standalone reproduction (python <file>; exit 1 and VIOLATION when it shows):{saved}",
-            script,
+            *(
+                [
+                    "Standalone reproduction (python <file>; exit 1 and VIOLATION when it "
+                    f"shows):{saved}",
+                    script,
+                ]
+                if script
+                else ["No standalone reproduction: no module of its own hands out this context."]
+            ),
         ]
     )
 

@@ -157,6 +157,8 @@ def test_rendered_script_runs_clean(mp: Target, tmp_path: Path, scenario: Scenar
     """A scenario's standalone script runs with only the backend imported and finds no violation."""
     if not runner.has_signals(mp):
         raise Unsupported("scripts drive processes; a thread backend has none to signal")
+    if not mp.module:
+        raise Unsupported("no module of its own hands out this context: a script cannot import it")
     text = scripts.render(scenario, mp.module, mp.start_method)
     assert "import mpconform" not in text and "from mpconform" not in text
     done = run_script(text, tmp_path, runs=1)
@@ -177,6 +179,8 @@ def test_generated_scenario_scripts_run_clean(mp: Target, data: Any) -> None:
     """Standalone scripts of generated scenarios (any object, any nemesis) find no violation."""
     if not runner.has_signals(mp):
         raise Unsupported("scripts drive processes; a thread backend has none to signal")
+    if not mp.module:
+        raise Unsupported("no module of its own hands out this context: a script cannot import it")
     kind = data.draw(st.sampled_from(KINDS), label="kind")
     scenario = data.draw(drawn(mp, kind), label="scenario")
     event(f"{kind}, nemesis: {scenario.nemesis.name}")
@@ -196,6 +200,8 @@ def test_rendered_script_detects_two_holders(mp: Target, tmp_path: Path) -> None
     """
     if not runner.has_signals(mp):
         raise Unsupported("scripts drive processes; a thread backend has none to signal")
+    if not mp.module:
+        raise Unsupported("no module of its own hands out this context: a script cannot import it")
     text = scripts.render(
         LOCK_SCENARIO,
         mp.module,
