@@ -40,3 +40,25 @@ def test_top_level_folders_install_under_mpconform():
         "mpconform.stress": "stress",
         "mpconform.reports": "reports",
     }
+
+
+def test_every_non_python_file_of_a_package_is_package_data():
+    """report.js was read by the renderer but left out of the wheel: the README's first
+    command crashed on a regular install while every editable test passed."""
+    import fnmatch
+
+    config = _config()
+    data = config.get("package-data", {})
+    missing = []
+    for name, directory in config["package-dir"].items():
+        root = REPO / directory
+        for path in root.iterdir():
+            if (
+                path.is_file()
+                and path.suffix not in (".py", ".pyc")
+                and not path.name.startswith(".")
+            ):
+                patterns = data.get(name, [])
+                if not any(fnmatch.fnmatch(path.name, p) for p in patterns):
+                    missing.append(f"{name}: {path.name}")
+    assert not missing, f"files the wheel would leave out: {missing}"
