@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 from mpconform.conformance import children_pool as kids
 from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
+from mpconform.plugin import only_first_start_method
 from mpconform.profiles import budget
 from mpconform.target import Target
 from mpconform.waiting import LIVENESS, in_thread, wait_until
@@ -798,7 +799,7 @@ def chunked(mp: Target, pool: Any, call: str, items: list, chunksize: int) -> li
     "pool.Pool.starmap_async(chunksize)",
 )
 @pytest.mark.mp_basis("cpython")
-def test_chunksize_cuts_the_input_into_tasks_of_that_size(mp):
+def test_chunksize_cuts_the_input_into_tasks_of_that_size(mp, request):
     """map, map_async, starmap, starmap_async and imap_unordered send chunksize items per task.
 
     The documentation says the iterable is chopped into chunks submitted as separate tasks, of
@@ -806,9 +807,12 @@ def test_chunksize_cuts_the_input_into_tasks_of_that_size(mp):
     items, the last one taking the rest (``Pool._get_tasks``), so the exact sizes are CPython's
     behaviour rather than a documented promise. A task is seen through its worker: in a
     ``Pool(1, maxtasksperchild=1)`` every task runs in a fresh worker, so the items that share a
-    worker token are exactly one task. Inputs stay short: every chunk starts a process.
+    worker token are exactly one task. Inputs stay short: every chunk starts a process. The
+    cutting happens in the parent's task handler, the same code under every start method,
+    while each chunk's fresh worker costs a start: one start method per backend is checked.
     """
     require_processes(mp, "a task's worker cannot be told apart from the others")
+    only_first_start_method(mp, request, "chunks are cut by the parent's task handler")
     if not takes_maxtasksperchild(mp):
         raise Unsupported("Pool() takes no maxtasksperchild argument, needed to see the tasks")
     with pool_of(mp, 1, maxtasksperchild=1) as pool:

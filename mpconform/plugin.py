@@ -241,6 +241,18 @@ def _sweep_again_at_exit(baseline: Any) -> None:
     multiprocessing.util.Finalize(None, sweep, exitpriority=-100)
 
 
+def only_first_start_method(mp: Target, request: pytest.FixtureRequest, why: str) -> None:
+    """Skip unless this is the first start method the run selected for this backend.
+
+    For a check whose subject does not depend on the start method (``why`` says why) but whose
+    cost does: the other columns read SKIP with the reason, not a result nobody ran.
+    """
+    targets = request.config.stash[SETTINGS].targets
+    first = next((t for t in targets if t.adapter is mp.adapter), mp)
+    if mp.start_method != first.start_method:
+        pytest.skip(f"{why}: checked under one start method per backend ({first.start_method})")
+
+
 def _runs_tests(config: pytest.Config) -> bool:
     """False in an xdist controller, which only distributes tests."""
     if hasattr(config, "workerinput"):

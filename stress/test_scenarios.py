@@ -122,18 +122,12 @@ QUEUE_SCENARIO = from_plain(
 
 @pytest.fixture
 def script_column(mp: Target, request: pytest.FixtureRequest) -> None:
-    """Skip unless this is the first start method the run selected for this backend.
-
-    A rendered script differs between start methods only in the name it passes to
+    """A rendered script differs between start methods only in the name it passes to
     get_context(), and each costs an interpreter and its children; the scenarios themselves
-    are checked in-process under every start method by the properties above.
-    """
-    from mpconform.plugin import SETTINGS
+    are checked in-process under every start method by the properties above."""
+    from mpconform.plugin import only_first_start_method
 
-    targets = request.config.stash[SETTINGS].targets
-    first = next((t for t in targets if t.adapter is mp.adapter), mp)
-    if mp.start_method != first.start_method:
-        pytest.skip(f"scripts are run under one start method per backend ({first.start_method})")
+    only_first_start_method(mp, request, "scripts differ only in the start method's name")
 
 
 def run_script(text: str, where: Path, runs: int) -> subprocess.CompletedProcess:
