@@ -14,6 +14,7 @@ reads them and prints one progress line by area every few seconds instead of pyt
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -227,9 +228,10 @@ def wait(jobs: Sequence[Job], t0: float, show: bool = True) -> list[int]:
             code = job.proc.poll()
             if code is None:
                 running = True
-            elif code < 0 and job.proc.pid not in handled:
-                # Killed by a signal (the watchdog's SIGKILL, a crash): record the test it
-                # was running and go on with the ones after it.
+            elif job.proc.pid not in handled and died(job, code):
+                # Killed by a signal (the watchdog's SIGKILL, a crash), or ended by a backend's
+                # os._exit() in the middle of a test: record the test it was running and go on
+                # with the ones after it.
                 handled.add(job.proc.pid)
                 if job.log is not None:
                     job.log.close()
@@ -249,6 +251,21 @@ def wait(jobs: Sequence[Job], t0: float, show: bool = True) -> list[int]:
             job.log.close()
     # A killed attempt whose results were recovered ended like a run with a failure.
     return [1 if job.proc.pid in handled else int(job.proc.returncode) for job in jobs]
+
+
+def died(job: Job, code: int) -> bool:
+    """Whether the job's process ended without finishing its session: killed by a signal, or
+    gone without writing its final results (pytest writes them even when interrupted or when
+    tests failed; a usage error or an empty selection writes none and is no death)."""
+    if code < 0:
+        return True
+    if code in (4, 5):  # pytest's usage error, no tests collected
+        return False
+    try:
+        with open(os.path.join(job.report_dir, "results.json"), encoding="utf-8") as fh:
+            return not json.load(fh)["run"].get("complete", True)  # a checkpoint at most
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
 
 
 def tidy(report_dir: str) -> None:

@@ -81,10 +81,14 @@ def running_when_killed(found: Trace, code: int) -> results.TestResult | None:
         )
     else:
         status = Status.CRASH
-        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            how = f"died from {name}"
+        else:  # a backend's os._exit() in a thread of the test process
+            how = f"exited (code {code}) without finishing its session"
         message = (
-            f"the test process died from {name} while running this test; the run went on "
-            "with the remaining tests"
+            f"the test process {how} while running this test; the run went on with the "
+            "remaining tests"
         )
     return results.TestResult(
         nodeid=item.nodeid,

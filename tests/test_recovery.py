@@ -41,10 +41,31 @@ def test_a_killed_job_reports_the_test_it_ran_and_goes_on(tmp_path: Path, jobs: 
     assert statuses["test_c_runs_after[stdlib-fork]"][0] == "PASS"
     status, message = statuses["test_b_kills_the_test_process[stdlib-fork]"]
     assert status == "CRASH" and "died from SIGKILL" in message
-    assert len(statuses) == 3
-    assert "1 CRASH" in out.stdout and "2 PASS" in out.stdout
+    assert len(statuses) == 4  # test_d passes: nothing asks it to exit
+    assert "1 CRASH" in out.stdout and "3 PASS" in out.stdout
     assert not tagged_processes(tag)
     assert not list(report.glob(".retry-*")) and not (report / ".jobs").exists()
+
+
+def test_a_test_process_that_exits_mid_test_is_a_crash_and_the_run_goes_on(
+    tmp_path: Path,
+) -> None:
+    """A backend's thread calling os._exit(1) ends the job with an ordinary exit code but no
+    session end: the test is a CRASH, the tests after it still run."""
+    report = tmp_path / "report"
+    env = {**os.environ, "CASE_EXIT_SELF": "1"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    cmd = [sys.executable, "-m", "mpconform.cli", "run", "--report", str(report), "--jobs", "0"]
+    cmd += ["--start-method", "fork", "-k", "case_recovery", "--", str(CASES)]
+    out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1, out.stdout + out.stderr
+    found = {
+        r["nodeid"].split("::")[-1]: r
+        for r in json.loads((report / "results.json").read_text())["results"]
+    }
+    crashed = found["test_d_exits_the_test_process[stdlib-fork]"]
+    assert crashed["status"] == "CRASH" and "exited (code 1)" in crashed["message"]
+    assert len(found) == 4 and sum(r["status"] == "PASS" for r in found.values()) == 3
 
 
 def test_the_watchdogs_note_makes_the_killed_test_a_timeout(tmp_path: Path) -> None:

@@ -23,3 +23,9 @@ def test_b_kills_the_test_process(mp):
 
 def test_c_runs_after(mp):
     """Runs only if the run went on after the process died."""
+
+
+def test_d_exits_the_test_process(mp):
+    """Ends the pytest process with os._exit(1), as billiard's pool supervisor thread does."""
+    if os.environ.get("CASE_EXIT_SELF") == "1":
+        os._exit(1)
