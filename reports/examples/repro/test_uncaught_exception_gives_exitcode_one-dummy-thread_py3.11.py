@@ -1,87 +1,171 @@
 #!/usr/bin/env python3
-"""mpconform repro: test_uncaught_exception_gives_exitcode_one under dummy-thread (FAIL on py3.11).
+"""An exception not caught within run() gives exitcode 1.
 
-An exception not caught within run() gives exitcode 1
+Property test_uncaught_exception_gives_exitcode_one of mpconform, under multiprocessing.dummy (thread).
+Recorded: FAIL on py3.11.
 
-Recorded message:
+What mpconform saw:
     AssertionError: assert 0 == 1
-     +  where 0 = run_to_end(<mp dummy-thread>, <function raise_error at 0x7f588914d800>, <class 'ValueError'>, '')
-     +    where <function raise_error at 0x7f588914d800> = kids.raise_error
+     +  where 0 = run_to_end(<mp dummy-thread>, <function raise_error at 0x7f1c6a25e700>, <class 'ValueError'>, '')
+     +    where <function raise_error at 0x7f1c6a25e700> = kids.raise_error
     Failing test case: test_uncaught_exception_gives_exitcode_one(
         mp=<mp dummy-thread>,
         exc_type=ValueError,
         message='',
     )
 
-Recorded falsifying example:
+Shrunk example:
     Failing test case: test_uncaught_exception_gives_exitcode_one(
         mp=<mp dummy-thread>,
         exc_type=ValueError,
         message='',
     )
 
-Run it with the Python that ran the suite: python test_uncaught_exception_gives_exitcode_one-dummy-thread_py3.11.py
-Exit code 1: the difference reproduces; 0: the property passes now; 2: cannot run it here.
-Needs: pip install 'mpconform==0.1.0' plus the backend (dummy).
+Run it with any Python that has the backend installed: python test_uncaught_exception_gives_exitcode_one-dummy-thread_py3.11.py [MODULE]
+It observes with CPython's multiprocessing and with MODULE (default multiprocessing.dummy), each in a fresh
+interpreter, prints both, and exits 1 when they differ, 0 when they agree, 2 when it cannot run.
+`python test_uncaught_exception_gives_exitcode_one-dummy-thread_py3.11.py multiprocessing` runs it against CPython alone (it then exits 0).
 """
 
+import contextlib
 import importlib
-import json
 import os
+import signal
 import subprocess
 import sys
-import tempfile
+import threading
+import time
 
-MODULES = ['mpconform.conformance.test_process_lifecycle']  # pytest names a test module after its path: try each
-TEST = 'test_uncaught_exception_gives_exitcode_one[dummy-thread]'
-BACKEND = 'dummy'
+BACKEND = 'multiprocessing.dummy'
 START_METHOD = 'thread'
-PROFILE = 'ci'
-SEED = None
-RECORDED = {'status': 'FAIL', 'message': "AssertionError: assert 0 == 1\n +  where 0 = run_to_end(<mp dummy-thread>, <function raise_error at 0x7f588914d800>, <class 'ValueError'>, '')\n +    where <function raise_error at 0x7f588914d800> = kids.raise_error\nFailing test case: test_uncaught_exception_gives_exitcode_one(\n    mp=<mp dummy-thread>,\n    exc_type=ValueError,\n    message='',\n)"}
+ARGS = dict(exc_type=ValueError, message='')
 
 
-def main():
-    path = None
-    for name in MODULES:
-        try:
-            path = importlib.import_module(name).__file__
-            break
-        except ImportError:
-            continue
-    if path is None:
-        print(f"cannot import {MODULES[0]}; install mpconform 0.1.0", file=sys.stderr)
-        return 2
-    with tempfile.TemporaryDirectory(prefix="mpconform-repro-") as out:
-        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "no:xdist"]
-        cmd += [f"{path}::{TEST}", "--mp-backend", BACKEND, "--mp-start-method", START_METHOD]
-        cmd += ["--mp-profile", PROFILE, "--mp-report-dir", out]
-        if SEED is not None:
-            cmd += ["--hypothesis-seed", SEED]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), *sys.path]))
-        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            with open(os.path.join(out, "results.json"), encoding="utf-8") as fh:
-                results = json.load(fh)["results"]
-        except (OSError, ValueError, KeyError):
-            print("the property did not run; rerun the command by hand:", file=sys.stderr)
-            print(" ".join(cmd), file=sys.stderr)
-            return 2
-    if not results:
-        print(f"no test {TEST} in {path}: not the run's mpconform?", file=sys.stderr)
-        return 2
-    now = results[0]
-    print(f"{TEST}: recorded {RECORDED['status']}, now {now['status']}")
-    if now["status"] in ("PASS", "UNSUPPORTED", "SKIP"):
-        print("not reproduced: the property holds here now")
+# -- the property, in plain code ----------------------------------------------------------------
+
+PATIENCE_S = 10.0
+
+
+def raise_error(exc_type, message):
+    raise exc_type(message)
+
+
+def exit_code_of(mp, target, *args):
+    p = mp.Process(target=target, args=args)
+    p.start()
+    p.join(PATIENCE_S)
+    return "still running" if p.is_alive() else p.exitcode
+
+
+def observe(mp, exc_type, message):
+    return exit_code_of(mp, raise_error, exc_type, message)
+
+
+# -- the driver (observes each side in a fresh interpreter and compares) -----------------------
+
+RESULT_PREFIX = "OBSERVED: "
+REFERENCE = "multiprocessing"
+#: Seconds one side may take before it is called hanging (a liveness bound, not a timing).
+PATIENCE = float(os.environ.get("REPRO_PATIENCE") or 60)
+_root = REFERENCE  # the package whose objects the running side uses
+
+
+class Raised:
+    """An exception as an observation: its class name, which both sides can compare."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.name = type(exc).__name__
+
+    def __repr__(self) -> str:
+        return f"raised {self.name}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Raised) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+def attempt(function, *args, **kwargs):
+    """What calling ``function`` gives: its value, or Raised(the exception)."""
+    try:
+        return function(*args, **kwargs)
+    except Exception as exc:
+        return Raised(exc)
+
+
+def module(name: str):
+    """A submodule of the package under observation: module("pool").ThreadPool."""
+    return importlib.import_module(f"{_root}.{name}")
+
+
+def context(package: str, start_method: str):
+    """What the property calls ``mp``: a context of ``package`` for ``start_method``."""
+    global _root
+    _root = package
+    found = importlib.import_module(package)
+    if start_method == "thread" or not hasattr(found, "get_context"):
+        return found  # multiprocessing.dummy: the module itself is the API
+    return found.get_context(start_method)
+
+
+def observe_here(package: str, start_method: str, observe, args) -> None:
+    """Run in the side's own interpreter: observe and print the observation on one line."""
+    mp = context(package, start_method)
+    value = attempt(observe, mp, **args)
+    print(RESULT_PREFIX + repr(value), flush=True)
+
+
+def observe_in_child(script: str, package: str, start_method: str) -> str:
+    """One side, in a fresh interpreter: the observation's repr, or what went wrong instead."""
+    cmd = [sys.executable, script, "--observe", package, start_method]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        out, err = proc.communicate(timeout=PATIENCE)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the side and every process it started
+        proc.communicate()
+        return f"hung: no observation within {PATIENCE:g} s"
+    for line in reversed(out.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            return line[len(RESULT_PREFIX) :]
+    last = (err.strip().splitlines() or ["(no output)"])[-1]
+    if proc.returncode < 0:
+        return f"crashed: died from {signal.Signals(-proc.returncode).name} ({last})"
+    return f"crashed: exit code {proc.returncode} before observing ({last})"
+
+
+def main(script: str, backend: str, start_method: str, observe, args) -> int:
+    """Compare CPython with ``backend`` (argv[1] overrides it); exit 1 when they differ."""
+    argv = sys.argv[1:]
+    if argv[:1] == ["--observe"]:
+        observe_here(argv[1], argv[2], observe, args)
         return 0
-    print("\nWhat differs from CPython's multiprocessing:")
-    print(now["message"] or RECORDED["message"])
-    example = now.get("falsifying_example")
-    if example and example not in (now["message"] or ""):
-        print("\n" + example)
+    if argv:
+        backend = argv[0]
+    try:
+        importlib.import_module(backend)
+    except ImportError as exc:
+        print(f"cannot run: {backend} is not importable here ({exc})", file=sys.stderr)
+        return 2
+    reference_method = start_method
+    if start_method == "thread":  # a thread backend is compared with CPython's default
+        reference_method = importlib.import_module(REFERENCE).get_start_method()
+    expected = observe_in_child(script, REFERENCE, reference_method)
+    if expected.startswith(("hung:", "crashed:")):
+        print(f"cannot run: CPython's {REFERENCE} itself {expected}", file=sys.stderr)
+        return 2
+    observed = observe_in_child(script, backend, start_method)
+    print(f"CPython {REFERENCE} ({reference_method}): {expected}")
+    print(f"{backend} ({start_method}): {observed}")
+    if observed == expected:
+        print("same: the difference does not reproduce here")
+        return 0
+    print("DIFFERENT: the difference reproduces")
     return 1
 
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(os.path.abspath(__file__), BACKEND, START_METHOD, observe, ARGS))
