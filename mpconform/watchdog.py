@@ -63,10 +63,13 @@ def descendants(root):
 
 
 while True:
-    wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+    wait = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.monotonic()))
     ready, _, _ = select.select([stdin], [], [], wait)
-    if ready:
-        line = stdin.readline()
+    # The test process gone is an end too: a fork child holding our stdin pipe (a backend's
+    # forkserver, a worker) keeps the EOF from ever coming.
+    orphaned = os.getppid() != pid
+    if ready or orphaned:
+        line = b"" if orphaned else stdin.readline()
         if not line:
             if sweep_group:  # an mpconform run job, leader of its own process group
                 while os.getppid() == pid:  # until the test process has exited
@@ -79,6 +82,8 @@ while True:
             deadline = time.monotonic() + float(seconds)
         else:
             deadline = None
+        continue
+    if deadline is None or time.monotonic() < deadline:
         continue
     sys.stderr.write(f"mpconform watchdog: {label} still running past its backstop; "
                      f"killing pid {pid} and its children\n")
