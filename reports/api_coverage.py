@@ -87,6 +87,50 @@ def coverage(matrix: Matrix) -> list[Coverage]:
     return found
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A covered element across the report's Pythons: the documentation of two Python versions
+    is nearly the same, and one row per element (not one table per Python) halves the section."""
+
+    name: str
+    rows: tuple[Row, ...]
+    pythons: tuple[str, ...]  # the Pythons whose documentation has it and where it was checked
+    exceptions: tuple[tuple[Column, str], ...]
+
+
+def checked(matrix: Matrix, found: list[Coverage]) -> list[Checked]:
+    rows: dict[str, dict[Row, None]] = {}
+    pythons: dict[str, list[str]] = {}
+    outcomes: dict[str, list[tuple[Column, str]]] = {}
+    for coverage_of in found:
+        columns = [c for c in matrix.columns if c.python == coverage_of.python]
+        for element in coverage_of.elements:
+            if not element.covered:
+                continue
+            rows.setdefault(element.name, {}).update(dict.fromkeys(element.rows))
+            pythons.setdefault(element.name, []).append(coverage_of.python)
+            outcomes.setdefault(element.name, []).extend(exceptions(matrix, element, columns))
+    return [
+        Checked(name, tuple(rows[name]), tuple(pythons[name]), tuple(outcomes[name]))
+        for name in rows
+    ]
+
+
+def exceptions(matrix: Matrix, element: Element, columns: list[Column]) -> list[tuple[Column, str]]:
+    """The columns where the element's properties did not all pass, each with its outcome.
+    Most elements pass everywhere: a table of every column would be a wall of "1 PASS" (and
+    most of the report's size) in which the few that matter are hard to find."""
+    found = []
+    for column in columns:
+        text = outcome(matrix, element, column)
+        if text and any(
+            cell is not None and cell.status is not Status.PASS
+            for cell in (matrix.cell(row, column) for row in element.rows)
+        ):
+            found.append((column, text))
+    return found
+
+
 def outcome(matrix: Matrix, element: Element, column: Column) -> str:
     """What the element's properties did in one column: "3 PASS" or "2 PASS, 1 FAIL"."""
     counts = Counter(

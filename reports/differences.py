@@ -72,6 +72,16 @@ def by_area(found: Sequence[Difference]) -> list[tuple[str, list[tuple[Row, list
     return [(area, list(rows.items())) for area, rows in areas.items()]
 
 
+# A declared missing feature or a skip is not behaviour to compare: such an entry is listed
+# apart, one line each, so the behavioural differences are not lost among them.
+_MISSING = frozenset({"UNSUPPORTED", "SKIP"})
+
+
+def only_missing(where: Sequence[Difference]) -> bool:
+    """Every differing cell of this feature is UNSUPPORTED or SKIP."""
+    return all(d.status.value in _MISSING for d in where)
+
+
 def first_line(text: str, limit: int = 240) -> str:
     """The message's first line, for lists that link to the whole of it."""
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")

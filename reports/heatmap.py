@@ -44,13 +44,34 @@ SCALE: tuple[tuple[str, str], ...] = (
 EMPTY = ("#eceff1", "#616161")  # nothing that applies ran
 
 
-def colour(share: Share) -> tuple[str, str]:
+def level(share: Share) -> int | None:
+    """The share's step on SCALE; None when nothing that applies ran."""
     ratio = share.ratio
     if ratio is None:
-        return EMPTY
+        return None
     if ratio >= 1.0:
-        return SCALE[4]
-    for bound, pair in ((0.5, SCALE[0]), (0.8, SCALE[1]), (0.95, SCALE[2])):
+        return 4
+    for step, bound in enumerate((0.5, 0.8, 0.95)):
         if ratio < bound:
-            return pair
-    return SCALE[3]
+            return step
+    return 3
+
+
+def colour(share: Share) -> tuple[str, str]:
+    step = level(share)
+    return EMPTY if step is None else SCALE[step]
+
+
+def css_class(share: Share) -> str:
+    """A class per step, so each of hundreds of cells does not carry its own style."""
+    step = level(share)
+    return "heat-empty" if step is None else f"heat-{step}"
+
+
+def css() -> str:
+    rules = [
+        f"td.heat.heat-{step} {{ background: {bg}; color: {fg}; }}"
+        for step, (bg, fg) in enumerate(SCALE)
+    ]
+    rules.append(f"td.heat.heat-empty {{ background: {EMPTY[0]}; color: {EMPTY[1]}; }}")
+    return "\n".join(rules) + "\n"

@@ -19,12 +19,10 @@ from typing import Any
 
 from mpconform.status import Status
 
-from . import api_coverage, differences, heatmap, palette, stress_section, wording
+from . import api_coverage, differences, evidence, heatmap, palette, stress_section, wording
 from .differences import Difference
 from .matrix import Cell, Matrix, Row
 
-# A declared missing feature or a skip says why in its message; its traceback adds nothing.
-_NO_DETAILS = frozenset({Status.UNSUPPORTED, Status.SKIP})
 _STYLE = Path(__file__).with_name("style.css")
 _SCRIPT = Path(__file__).with_name("report.js")
 _TOOLTIP_LIMIT = 200
@@ -73,7 +71,7 @@ def _text(value: str) -> str:
 
 
 def _head() -> str:
-    css = _STYLE.read_text(encoding="utf-8") + palette.css()
+    css = _STYLE.read_text(encoding="utf-8") + palette.css() + heatmap.css()
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -168,31 +166,22 @@ def _tooltip(cell: Cell) -> str:
     return text if len(text) <= _TOOLTIP_LIMIT else text[: _TOOLTIP_LIMIT - 3] + "..."
 
 
-def accepted_reason(cell: Cell) -> str:
-    """Why a non-conforming outcome is accepted: the expectation file's line, else the outcome
-    marker's message (what CPython itself does), else the XFAIL meaning."""
-    if cell.expectation:
-        return cell.expectation
-    line = differences.first_line(cell.message, _TOOLTIP_LIMIT)
-    if line:
-        return line
-    return wording.STATUS_MEANINGS.get(cell.status, "accepted")
-
-
 def _cell(cell: Cell, index: int | None = None) -> str:
     """A status cell. In the matrix (``index``) it is kept small: the filters read the status
     from the class and the column from the position, and only the accepted mark has a title."""
     classes = f"cell {palette.css_class(cell.status)}"
     if cell.accepted:
         classes += " accepted"
+    if index is not None and _plain_pass(cell):
+        return "<td>PASS</td>"  # the matrix's default colours are PASS's (palette.css)
     data = ' data-differs="1"' if index is not None and cell.differs else ""
     mark = ""
     if cell.accepted:
         mark = (
-            f' <span class="expected" title="accepted: {_e(accepted_reason(cell))}">'
+            f' <span class="expected" title="accepted: {_e(evidence.accepted_reason(cell))}">'
             f"{_e(ACCEPTED_MARK)}</span>"
         )
-    if _has_evidence(cell):
+    if evidence.has_evidence(cell):
         verdict = f'<a href="#{cell.anchor}">{_e(cell.status.value)}</a>'
     else:
         verdict = _e(cell.status.value)
@@ -206,9 +195,9 @@ ACCEPTED_MEANING = (
 )
 
 
-def _has_evidence(cell: Cell) -> bool:
-    """A plain PASS has nothing to show beyond its cell; everything else has evidence."""
-    return cell.status is not Status.PASS or bool(cell.message or cell.falsifying_example)
+def _plain_pass(cell: Cell) -> bool:
+    """A PASS with nothing more to say: no evidence, no difference from stdlib."""
+    return cell.status is Status.PASS and not evidence.has_evidence(cell) and not cell.differs
 
 
 def _not_run() -> str:
@@ -231,16 +220,12 @@ def _heatmap(matrix: Matrix) -> str:
     body = []
     for number, (area, _) in enumerate(matrix.areas()):
         cells = []
-        for column in matrix.columns:
+        for index, column in enumerate(matrix.columns):
             share = found[(area, column)]
-            background, text = heatmap.colour(share)
             figure = f"{share.conforming}/{share.applicable}" if share.applicable else "n/a"
             cells.append(
-                f'<td class="heat" style="background:{background};color:{text}">'
-                f'<a href="#area-{number}" data-backend="{_e(column.backend)}" '
-                f'data-method="{_e(column.start_method)}" data-python="{_e(column.python)}" '
-                f'title="{_e(area)} under {_e(column.label)}: {_e(figure)} conform">'
-                f"{_e(figure)}</a></td>"
+                f'<td class="heat {heatmap.css_class(share)}">'
+                f'<a href="#area-{number}" data-col="{index}">{_e(figure)}</a></td>'
             )
         body.append(f'<tr><th scope="row">{_e(area)}</th>{"".join(cells)}</tr>')
     return (
@@ -335,9 +320,30 @@ def _differences(matrix: Matrix, repro: Mapping[str, str]) -> str:
             parts.append(f"<p>{_e(wording.NO_DIFFERENCES)}</p>")
         for area, rows in differences.by_area(found):
             parts.append(f"<h3>{_e(area)}</h3>")
-            parts += [_difference(row, where, repro) for row, where in rows]
+            parts += [
+                _difference(row, where, repro)
+                for row, where in rows
+                if not differences.only_missing(where)
+            ]
+            missing = [
+                _missing(row, where) for row, where in rows if differences.only_missing(where)
+            ]
+            if missing:
+                parts.append(f'<p>{_e(wording.MISSING_INTRO)}</p>\n<ul class="missing">')
+                parts += missing
+                parts.append("</ul>")
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _missing(row: Row, where: list[Difference]) -> str:
+    """One line: the feature, its columns (each a link to its evidence) and the reason."""
+    columns = ", ".join(f'<a href="#{d.cell.anchor}">{_e(d.column.label)}</a>' for d in where)
+    statuses = "/".join(dict.fromkeys(d.status.value for d in where))
+    messages = dict.fromkeys(differences.first_line(d.cell.message) for d in where)
+    reasons = "; ".join(m for m in messages if m)
+    reason = f": {_e(reasons)}" if reasons else ""
+    return f"<li><code>{_e(row.name)}</code>: {_e(statuses)} under {columns}{reason}</li>"
 
 
 def _difference(row: Row, where: list[Difference], repro: Mapping[str, str]) -> str:
@@ -372,34 +378,29 @@ def _difference(row: Row, where: list[Difference], repro: Mapping[str, str]) -> 
 def _api_coverage(matrix: Matrix) -> str:
     parts = ['<section id="api-coverage">', "<h2>API coverage</h2>"]
     parts.append(f'<p class="note">{_e(wording.API_COVERAGE_INTRO)}</p>')
-    for found in api_coverage.coverage(matrix):
-        columns = [c for c in matrix.columns if c.python == found.python]
-        parts.append(f'<p class="headline"><strong>{_e(found.headline)}</strong></p>')
-        head = "".join(f'<th scope="col">{_e(c.label)}</th>' for c in columns)
-        body = []
-        for element in found.elements:
-            if not element.covered:
-                continue
-            features = ", ".join(dict.fromkeys(r.feature for r in element.rows))
-            outcomes = "".join(
-                f"<td>{_e(api_coverage.outcome(matrix, element, c))}</td>" for c in columns
-            )
-            body.append(
-                f'<tr><th scope="row"><code>{_e(element.name)}</code></th>'
-                f"<td>{_e(features)}</td>{outcomes}</tr>"
-            )
+    found = api_coverage.coverage(matrix)
+    parts += [f'<p class="headline"><strong>{_e(c.headline)}</strong></p>' for c in found]
+    body = [
+        f'<tr><th scope="row"><code>{_e(c.name)}</code>{_e(wording.only_in(c.pythons, len(found)))}'
+        f"</th><td>{_e(', '.join(dict.fromkeys(r.feature for r in c.rows)))}</td>"
+        f"<td>{_e(wording.api_exceptions(c.exceptions))}</td></tr>"
+        for c in api_coverage.checked(matrix, found)
+    ]
+    if body:
         parts.append(
             '<table class="api">\n<thead><tr><th>element</th><th>properties</th>'
-            f"{head}</tr></thead>\n<tbody>\n{chr(10).join(body)}\n</tbody>\n</table>"
+            f"<th>{_e(wording.API_OUTCOMES)}</th></tr></thead>\n<tbody>\n{chr(10).join(body)}"
+            "\n</tbody>\n</table>"
         )
+    for coverage_of in found:
         gaps = [
             f'<tr><th scope="row"><code>{_e(e.name)}</code></th><td>{_e(e.section)}</td>'
             f"<td>{_e(e.reason or 'none yet')}</td></tr>"
-            for e in found.elements
+            for e in coverage_of.elements
             if not e.covered
         ]
         if gaps:
-            parts.append(f"<p>{_e(wording.API_GAPS)}</p>")
+            parts.append(f"<p>{_e(wording.api_gaps(coverage_of.python))}</p>")
             parts.append(
                 '<table class="api-gaps">\n<thead><tr><th>element</th><th>section</th>'
                 f"<th>why no property</th></tr></thead>\n<tbody>\n{chr(10).join(gaps)}"
@@ -409,44 +410,66 @@ def _api_coverage(matrix: Matrix) -> str:
     return "\n".join(parts)
 
 
-def _evidence_item(cell: Cell, script: str | None) -> str:
-    facts = [
-        ("feature", cell.row.name),
-        ("title", cell.row.title),
-        ("area", cell.row.area),
-        ("column", cell.column.label),
-        ("duration", f"{cell.duration:.3f}s"),
-        ("nodeid", cell.nodeid),
-        ("source", cell.source),
-    ]
-    if cell.expectation:
-        accepted = "accepted" if cell.expected else "applied"
-        facts.append(("expectation", f"{accepted}: {cell.expectation}"))
-    elif cell.accepted:
-        facts.append(("accepted", accepted_reason(cell)))
-    if script:
-        facts.append(("repro script", f"python {script}"))
-    if cell.row.cpython_basis:
+def _evidence(matrix: Matrix, repro: Mapping[str, str]) -> str:
+    items = "\n".join(_evidence_feature(f, repro) for f in evidence.features(matrix))
+    return f'<section id="evidence">\n<h2>Evidence</h2>\n{items}\n</section>'
+
+
+def _evidence_feature(feature: evidence.Feature, repro: Mapping[str, str]) -> str:
+    row = feature.row
+    facts = [("area", row.area), ("test", evidence.test_name(feature.outcomes[0].cells[0]))]
+    if row.cpython_basis:
         facts.append(("basis", f"{wording.BASIS_MARKER} {wording.BASIS_MEANING}"))
     parts = [
-        f'<article class="evidence" id="{cell.anchor}">',
-        f"<h3>{_swatch(cell.status)} <code>{_e(cell.row.name)}</code> under "
-        f"{_e(cell.column.label)}</h3>",
-        _facts((k, v) for k, v in facts if v),
+        f'<article class="evidence" id="{_e(feature.anchor)}">',
+        f"<h3><code>{_e(row.name)}</code></h3>",
+        f'<p class="title">{_e(row.title)}</p>',
+        _facts(facts),
     ]
-    if cell.message:
-        parts.append(f'<h4>message</h4>\n<pre class="message">{_text(cell.message)}</pre>')
-    if cell.falsifying_example:
-        parts.append(
-            f'<h4>falsifying example</h4>\n<pre class="example">{_e(cell.falsifying_example)}</pre>'
-        )
-    if cell.details and cell.status not in _NO_DETAILS:
-        parts.append(
-            f"<details><summary>details</summary>\n<pre>{_text(capped(cell.details))}</pre>\n"
-            "</details>"
-        )
+    parts += [_evidence_outcome(outcome, repro) for outcome in feature.outcomes]
     parts.append("</article>")
     return "\n".join(parts)
+
+
+def _evidence_outcome(outcome: evidence.Outcome, repro: Mapping[str, str]) -> str:
+    count = len(outcome.cells)
+    where = f"in {count} columns" if count > 1 else "in"
+    cells = "\n".join(_evidence_cell(cell, repro.get(cell.anchor)) for cell in outcome.cells)
+    label, text = outcome.acceptance
+    facts = [(label, text)] if label else []
+    facts.append(("results", ", ".join(evidence.sources(outcome.cells))))
+    parts = [
+        '<div class="outcome">',
+        f"<h4>{_swatch(outcome.status)} {where}</h4>",
+        f'<ul class="cells">\n{cells}\n</ul>',
+        _facts((k, v) for k, v in facts if v),
+    ]
+    if outcome.message:
+        parts.append(f'<pre class="message">{_text(outcome.message)}</pre>')
+    if outcome.example:
+        parts.append(
+            f'<h5>falsifying example</h5>\n<pre class="example">{_e(outcome.example)}</pre>'
+        )
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def _evidence_cell(cell: Cell, script: str | None) -> str:
+    """The cell's own line: its column first (where the matrix link lands), then what is its
+    own: duration, test id, repro script and traceback."""
+    bits = [f"{cell.duration:.3f}s", f"<code>{_e(evidence.parameters(cell))}</code>"]
+    if script:
+        bits.append(f'repro: <a href="{_e(script)}"><code>python {_e(script)}</code></a>')
+    details = ""
+    if evidence.shows_details(cell):
+        details = (
+            f"\n<details><summary>details</summary>\n<pre>{_text(capped(cell.details))}</pre>\n"
+            "</details>"
+        )
+    return (
+        f'<li id="{cell.anchor}"><strong>{_e(cell.column.label)}</strong> '
+        f"{' · '.join(bits)}{details}</li>"
+    )
 
 
 def capped(details: str, limit: int = _DETAILS_LIMIT) -> str:
@@ -456,15 +479,6 @@ def capped(details: str, limit: int = _DETAILS_LIMIT) -> str:
         return details
     cut = len(details) - limit
     return f"[... {cut} characters cut; the whole is in results.json]\n" + details[cut:]
-
-
-def _evidence(matrix: Matrix, repro: Mapping[str, str]) -> str:
-    items = "\n".join(
-        _evidence_item(cell, repro.get(cell.anchor))
-        for cell in matrix.ordered_cells()
-        if _has_evidence(cell)
-    )
-    return f'<section id="evidence">\n<h2>Evidence</h2>\n{items}\n</section>'
 
 
 def _stress(matrix: Matrix) -> str:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from mpconform.status import Status
-
-from . import api_coverage, differences, stress_section, wording
+from . import api_coverage, differences, evidence, stress_section, wording
 from .differences import Difference
 from .matrix import Cell, Matrix, Row
 
@@ -134,8 +132,8 @@ def _feature(row: Row) -> str:
 
 
 def _verdict(cell: Cell) -> str:
-    """The status word; it links to the details section, which PASS cells do not have."""
-    if cell.status is Status.PASS:
+    """The status word; it links to the details section, which a plain PASS does not have."""
+    if not evidence.has_evidence(cell):
         return cell.status.value
     accepted = " (accepted)" if cell.expected else ""
     return f"[{cell.status.value}](#{cell.anchor}){accepted}"
@@ -169,10 +167,28 @@ def _differences(matrix: Matrix, repro: Mapping[str, str]) -> str:
             parts.append(_text(wording.NO_DIFFERENCES))
         for area, rows in differences.by_area(found):
             entries = [f"### {_text(area)}"]
+            missing = []
             for row, where in rows:
-                entries.append(_difference_entry(row, where, repro))
+                if differences.only_missing(where):
+                    missing.append(_missing_entry(row, where))
+                else:
+                    entries.append(_difference_entry(row, where, repro))
+            if missing:
+                entries.append(_text(wording.MISSING_INTRO) + "\n\n" + "\n".join(missing))
             parts.append("\n\n".join(entries))
     return "\n\n".join(parts)
+
+
+def _missing_entry(row: Row, where: Sequence[Difference]) -> str:
+    """One line: the feature, its columns (each a link to its evidence) and the reason."""
+    columns = ", ".join(f"[{_text(d.column.label)}](#{d.cell.anchor})" for d in where)
+    statuses = "/".join(dict.fromkeys(d.status.value for d in where))
+    reasons = "; ".join(
+        m for m in dict.fromkeys(differences.first_line(d.cell.message) for d in where) if m
+    )
+    return f"- {_feature(row)}: {statuses} under {columns}" + (
+        f": {_text(reasons)}" if reasons else ""
+    )
 
 
 def _difference_entry(row: Row, where: Sequence[Difference], repro: Mapping[str, str]) -> str:
@@ -194,23 +210,23 @@ def _difference_entry(row: Row, where: Sequence[Difference], repro: Mapping[str,
 
 def _api_coverage(matrix: Matrix) -> str:
     parts = ["## API coverage", _text(wording.API_COVERAGE_INTRO)]
-    for found in api_coverage.coverage(matrix):
-        columns = [c for c in matrix.columns if c.python == found.python]
-        parts.append(f"**{_text(found.headline)}**")
-        rows = [
-            [
-                _code_span(e.name),
-                _text(", ".join(dict.fromkeys(r.feature for r in e.rows))),
-                *[_text(api_coverage.outcome(matrix, e, c)) for c in columns],
-            ]
-            for e in found.elements
-            if e.covered
+    found = api_coverage.coverage(matrix)
+    parts += [f"**{_text(coverage_of.headline)}**" for coverage_of in found]
+    everywhere = len(found)
+    rows = [
+        [
+            _code_span(c.name) + _text(wording.only_in(c.pythons, everywhere)),
+            _code_span(", ".join(dict.fromkeys(r.feature for r in c.rows))),
+            _text(wording.api_exceptions(c.exceptions)),
         ]
-        header = ["Element", "Properties", *[_text(c.label) for c in columns]]
-        parts.append(_table(header, rows))
-        gaps = [e for e in found.elements if not e.covered]
+        for c in api_coverage.checked(matrix, found)
+    ]
+    if rows:
+        parts.append(_table(["Element", "Properties", _text(wording.API_OUTCOMES)], rows))
+    for coverage_of in found:
+        gaps = [e for e in coverage_of.elements if not e.covered]
         if gaps:
-            parts.append(_text(wording.API_GAPS))
+            parts.append(_text(wording.api_gaps(coverage_of.python)))
             parts.append(
                 _table(
                     ["Element", "Section", "Why no property"],
@@ -223,44 +239,60 @@ def _api_coverage(matrix: Matrix) -> str:
     return "\n\n".join(parts)
 
 
-def _detail(cell: Cell, script: str | None) -> str:
+def _details(matrix: Matrix, repro: Mapping[str, str]) -> str:
+    found = evidence.features(matrix)
+    if not found:
+        return "## Details\n\nEvery result passed; there is nothing to detail."
+    intro = _text(wording.EVIDENCE_NOTE)
+    return "## Details\n\n" + intro + "\n\n" + "\n\n".join(_detail(f, repro) for f in found)
+
+
+def _detail(feature: evidence.Feature, repro: Mapping[str, str]) -> str:
+    row = feature.row
     facts = [
-        ("Title", _text(cell.row.title)),
-        ("Area", _text(cell.row.area)),
-        ("Node id", _code_span(cell.nodeid) if cell.nodeid else ""),
-        ("Duration", f"{cell.duration:.3f}s"),
-        ("Source", _text(cell.source)),
+        ("Area", _text(row.area)),
+        ("Test", _code_span(evidence.test_name(feature.outcomes[0].cells[0]))),
     ]
-    if cell.expectation:
-        accepted = "accepted" if cell.expected else "applied"
-        facts.append(("Expectation", f"{accepted}: {_text(cell.expectation)}"))
-    if script:
-        facts.append(("Repro script", f"[{_text(script)}]({script}) (run it with python)"))
-    if cell.row.cpython_basis:
+    if row.cpython_basis:
         facts.append(("Basis", f"{wording.BASIS_MARKER} {_text(wording.BASIS_MEANING)}"))
     parts = [
-        f'<a id="{cell.anchor}"></a>\n\n### {cell.status.value}: {_text(cell.row.name)} '
-        f"under {_text(cell.column.label)}",
-        "\n".join(f"- **{label}:** {value}" for label, value in facts if value),
+        f"### {_text(row.name)}",
+        _text(row.title),
+        "\n".join(f"- **{label}:** {value}" for label, value in facts),
     ]
-    if cell.message:
-        parts.append("Message:\n\n" + _code_block(cell.message, "text"))
-    if cell.falsifying_example:
-        parts.append("Falsifying example:\n\n" + _code_block(cell.falsifying_example, "python"))
-    if cell.details:
-        parts.append(
-            "<details><summary>Details</summary>\n\n"
-            + _code_block(cell.details, "text")
-            + "\n\n</details>"
-        )
+    parts += [_detail_outcome(outcome, repro) for outcome in feature.outcomes]
     return "\n\n".join(parts)
 
 
-def _details(matrix: Matrix, repro: Mapping[str, str]) -> str:
-    cells = [c for c in matrix.ordered_cells() if c.status is not Status.PASS]
-    if not cells:
-        return "## Details\n\nEvery result passed; there is nothing to detail."
-    return "## Details\n\n" + "\n\n".join(_detail(c, repro.get(c.anchor)) for c in cells)
+def _detail_outcome(outcome: evidence.Outcome, repro: Mapping[str, str]) -> str:
+    count = len(outcome.cells)
+    where = f"in {count} columns" if count > 1 else "in"
+    lines = [_detail_cell(cell, repro.get(cell.anchor)) for cell in outcome.cells]
+    label, text = outcome.acceptance
+    if label:
+        lines.append(f"- **{label.capitalize()}:** {_text(text)}")
+    lines.append(f"- **Results:** {_text(', '.join(evidence.sources(outcome.cells)))}")
+    parts = [f"**{outcome.status.value}** {where}:", "\n".join(lines)]
+    if outcome.message:
+        parts.append(_code_block(outcome.message, "text"))
+    if outcome.example:
+        parts.append("Falsifying example:\n\n" + _code_block(outcome.example, "python"))
+    parts += [
+        f"<details><summary>Details: {_text(cell.column.label)}</summary>\n\n"
+        + _code_block(cell.details, "text")
+        + "\n\n</details>"
+        for cell in outcome.cells
+        if cell.details
+    ]
+    return "\n\n".join(parts)
+
+
+def _detail_cell(cell: Cell, script: str | None) -> str:
+    """The cell's own line, with its anchor: the matrix link lands here."""
+    bits = [f"{cell.duration:.3f}s", _code_span(evidence.parameters(cell))]
+    if script:
+        bits.append(f"repro: [{_text(script)}]({script}) (run it with python)")
+    return f'- <a id="{cell.anchor}"></a>**{_text(cell.column.label)}**: ' + ", ".join(bits)
 
 
 def _stress(matrix: Matrix) -> str:

@@ -32,10 +32,18 @@ def css_class(status: Status) -> str:
 
 
 def css() -> str:
-    """The status rules, generated so that a new status cannot be left without a colour."""
-    rules = [
-        f".{css_class(status)} {{ background: {bg}; color: {fg}; }}"
+    """The status rules, generated so that a new status cannot be left without a colour.
+
+    A plain PASS cell of the matrix carries no class (a large report has thousands of them):
+    the matrix's cells take PASS's colours unless a status class says otherwise."""
+    bg, fg = COLOURS[Status.PASS]
+    rules = [f"table.matrix td {{ background: {bg}; color: {fg}; }}"]
+    rules += [
+        f".{css_class(status)}, table.matrix td.{css_class(status)} "
+        f"{{ background: {bg}; color: {fg}; }}"
         for status, (bg, fg) in COLOURS.items()
     ]
-    rules.append(f".{NOT_RUN_CLASS} {{ background: #ffffff; color: #9e9e9e; }}")
+    not_run = f".{NOT_RUN_CLASS}, table.matrix td.{NOT_RUN_CLASS}"
+    rules.append(f"{not_run} {{ background: #ffffff; color: #9e9e9e; }}")
+
     return "\n".join(rules) + "\n"

@@ -12,11 +12,13 @@
   }
 
   // Cells carry no data of their own (a large report has thousands): the status is the
-  // st-<status> class, the column is the position after the feature header.
+  // st-<status> class (none on a plain PASS), the column is the position after the feature
+  // header.
   function cellMatches(td) {
     if (!state.status) { return true; }
     if (state.status === "differs") { return td.dataset.differs === "1"; }
     if (state.status === "accepted") { return td.classList.contains("accepted"); }
+    if (state.status === "PASS" && !td.className) { return true; }
     return td.classList.contains("st-" + state.status.toLowerCase());
   }
 
@@ -29,7 +31,7 @@
     });
     var count = 0;
     matrix.querySelectorAll("tr.feature-row").forEach(function (tr) {
-      var cells = tr.querySelectorAll("td.cell");
+      var cells = tr.querySelectorAll("td");
       Array.prototype.forEach.call(cells, function (td, i) { td.hidden = !visible[i]; });
       var text = tr.cells[0].textContent.toLowerCase();
       var ok = !state.text || text.indexOf(state.text) >= 0;
@@ -66,12 +68,15 @@
     apply();
   });
   // A heatmap cell shows its area, filtered to its column.
-  document.querySelectorAll("#heatmap a[data-backend]").forEach(function (a) {
+  // A heatmap cell names its column by index; the matrix headers hold what that column is.
+  document.querySelectorAll("#heatmap a[data-col]").forEach(function (a) {
+    var th = matrix.querySelector('th[data-col="' + a.dataset.col + '"]');
+    if (!th) { return; }
     a.addEventListener("click", function () {
       ["backend", "method", "python"].forEach(function (key) {
-        state[key] = a.dataset[key];
+        state[key] = th.dataset[key];
         var select = document.getElementById("filter-" + key);
-        if (select) { select.value = a.dataset[key]; }
+        if (select) { select.value = th.dataset[key]; }
       });
       var area = document.getElementById(a.getAttribute("href").slice(1));
       if (area) { area.open = true; }

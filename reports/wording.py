@@ -6,12 +6,12 @@ Everything here is plain text; each renderer escapes it for its own format.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from mpconform.status import SEVERITY_ORDER, Status
 
-from .matrix import Cell, ColumnSummary, Matrix, Source
+from .matrix import Cell, Column, ColumnSummary, Matrix, Source
 
 TITLE = "mpconform compatibility report"
 NOT_RUN = "—"
@@ -46,10 +46,32 @@ API_COVERAGE_INTRO = (
     "Each documented element of multiprocessing (every class, function, method, attribute "
     "and exception of the library reference, and each documented parameter, written "
     "name(parameter)), the properties of this report that check what the documentation "
-    "promises for it, and how those properties ended in each column."
+    "promises for it, and the columns where those properties did not all pass."
 )
-API_GAPS = "Documented elements no property of this report checks:"
+API_OUTCOMES = "columns where not all passed"
+API_ALL_PASS = "all passed in every column"
+
+
+def api_gaps(python: str) -> str:
+    version = python.removeprefix("py")
+    return f"Documented elements of Python {version} no property of this report checks:"
+
+
+def only_in(pythons: Sequence[str], everywhere: int) -> str:
+    """ " (py3.12 only)" for an element not in every merged Python's documentation."""
+    if len(pythons) >= everywhere:
+        return ""
+    return f" ({', '.join(pythons)} only)"
+
+
+def api_exceptions(found: Sequence[tuple[Column, str]]) -> str:
+    if not found:
+        return API_ALL_PASS
+    return "; ".join(f"{column.label}: {text}" for column, text in found)
+
+
 ONLY_REFERENCE = "Only stdlib columns were merged: there is no other backend to compare."
+MISSING_INTRO = "Not supported or skipped here, where the stdlib runs it:"
 NO_DIFFERENCES = "No differences: every compared cell has the same status as the stdlib."
 
 STATUS_MEANINGS: Mapping[Status, str] = {
@@ -234,3 +256,8 @@ STRESS_NOTE = (
     "that did not pass is no performance result."
 )
 STRESS_BARS_NOTE = "Bars of runs that did not pass take their status colour instead of blue."
+EVIDENCE_NOTE = (
+    "Every result that is more than a plain PASS, per feature. Columns where a feature ended "
+    "the same way (same status, message and example) share one entry; each column keeps its "
+    "own line with its duration, test id and repro script. Tracebacks are in the results files."
+)

@@ -95,7 +95,7 @@ def test_the_browser_builds_the_grid_the_matrix_describes(tmp_path: Path) -> Non
         for row in matrix.rows
         for cell in (matrix.cell(row, column) for column in matrix.columns)
     ]
-    found = [next(c for c in cell["classes"] if c.startswith("st-")) for cell in dom.matrix_cells]
+    found = [cell["status"] for cell in dom.matrix_cells]
     assert found == expected
     assert "b" not in dom.tags  # the hostile message stayed text
     assert {"matrix", "differences"} <= set(dom.sections)
@@ -242,8 +242,17 @@ def test_a_click_on_a_status_filter_hides_the_other_rows(
         " return !d.querySelector('tr.feature-row:not([hidden])'); }).length));"
         "document.querySelector('#matrix button[data-status=\"accepted\"]').click();"
         "document.body.setAttribute('data-accepted', String(shown()));"
+        "document.querySelector('#matrix button[data-status=\"PASS\"]').click();"
+        "document.body.setAttribute('data-passed', String(shown()));"
         "document.querySelector('#matrix button[data-status=\"\"]').click();"
         "document.body.setAttribute('data-again', String(shown()));"
+        # A heatmap cell filters the matrix to its column (named by index in the heatmap).
+        "document.querySelectorAll('#heatmap a[data-col=\"7\"]')[0].click();"
+        "document.body.setAttribute('data-columns', String(document.querySelectorAll("
+        "'#area-0 th[data-col]:not([hidden])').length));"
+        "document.body.setAttribute('data-backend', document.getElementById('filter-backend')"
+        ".value + ' ' + document.getElementById('filter-method').value + ' ' +"
+        " document.getElementById('filter-python').value);"
     )
     dom = _chromium(tmp_path, _with_check(tmp_path, page, check), "--dump-dom")
     assert int(_attribute(dom, "data-before")) == len(matrix.rows)
@@ -256,4 +265,12 @@ def test_a_click_on_a_status_filter_hides_the_other_rows(
         if cell.row is row and cell.accepted
     }
     assert int(_attribute(dom, "data-accepted")) == len(accepted) > 0
+    # A plain PASS cell carries no class: the filter still finds it.
+    passed = {c.row.name for c in matrix.cells.values() if c.status is Status.PASS}
+    assert int(_attribute(dom, "data-passed")) == len(passed) > 0
     assert int(_attribute(dom, "data-again")) == len(matrix.rows)
+    column = matrix.columns[7]
+    assert _attribute(dom, "data-backend") == (
+        f"{column.backend} {column.start_method} {column.python}"
+    )
+    assert int(_attribute(dom, "data-columns")) == 1

@@ -37,12 +37,13 @@ def test_heatmap_cells_show_the_per_area_counts_and_link_to_the_area() -> None:
     assert [escape(area) for area, _ in rows] == list(AREAS)
     for number, (area, cells) in enumerate(rows):
         found = re.findall(
-            r'style="background:(#\w+);color:#\w+"><a href="#area-(\d+)"'
-            r".*?>([^<]*)</a>",
+            r'<td class="heat ([\w-]+)"><a href="#area-(\d+)" data-col="(\d+)">([^<]*)</a>',
             cells,
         )
         assert len(found) == len(matrix.columns)
-        for column, (background, target, figure) in zip(matrix.columns, found, strict=True):
+        for index, (column, (level, target, col, figure)) in enumerate(
+            zip(matrix.columns, found, strict=True)
+        ):
             rows_of_area = dict(matrix.areas())[AREAS[number]]
             cells_here = [matrix.cell(r, column) for r in rows_of_area]
             applicable = [
@@ -50,9 +51,9 @@ def test_heatmap_cells_show_the_per_area_counts_and_link_to_the_area() -> None:
             ]
             conforming = sum(1 for c in applicable if c.conforms or c.accepted)
             assert figure == f"{conforming}/{len(applicable)}", (area, column.label)
-            assert target == str(number)
+            assert target == str(number) and col == str(index)
             share = heatmap.Share(conforming, len(applicable))
-            assert background == heatmap.colour(share)[0]
+            assert level == heatmap.css_class(share)
 
 
 def test_differences_are_one_entry_per_row_listing_its_columns() -> None:
