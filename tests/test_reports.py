@@ -13,6 +13,7 @@ import subprocess
 import sys
 from html import escape
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -406,8 +407,18 @@ class Page(HTMLParser):
             self.sections.append(a.get("id") or "")
         if tag == "table" and "matrix" in classes:
             self._in_matrix = True
-        if self._in_matrix and tag == "td" and "cell" in classes:
-            self._cell = {"classes": classes, "links": [], "text": "", "title": a.get("title")}
+        if self._in_matrix and tag == "td":
+            # A plain PASS cell carries no class: the matrix's default colours are PASS's.
+            status = next(
+                (c for c in classes if c.startswith("st-")), palette.css_class(Status.PASS)
+            )
+            self._cell = {
+                "classes": classes,
+                "status": status,
+                "links": [],
+                "text": "",
+                "title": a.get("title"),
+            }
             self.matrix_cells.append(self._cell)
         if self._cell is not None and tag == "a":
             self._cell["links"].append((a.get("href"), a.get("title")))
@@ -461,7 +472,9 @@ def test_html_cells_are_coloured_by_their_status() -> None:
         if palette.NOT_RUN_CLASS in cell["classes"]:
             continue
         status = Status(cell["text"].strip())
-        assert palette.css_class(status) in cell["classes"]
+        assert cell["status"] == palette.css_class(status)
+        if status is not Status.PASS:
+            assert palette.css_class(status) in cell["classes"]
 
 
 def test_html_evidence_holds_message_example_and_details() -> None:
@@ -479,13 +492,16 @@ def test_html_evidence_holds_message_example_and_details() -> None:
         ]
     )
     page = html.render(build([doc]))
-    evidence = page.split('id="ev-1"', 1)[1].split("</article>", 1)[0]
+    article = page.split('<article class="evidence"', 1)[1].split("</article>", 1)[0]
+    evidence = article.split('id="ev-1"', 1)[1]
     assert '<pre class="message">exitcode was 1</pre>' in evidence
     assert '<pre class="example">Falsifying example: test_exit(code=3)</pre>' in evidence
     assert re.search(
         r"<details>.*Traceback \(most recent call last\): boom.*</details>", evidence, re.S
     )
-    assert "test_lifecycle.py::test_exit[stdlib-fork]" in evidence
+    # The feature names its test once; the cell's line has its parameters and duration.
+    assert "<dd>test_lifecycle.py::test_exit</dd>" in article.split('id="ev-1"', 1)[0]
+    assert "<code>[stdlib-fork]</code>" in evidence
     assert "0.012s" in evidence
     # The matrix cell links to that evidence and repeats none of it (no per-cell tooltip).
     assert parse(page).matrix_cells[0]["links"] == [("#ev-1", None)]
@@ -812,3 +828,15 @@ def test_heatmap_shares_count_conforming_and_accepted_over_what_applies() -> Non
     heat = page.split('<section id="heatmap">', 1)[1].split("</section>", 1)[0]
     assert ">2/3</a>" in heat and ">1/1</a>" in heat
     assert f"{html.ACCEPTED_MARK}</span>" in page.split('<section id="matrix">', 1)[1]
+
+
+def test_the_example_reports_stay_small_and_link_only_scripts_they_ship() -> None:
+    """reports/examples is committed: it must stay small enough to browse in a repository (2 MB)
+    and every repro script it links must be there."""
+    examples = Path(__file__).resolve().parents[1] / "reports" / "examples"
+    size = sum(p.stat().st_size for p in examples.rglob("*") if p.is_file())
+    assert size < 2_000_000, f"reports/examples is {size:,} bytes"
+    text = (examples / "report.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\(repro/([^)]+\.py)\)", text))
+    shipped = {p.name for p in (examples / "repro").iterdir()}
+    assert linked == shipped
