@@ -53,9 +53,8 @@ def conformance(session: nox.Session) -> None:
     # Not from the checkout: its mpconform/ folder would shadow the installed package.
     session.chdir(session.create_tmp())
     profile = os.environ.get("MPCONFORM_PROFILE", "ci")
-    # One run per backend: backends imported side by side in one test process disturb each
-    # other (billiard's fork children, started after stdlib's, fail manager properties that
-    # billiard alone passes), which would be differences of the harness, not of the backend.
+    # One results file per backend, so that a backend's results can be rerun and replaced
+    # alone (each backend runs in interpreters of its own either way: see cli._run).
     for backend in BACKENDS.split(","):
         session.run(
             "mpconform",

@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -180,13 +181,19 @@ INSTALLED_PYTEST = (
 
 
 def pytest_command(
-    args: argparse.Namespace, report_dir: str, shard: str | None = None
+    args: argparse.Namespace,
+    report_dir: str,
+    shard: str | None = None,
+    backends: Sequence[str] | None = None,
+    start_methods: Sequence[str] | None = None,
 ) -> list[str]:
+    """The pytest command of one job; ``backends`` and ``start_methods`` narrow the run's to
+    one wave's."""
     suites = [SUITES[name] for name in args.suite or SUITES]
     cmd = [sys.executable, "-c", INSTALLED_PYTEST, "-p", "no:cacheprovider", "--pyargs", *suites]
-    for backend in args.backend or ["stdlib"]:
+    for backend in backends or args.backend or ["stdlib"]:
         cmd += ["--mp-backend", backend]
-    for method in args.start_method or []:
+    for method in args.start_method if start_methods is None else start_methods:
         cmd += ["--mp-start-method", method]
     cmd += ["--mp-profile", args.profile, "--mp-report-dir", report_dir, "-q", "-rN"]
     if args.seed is not None:
@@ -213,8 +220,10 @@ def _run(args: argparse.Namespace) -> int:
     args.start_method = list(dict.fromkeys(split_list(args.start_method)))
     adapters = [registry.resolve(b) for b in args.backend]
     requested = args.start_method
-    for adapter in adapters:
-        choose_start_methods(adapter, requested, adapters)
+    chosen = {
+        backend: choose_start_methods(adapter, requested, adapters)
+        for backend, adapter in zip(args.backend, adapters)
+    }
     profiles.get(args.profile)
     _validate_jobs(args.jobs)
     if args.expectations:
@@ -238,30 +247,69 @@ def _run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
     count = jobs.count(args.jobs)
-    if count == 1:
-        commands = [pytest_command(args, report_dir)]
-        dirs = [report_dir]
-    else:
-        dirs = [os.path.join(report_dir, ".jobs", str(j)) for j in range(1, count + 1)]
-        commands = [
-            pytest_command(args, d, jobs.shard_of(j, count, ci_shard))
-            for j, d in enumerate(dirs, start=1)
-        ]
+    # Each backend runs in interpreters of its own: backends share module state when they run
+    # in one (billiard's fork children run the stdlib's exit function and join the stdlib's
+    # children they inherited, and exit 1; torch registers reducers for everyone), and a
+    # difference that comes from their meeting is not the backend's behaviour.
+    waves = [[backend] for backend in args.backend]
     t0 = time.monotonic()
+    started: list[jobs.Job] = []
+    codes: list[int] = []
+    interrupted = threading.Event()
+    for backends in waves:
+        if count == 1 and len(waves) == 1:
+            commands = [pytest_command(args, report_dir)]
+            dirs = [report_dir]
+        else:
+            base = os.path.join(report_dir, ".jobs")
+            dirs = [
+                os.path.join(base, "-".join(backends) if len(waves) > 1 else "", str(j))
+                for j in range(1, count + 1)
+            ]
+            methods = [m for m in requested if any(m in chosen[b] for b in backends)]
+            commands = [
+                pytest_command(args, d, jobs.shard_of(j, count, ci_shard), backends, methods)
+                for j, d in enumerate(dirs, start=1)
+            ]
+        quiet = count > 1 or len(waves) > 1
+        label = ", ".join(backends) if len(waves) > 1 else ""
+        wave, wave_codes = _run_wave(commands, dirs, env, t0, quiet, interrupted, label)
+        started += wave
+        codes += wave_codes
+        if interrupted.is_set():
+            break  # the report covers what ran
+    if count == 1 and len(waves) == 1:
+        jobs.tidy(report_dir)
+        if len(started[0].attempts) == 1:
+            return _verdict(codes[0], results_path)
+    return _merge_jobs(started, codes, results_path, time.monotonic() - t0)
+
+
+def _run_wave(
+    commands: list[list[str]],
+    dirs: list[str],
+    env: dict[str, str],
+    t0: float,
+    quiet: bool,
+    interrupted: threading.Event,
+    label: str,
+) -> tuple[list[jobs.Job], list[int]]:
+    """Start one pytest process per command and wait for them all."""
     # pytest must react to SIGINT even when we were started with it ignored (a background job
     # of a non-interactive shell, as CI runners start commands): an ignored disposition is
     # inherited, and Python installs no KeyboardInterrupt handler over it.
     previous_int = signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
-        started = jobs.start(commands, dirs, env, quiet=count > 1)
+        started = jobs.start(commands, dirs, env, quiet=quiet)
     finally:
         signal.signal(signal.SIGINT, previous_int)
 
     # Each job leads a process group of its own (so that its watchdog can end all it started),
     # out of the terminal's reach: Ctrl-C, and a SIGTERM aimed at us (a CI job being
     # cancelled), are passed on to the jobs as an interrupt; they stop and write what they
-    # verified.
+    # verified, and no later wave starts.
     def interrupt(*_: object) -> None:
+        interrupted.set()
         for job in started:
             with contextlib.suppress(ProcessLookupError):
                 job.proc.send_signal(signal.SIGINT)
@@ -269,17 +317,13 @@ def _run(args: argparse.Namespace) -> int:
     previous_int = signal.signal(signal.SIGINT, interrupt)
     previous_term = signal.signal(signal.SIGTERM, interrupt)
     try:
-        if count > 1:
+        if len(started) > 1:
             jobs.share_unicode_tables()
-        codes = jobs.wait(started, t0, show=count > 1)
+        codes = jobs.wait(started, t0, show=quiet, label=label)
     finally:
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)
-    if count == 1:
-        jobs.tidy(report_dir)
-        if len(started[0].attempts) == 1:
-            return _verdict(codes[0], results_path)
-    return _merge_jobs(started, codes, results_path, time.monotonic() - t0)
+    return started, codes
 
 
 def _merge_jobs(started: list, codes: list[int], results_path: str, wall: float) -> int:

@@ -148,8 +148,9 @@ class Progress:
                     self.differ += 1
                     self.differ_by_area[parts[2]] += 1
 
-    def line(self, elapsed: float, previous: Progress | None) -> str:
-        """One line: the whole run, then each area that moved since ``previous``."""
+    def line(self, elapsed: float, previous: Progress | None, label: str = "") -> str:
+        """One line: the whole run (``label``: which part of it, e.g. the backend of this
+        wave), then each area that moved since ``previous``."""
         moved = sorted(
             area
             for area, n in self.by_area.items()
@@ -163,8 +164,9 @@ class Progress:
                 f"{area} {self.by_area[area]}{total}" + (f" ({differ} differ)" if differ else "")
             )
         total = f" of {self.collected}" if self.collected else ""
+        part = f"{label}: " if label else ""
         return (
-            f"mpconform: [{elapsed:4.0f} s] {self.done}{total} tests done, "
+            f"mpconform: [{elapsed:4.0f} s] {part}{self.done}{total} tests done, "
             f"{self.differ} not conforming; running: {'; '.join(areas) or '-'}"
         )
 
@@ -214,7 +216,7 @@ def launch(number: int, cmd: list[str], report_dir: str, env: dict[str, str], qu
     return Job(number, report_dir, proc, log, log_path, list(cmd), dict(env), [report_dir])
 
 
-def wait(jobs: Sequence[Job], t0: float, show: bool = True) -> list[int]:
+def wait(jobs: Sequence[Job], t0: float, show: bool = True, label: str = "") -> list[int]:
     """Wait for every job, printing a progress line every PROGRESS_EVERY seconds."""
     from . import recovery  # results and its readers: only once jobs run
 
@@ -243,7 +245,7 @@ def wait(jobs: Sequence[Job], t0: float, show: bool = True) -> list[int]:
         time.sleep(0.2)
         if show and time.monotonic() >= next_line:
             progress = Progress.read(jobs)
-            print(progress.line(time.monotonic() - t0, previous), flush=True)
+            print(progress.line(time.monotonic() - t0, previous, label), flush=True)
             previous = progress
             next_line = time.monotonic() + PROGRESS_EVERY
     for job in jobs:

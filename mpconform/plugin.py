@@ -76,6 +76,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Recorder(config, settings), "mpconform-recorder")
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    adapters = config.stash[SETTINGS].adapters
+    if len(adapters) < 2:
+        return []
+    return [
+        f"mpconform: {', '.join(a.name for a in adapters)} share this interpreter; a difference "
+        "may come from their meeting ('mpconform run' gives each backend its own)"
+    ]
+
+
 def target_of(item: pytest.Item) -> Target | None:
     callspec = getattr(item, "callspec", None)
     if callspec is None:

@@ -252,6 +252,9 @@ class Recorder:
             exitstatus=int(exitstatus),
             leftovers=list(self.leftovers),
             expectations=self._expectations_info(),
+            shared_interpreter=[a.name for a in settings.adapters]
+            if len(settings.adapters) > 1
+            else [],
         )
 
     def _expectations_info(self) -> dict[str, Any] | None:

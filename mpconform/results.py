@@ -93,6 +93,9 @@ class RunInfo:
     leftovers: list[str] = field(default_factory=list)
     expectations: dict[str, Any] | None = None
     complete: bool = True  # False in a checkpoint written while the run goes on
+    # Backends that ran in one interpreter (a pytest process given several): they share module
+    # state there, so a difference may come from their meeting. `mpconform run` never does it.
+    shared_interpreter: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -260,10 +263,11 @@ def _with_defaults(result: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def merge_jobs(docs: Sequence[Mapping[str, Any]], duration: float) -> dict[str, Any]:
-    """One results document from the documents of the parallel jobs of one run.
+    """One results document from the documents of the jobs of one run.
 
-    The jobs ran disjoint slices of the same tests with the same settings, so their results
-    are simply joined; the run information is the first job's, with what differs combined:
+    The jobs ran disjoint slices of the same tests with the same settings (each backend in
+    jobs of its own), so their results are simply joined; the run information is the first
+    job's, with what differs combined: the backends are every job's,
     the run is interrupted or incomplete if any job was, an expectation line is unmatched only
     if no job matched it, and the duration is the whole run's wall time.
     """
@@ -282,6 +286,14 @@ def merge_jobs(docs: Sequence[Mapping[str, Any]], duration: float) -> dict[str, 
     run["complete"] = all(r.get("complete", True) for r in runs)
     run["exitstatus"] = max((r.get("exitstatus", 0) for r in runs), key=lambda c: c != 0)
     run["leftovers"] = [x for r in runs for x in r.get("leftovers", [])]
+    run["shared_interpreter"] = list(
+        dict.fromkeys(name for r in runs for name in r.get("shared_interpreter") or ())
+    )
+    backends: dict[str, Any] = {}
+    for r in runs:
+        for backend in r.get("backends") or ():
+            backends.setdefault(backend["name"], backend)
+    run["backends"] = list(backends.values())
     if run.get("expectations") is not None:
         unmatched = [set((r.get("expectations") or {}).get("unmatched") or []) for r in runs]
         run["expectations"] = dict(run["expectations"])

@@ -184,6 +184,13 @@ def run_warnings(source: Source) -> list[str]:
     warnings = []
     if run.interrupted:
         warnings.append(f"{source.name} was interrupted: its results are incomplete.")
+    if run.shared_interpreter:
+        warnings.append(
+            f"{source.name}: {', '.join(run.shared_interpreter)} ran in one interpreter, where "
+            "backends share module state (billiard's fork children, for one, join the stdlib's "
+            "children at exit and end with exit code 1): a difference may come from their "
+            "meeting. `mpconform run` gives each backend interpreters of its own."
+        )
     leftovers = run.leftovers or []
     if leftovers:
         warnings.append(

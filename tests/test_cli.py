@@ -15,6 +15,7 @@ import pytest
 from childrun import CASES, REPO, TAG, tagged_processes
 
 CLI = [sys.executable, "-m", "mpconform.cli"]
+NOTES_INTERPRETER = CASES.parent / "case_interpreter.py"
 
 
 def cli(*args: str, cwd=REPO, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -237,3 +238,76 @@ def test_interrupted_run_writes_a_partial_report_and_leaves_nothing(tmp_path, in
     while tagged_processes(tag) and time.monotonic() < end:
         time.sleep(0.05)
     assert tagged_processes(tag) == []
+
+
+def test_each_backend_runs_in_interpreters_of_its_own(tmp_path):
+    """Backends in one interpreter share module state (billiard's fork children join the
+    stdlib's children at exit and end with exit code 1): the CLI never lets them meet."""
+    noted = tmp_path / "interpreters"
+    report = tmp_path / "report"
+    args = ["--report", str(report), "-k", "interpreter_is_noted", "--", str(NOTES_INTERPRETER)]
+    env = dict(os.environ, CASE_INTERPRETERS_FILE=str(noted))
+    out = subprocess.run(
+        [
+            *CLI,
+            "run",
+            "--backend",
+            "stdlib,dummy",
+            "--start-method",
+            "fork,thread",
+            "--jobs",
+            "0",
+            *args,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    pids: dict[str, set[str]] = {}
+    for line in noted.read_text().splitlines():
+        backend, pid = line.split()
+        pids.setdefault(backend, set()).add(pid)
+    assert set(pids) == {"stdlib", "dummy"}
+    assert not pids["stdlib"] & pids["dummy"], pids
+    doc = json.loads((report / "results.json").read_text())
+    assert [b["name"] for b in doc["run"]["backends"]] == ["stdlib", "dummy"]
+    assert doc["run"]["shared_interpreter"] == []
+    assert "one interpreter" not in (report / "report.md").read_text()
+
+
+def test_backends_sharing_a_pytest_process_are_reported_as_such(tmp_path):
+    report = tmp_path / "report"
+    env = dict(os.environ, CASE_INTERPRETERS_FILE=str(tmp_path / "interpreters"))
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--mp-backend",
+            "stdlib",
+            "--mp-backend",
+            "dummy",
+            "--mp-start-method",
+            "fork",
+            "--mp-start-method",
+            "thread",
+            "--mp-report-dir",
+            str(report),
+            str(NOTES_INTERPRETER),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "stdlib, dummy share this interpreter" in out.stdout
+    doc = json.loads((report / "results.json").read_text())
+    assert doc["run"]["shared_interpreter"] == ["stdlib", "dummy"]
+    assert "stdlib, dummy ran in one interpreter" in (report / "report.md").read_text()
