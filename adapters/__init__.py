@@ -12,6 +12,9 @@ BUILTIN: dict[str, str] = {
     "billiard": "mpconform.adapters.billiard",
     "multiprocess": "mpconform.adapters.multiprocess",
     "loky": "mpconform.adapters.loky",
+    "ray": "mpconform.adapters.ray",
+    "mpi4py": "mpconform.adapters.mpi4py",
+    "joblib": "mpconform.adapters.joblib",
 }
 
 __all__ = ["BUILTIN", "Adapter"]

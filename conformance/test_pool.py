@@ -1224,7 +1224,7 @@ def test_pool_workers_are_started_by_the_context_given(mp):
     Told apart by what a worker sees of a module global changed before the Pool was made:
     a forked worker sees the change, a spawned or fork server one the value at import.
     """
-    mp.require("pool")
+    mp.require("pool", "Process")  # a context to give: a Pool-only backend has none
     model = mp.memory_model
     if model not in ("copied", "fresh"):
         raise Unsupported(f"no process start method to tell apart under {mp.start_method!r}")

@@ -97,6 +97,16 @@ class Adapter:
     ``lost_worker_timeout`` is the seconds after which the backend's Pool gives up on a task
     whose worker died (raising instead of waiting forever); None when it has no such timeout.
     Fault properties wait that long, and no longer, before calling a lost task lost for good.
+    ``areas`` names the report areas the backend takes part in, for a backend that offers only
+    part of the API (a Pool on a Ray cluster or on MPI ranks: ``("Pool",)``); the properties
+    of every other area read UNSUPPORTED without running. Empty means every area.
+    ``max_jobs`` caps the parallel test processes of a run, for a backend whose every process
+    would start an expensive service of its own (a Ray cluster); None means no cap.
+    ``session_start`` starts what the backend needs for a whole test session (a Ray cluster),
+    before the first test that uses it and outside any test's process accounting: the
+    processes it starts, and those below them, belong to the backend, not to a test.
+    ``session_end`` stops it again at the end of the session (or before a test that needs
+    the process table to itself); what it leaves behind is reported as left behind.
     """
 
     name: str
@@ -112,6 +122,10 @@ class Adapter:
     memory_model: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
     lost_worker_timeout: float | None = None
+    areas: tuple[str, ...] = ()
+    max_jobs: int | None = None
+    session_start: Callable[[], None] | None = None
+    session_end: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -124,8 +138,17 @@ class Adapter:
                 f"adapter {self.name!r}: start_methods must be a non-empty sequence of names"
             )
         object.__setattr__(self, "start_methods", methods)
+        object.__setattr__(self, "areas", tuple(self.areas))
+        if self.max_jobs is not None and self.max_jobs < 1:
+            raise ConfigError(f"adapter {self.name!r}: max_jobs must be at least 1")
         object.__setattr__(self, "unsupported", dict(self.unsupported))
         object.__setattr__(self, "memory_model", dict(self.memory_model))
+
+    def outside(self, area: str) -> str | None:
+        """Why properties of ``area`` cannot run on this backend, or None when they can."""
+        if not self.areas or area in self.areas:
+            return None
+        return f"{self.name} provides only {', '.join(self.areas)}: nothing else to check"
 
     def memory_model_of(self, start_method: str) -> str | None:
         """``copied``, ``fresh`` or ``shared``; None when nobody said (no reference exists)."""

@@ -247,38 +247,37 @@ def _run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
     count = jobs.count(args.jobs)
-    # Each backend runs in interpreters of its own: backends share module state when they run
-    # in one (billiard's fork children run the stdlib's exit function and join the stdlib's
-    # children they inherited, and exit 1; torch registers reducers for everyone), and a
-    # difference that comes from their meeting is not the backend's behaviour.
-    waves = [[backend] for backend in args.backend]
+    # Each backend runs in interpreters of its own, one backend after the other: backends
+    # share module state when they run in one (billiard's fork children run the stdlib's exit
+    # function and join the stdlib's children they inherited, and exit 1; torch registers
+    # reducers for everyone), and a difference that comes from their meeting is not the
+    # backend's behaviour.
+    alone = len(args.backend) == 1
     t0 = time.monotonic()
     started: list[jobs.Job] = []
     codes: list[int] = []
     interrupted = threading.Event()
-    for backends in waves:
-        if count == 1 and len(waves) == 1:
+    for backend, adapter in zip(args.backend, adapters):
+        # A backend whose every process starts a service of its own (a Ray cluster) caps them.
+        n = min(count, adapter.max_jobs or count)
+        if n == 1 and alone:
             commands = [pytest_command(args, report_dir)]
             dirs = [report_dir]
         else:
-            base = os.path.join(report_dir, ".jobs")
-            dirs = [
-                os.path.join(base, "-".join(backends) if len(waves) > 1 else "", str(j))
-                for j in range(1, count + 1)
-            ]
-            methods = [m for m in requested if any(m in chosen[b] for b in backends)]
+            base = os.path.join(report_dir, ".jobs", "" if alone else backend.replace(":", "_"))
+            dirs = [os.path.join(base, str(j)) for j in range(1, n + 1)]
             commands = [
-                pytest_command(args, d, jobs.shard_of(j, count, ci_shard), backends, methods)
+                pytest_command(args, d, jobs.shard_of(j, n, ci_shard), [backend], chosen[backend])
                 for j, d in enumerate(dirs, start=1)
             ]
-        quiet = count > 1 or len(waves) > 1
-        label = ", ".join(backends) if len(waves) > 1 else ""
+        quiet = n > 1 or not alone
+        label = "" if alone else backend
         wave, wave_codes = _run_wave(commands, dirs, env, t0, quiet, interrupted, label)
         started += wave
         codes += wave_codes
         if interrupted.is_set():
             break  # the report covers what ran
-    if count == 1 and len(waves) == 1:
+    if alone and started and started[0].attempts[0] == report_dir:  # one job, no merge
         jobs.tidy(report_dir)
         if len(started[0].attempts) == 1:
             return _verdict(codes[0], results_path)

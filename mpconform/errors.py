@@ -16,10 +16,10 @@ class ConfigError(Exception):
 class BackendNotInstalled(ConfigError):
     """A known backend whose package is missing; the message names the pip command."""
 
-    def __init__(self, name: str, requirement: str) -> None:
+    def __init__(self, name: str, requirement: str, extra: str | None = None) -> None:
         self.name = name
         self.requirement = requirement
         super().__init__(
             f"backend {name!r} is not installed; install it with: "
-            f"pip install 'mpconform[{name}]' (or pip install {requirement})"
+            f"pip install 'mpconform[{extra or name}]' (or pip install {requirement})"
         )

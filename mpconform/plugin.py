@@ -23,7 +23,7 @@ from .errors import USAGE_EXIT_CODE, ConfigError
 from .expectations import SKIP, XFAIL, Expectation, facts_of
 from .jobs import JOB_GROUP_ENV, PROGRESS_ENV
 from .options import Settings, add_options, resolve
-from .outcomes import LeakDetected
+from .outcomes import LeakDetected, Unsupported
 from .recorder import Recorder, area_of
 from .status import Status
 from .stressing import StressRun
@@ -287,10 +287,29 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if target is None:
         return
     semaphores.stamp_prefix()
+    reason = target.adapter.outside(area_of(item))
+    if reason is None and target.adapter.session_start is not None:
+        _start_service(target.adapter)  # before the baseline: its processes are not the test's
     item.stash[_BASELINE] = processes.snapshot()
     item.stash[_SEMS] = semaphores.ours()
+    if reason is not None:
+        raise Unsupported(reason)
     for marker in item.iter_markers("mp_requires"):
         target.require(*marker.args)
+
+
+def _start_service(adapter: Any) -> None:
+    """The backend's session service, kept like a warm resource: its processes (and those
+    below them: a cluster's workers) are exempt from every test's leak check, and it is
+    stopped with the other kept resources."""
+
+    def start() -> warm.Kept:
+        before = {p.pid for p in processes.descendants()}
+        adapter.session_start()
+        started = [p.pid for p in processes.descendants() if p.pid not in before]
+        return warm.Kept(None, pids=lambda: started, close=adapter.session_end or (lambda: None))
+
+    warm.keep(("service", adapter.name), start)
 
 
 @pytest.hookimpl(wrapper=True)

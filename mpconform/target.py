@@ -63,7 +63,10 @@ class Target:
         if self.start_method == "thread":
             found = "multiprocessing.dummy" if self.ctx is multiprocessing.dummy else ""
             return found
-        root = str(getattr(self.ctx.Process, "__module__", "")).split(".")[0]
+        process = getattr(self.ctx, "Process", None)  # a Pool-only backend has none
+        root = str(getattr(process, "__module__", "")).split(".")[0]
+        if not root:
+            return ""
         try:
             same = importlib.import_module(root).get_context(self.start_method) is self.ctx
         except Exception:  # not importable, no get_context, or it refuses the method

@@ -94,6 +94,16 @@ def borrowed(
             raise
 
 
+def keep(key: Any, make: Callable[[], Kept]) -> None:
+    """Make what is kept under ``key`` unless it is there: a resource nobody borrows (a
+    backend's session service), kept only so that it is exempt and closed like the rest."""
+    if key not in _KEPT:
+        before = semaphores.ours()
+        kept = make()
+        kept.sems = semaphores.ours() - before
+        _KEPT[key] = kept
+
+
 def discard(key: Any) -> None:
     """Close what is kept under ``key`` now (a test that broke it on purpose)."""
     _discard(key)

@@ -103,12 +103,37 @@ def test_documented_example_adapter_loads(monkeypatch):
         ({"name": ""}, "name must be a non-empty string"),
         ({"get_context": None}, "get_context must be callable"),
         ({"start_methods": ()}, "start_methods must be a non-empty sequence"),
+        ({"max_jobs": 0}, "max_jobs must be at least 1"),
     ],
 )
 def test_malformed_adapters_are_rejected(kwargs, expected):
     base = {"name": "x", "get_context": multiprocessing.get_context, "start_methods": ("fork",)}
     with pytest.raises(ConfigError, match=expected):
         Adapter(**{**base, **kwargs})
+
+
+def test_a_pool_only_context_offers_a_pool_and_keeps_its_signature():
+    """Everything but Pool is a missing capability (UNSUPPORTED, never FAIL), and Pool keeps the
+    backend's signature, so a keyword it lacks is visible to the properties."""
+    from mpconform.adapters._pool_only import PoolOnlyContext
+
+    started = []
+
+    def make_pool(processes=None, initializer=None):  # a backend without maxtasksperchild
+        return ("pool", processes, initializer)
+
+    ctx = PoolOnlyContext("x", make_pool, TimeoutError, before_pool=lambda: started.append(1))
+    adapter = Adapter("x", lambda method: ctx, ("cluster",), areas=("Pool",))
+    target = Target(adapter, "cluster")
+    assert target.Pool(2) == ("pool", 2, None) and started == [1]
+    assert "maxtasksperchild" not in __import__("inspect").signature(target.Pool).parameters
+    for name in ("Process", "Queue", "Lock", "Manager", "Value"):
+        with pytest.raises(Unsupported, match=f"x has no {name}"):
+            getattr(target, name)
+    assert target.module == ""  # no Process: the repro script replays through the adapter
+    assert adapter.outside("Pool") is None
+    assert adapter.outside("Queues") == "x provides only Pool: nothing else to check"
+    assert Adapter("y", multiprocessing.get_context, ("fork",)).outside("Queues") is None
 
 
 def test_capability_names_cover_the_documented_api():

@@ -311,3 +311,54 @@ def test_backends_sharing_a_pytest_process_are_reported_as_such(tmp_path):
     doc = json.loads((report / "results.json").read_text())
     assert doc["run"]["shared_interpreter"] == ["stdlib", "dummy"]
     assert "stdlib, dummy ran in one interpreter" in (report / "report.md").read_text()
+
+
+def test_a_pool_only_backend_runs_its_area_with_its_session_service(tmp_path):
+    """Outside its areas every property reads UNSUPPORTED without running; its session
+    service is started before the first test (not counted as that test's leak), stopped at the
+    end with nothing left, and max_jobs keeps the run to one test process."""
+    noted, service = tmp_path / "interpreters", tmp_path / "service"
+    report = tmp_path / "report"
+    env = dict(os.environ, CASE_INTERPRETERS_FILE=str(noted), CASE_SERVICE_FILE=str(service))
+    out = subprocess.run(
+        [
+            *CLI,
+            "run",
+            "--backend",
+            "tests.cases.pool_only_adapter:adapter",
+            "--start-method",
+            "fork,spawn",
+            "--jobs",
+            "3",
+            "--report",
+            str(report),
+            "--",
+            str(CASES.parent / "case_pool_only.py"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    doc = json.loads((report / "results.json").read_text())
+    statuses = {r["nodeid"].split("::")[1]: (r["status"], r["message"]) for r in doc["results"]}
+    for method in ("fork", "spawn"):
+        assert statuses[f"test_a_pool_maps[poolonly-{method}]"][0] == "PASS"
+        status, message = statuses[f"test_a_queue_is_outside[poolonly-{method}]"]
+        assert (status, message) == (
+            "UNSUPPORTED",
+            "poolonly provides only Pool: nothing else to check",
+        )
+    assert len(set(noted.read_text().split("\n")[:-1])) == 1  # one test process for both
+    started = [
+        line.split()[1] for line in service.read_text().splitlines() if line.startswith("start")
+    ]
+    ended = [line.split() for line in service.read_text().splitlines() if line.startswith("end")]
+    assert len(started) == 1 and [e[1] for e in ended] == started
+    assert doc["run"]["leftovers"] == []
+    assert (
+        not psutil.pid_exists(int(started[0]))
+        or psutil.Process(int(started[0])).status() == psutil.STATUS_ZOMBIE
+    )

@@ -1,0 +1,69 @@
+"""The Pool-only backends, run for real when installed: their Pool area runs, everything else
+reads UNSUPPORTED without running, and a run leaves none of their processes or listening
+sockets behind (a Ray cluster, an MPI process manager)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import psutil
+import pytest
+from childrun import REPO  # noqa: F401 - the suite's import path
+
+CLI = [sys.executable, "-m", "mpconform.cli"]
+SMOKE = "test_map_returns_results_in_order or test_apply_calls_func or test_queue_proxy_is_fifo"
+# What each backend's service runs as, to find any of it left behind.
+SERVICE_NAMES = {
+    "ray": ("raylet", "gcs_server", "ray::", "default_worker", "dashboard"),
+    "mpi4py": ("mpiexec", "hydra_pmi_proxy", "mpi4py.futures"),
+    "joblib": (),
+}
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _theirs(names: tuple[str, ...]) -> set[int]:
+    found = set()
+    for proc in psutil.process_iter(["pid", "cmdline", "name", "status"]):
+        if proc.info["status"] == psutil.STATUS_ZOMBIE:
+            continue  # ended; only its reaping is left (to init, for an orphan)
+        text = " ".join(proc.info["cmdline"] or []) + " " + (proc.info["name"] or "")
+        if any(name in text for name in names):
+            found.add(proc.info["pid"])
+    return found
+
+
+def _listening() -> set[tuple[str, int]]:
+    return {
+        (c.laddr.ip, c.laddr.port)
+        for c in psutil.net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN
+    }
+
+
+@pytest.mark.parametrize("backend", ["joblib", "ray", "mpi4py"])
+def test_a_pool_only_backend_runs_its_pool_area_and_leaves_nothing(tmp_path, backend):
+    if not _installed(backend):
+        pytest.skip(f"{backend} is not installed (pip install 'mpconform[{backend}]')")
+    before_procs, before_ports = _theirs(SERVICE_NAMES[backend]), _listening()
+    report = tmp_path / "report"
+    out = subprocess.run(
+        [*CLI, "run", "--backend", backend, "--report", str(report), "-k", SMOKE],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode in (0, 1), out.stdout + out.stderr
+    doc = json.loads((report / "results.json").read_text())
+    statuses = {r["nodeid"].split("::")[1].split("[")[0]: r["status"] for r in doc["results"]}
+    assert statuses["test_map_returns_results_in_order"] == "PASS", out.stdout
+    assert statuses["test_queue_proxy_is_fifo_across_processes"] == "UNSUPPORTED"
+    assert doc["run"]["leftovers"] == []
+    assert _theirs(SERVICE_NAMES[backend]) - before_procs == set()
+    assert _listening() - before_ports == set()
