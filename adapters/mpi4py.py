@@ -49,9 +49,7 @@ def _finalize() -> None:
 
     if MPI.Is_initialized() and not MPI.Is_finalized():
         MPI.Finalize()
-    managers = [
-        p for p in psutil.Process().children() if p.name() in ("mpiexec", "mpiexec.hydra")
-    ]
+    managers = [p for p in psutil.Process().children() if p.name() in ("mpiexec", "mpiexec.hydra")]
     for proc in managers:
         proc.terminate()
     psutil.wait_procs(managers, timeout=5)
