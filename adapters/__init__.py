@@ -15,6 +15,7 @@ BUILTIN: dict[str, str] = {
     "ray": "mpconform.adapters.ray",
     "mpi4py": "mpconform.adapters.mpi4py",
     "joblib": "mpconform.adapters.joblib",
+    "torch": "mpconform.adapters.torch",
 }
 
 __all__ = ["BUILTIN", "Adapter"]

@@ -29,4 +29,7 @@ def describe(value: Any) -> Any:
         return ("dict", tuple((describe(k), describe(v)) for k, v in value.items()))
     if kind in (set, frozenset):
         return (kind.__name__, tuple(sorted((describe(v) for v in value), key=repr)))
+    if all(hasattr(value, name) for name in ("tolist", "dtype", "shape")):
+        # An array (a torch tensor, a numpy array): element type, shape and every element.
+        return (kind.__name__, str(value.dtype), tuple(value.shape), describe(value.tolist()))
     return (kind.__name__, repr(value))

@@ -49,3 +49,14 @@ def payloads(*extra_scalars: SearchStrategy, max_leaves: int = 12) -> SearchStra
         ),
         max_leaves=max_leaves,
     )
+
+
+def with_backend_payloads(
+    strategy: SearchStrategy, mp: object, *extra: SearchStrategy
+) -> SearchStrategy:
+    """``strategy``, or payloads with the backend's own leaves too (torch tensors) when its
+    adapter declares some (``Adapter.extra_payloads``)."""
+    declared = getattr(getattr(mp, "adapter", None), "extra_payloads", None)
+    if declared is None:
+        return strategy
+    return strategy | payloads(*extra, *declared())

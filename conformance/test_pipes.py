@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from mpconform import agents
 from mpconform.agents import Standby, held, release, standby
 from mpconform.conformance import children_pipes as kids
-from mpconform.conformance.strategies import payloads
+from mpconform.conformance.strategies import payloads, with_backend_payloads
 from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
@@ -119,7 +119,7 @@ def test_pipe_send_recv_preserves_payloads(mp):
     with server(mp) as srv:
 
         @budget("cheap")
-        @given(payload=PAYLOADS)
+        @given(payload=with_backend_payloads(PAYLOADS, mp))
         def check(payload: Any) -> None:
             with srv.example() as agent:
                 tag = tag_of(srv)

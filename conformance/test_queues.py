@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from mpconform.checkers import FifoQueue as FifoModel
 from mpconform.checkers import History, Op, RelaxedQueue, check, screen_queue
 from mpconform.conformance import children_queues as kids
-from mpconform.conformance.strategies import payloads
+from mpconform.conformance.strategies import payloads, with_backend_payloads
 from mpconform.limits import scaled
 from mpconform.outcomes import ChildCrashed, TestTimeout, Unsupported
 from mpconform.profiles import budget
@@ -233,7 +233,10 @@ def _echo_round_trip(mp: Target, kind: str) -> None:
                         return got
 
             @budget("cheap")
-            @given(batch=st.lists(PAYLOAD, max_size=4), blob_spec=BIG_BLOB_SPEC)
+            @given(
+                batch=st.lists(with_backend_payloads(PAYLOAD, mp), max_size=4),
+                blob_spec=BIG_BLOB_SPEC,
+            )
             def round_trip(batch: list, blob_spec: tuple[int, bytes]) -> None:
                 number = next(examples)
                 blob = big_blob(blob_spec)

@@ -102,6 +102,13 @@ class Adapter:
     of every other area read UNSUPPORTED without running. Empty means every area.
     ``max_jobs`` caps the parallel test processes of a run, for a backend whose every process
     would start an expensive service of its own (a Ray cluster); None means no cap.
+    ``module`` is the importable module a plain repro script gets the backend's contexts from
+    (``module.get_context(method)``), for a backend whose contexts are CPython's objects
+    (``torch.multiprocessing`` hands them out after registering its reducers); by default it
+    is found from the context's Process class.
+    ``extra_payloads`` returns Hypothesis strategies of values the backend's users send through
+    its pipes and queues beyond the plain picklable ones (torch tensors); the payload
+    properties add them as leaves when this backend runs.
     ``session_start`` starts what the backend needs for a whole test session (a Ray cluster),
     before the first test that uses it and outside any test's process accounting: the
     processes it starts, and those below them, belong to the backend, not to a test.
@@ -124,6 +131,8 @@ class Adapter:
     lost_worker_timeout: float | None = None
     areas: tuple[str, ...] = ()
     max_jobs: int | None = None
+    module: str | None = None
+    extra_payloads: Callable[[], tuple[Any, ...]] | None = None
     session_start: Callable[[], None] | None = None
     session_end: Callable[[], None] | None = None
 

@@ -60,6 +60,8 @@ class Target:
         ``get_context`` hands out this very context. A wrapped context (a mutant, a custom
         adapter) keeps CPython's Process class, and a script importing ``multiprocessing``
         would test CPython instead; loky's contexts come from a submodule."""
+        if self.adapter.module is not None:
+            return self.adapter.module
         if self.start_method == "thread":
             found = "multiprocessing.dummy" if self.ctx is multiprocessing.dummy else ""
             return found

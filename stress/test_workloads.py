@@ -29,12 +29,27 @@ import pytest
 
 from mpconform.checkers import History, Op, Section, screen_critical_sections, screen_queue
 from mpconform.outcomes import TestTimeout, Unsupported
+from mpconform.plugin import only_first_start_method
 from mpconform.stress import nemesis
 from mpconform.stress import workloads as wl
 from mpconform.stress.runner import has_signals
 from mpconform.stressing import StressRun
 from mpconform.target import Target
 from mpconform.waiting import LIVENESS, finish, join, receive
+
+
+def smoke_once(mp: Target, stress: StressRun, request: pytest.FixtureRequest) -> None:
+    """A throughput workload's smoke (the ci profile) runs under one start method per backend.
+
+    Once its processes run, a workload is the same code under every start method, and a
+    smoke's figures are no measurement; what a smoke proves (the workload runs, its detector
+    finds nothing) one start method proves. With a real budget (``--mp-stress-seconds``,
+    ``thorough``) every start method runs, for figures per column. Start-method behaviour
+    itself is the conformance properties' and the stress scenarios' to check.
+    """
+    if stress.smoke:
+        only_first_start_method(mp, request, "a throughput smoke runs the same code once started")
+
 
 pytestmark = pytest.mark.mp_area("Stress: workloads")
 
@@ -218,8 +233,9 @@ def lock_kinds(mp: Target) -> dict[str, Callable[[], Any]]:
     return {"Lock": mp.Lock, "RLock": mp.RLock, "Semaphore": lambda: mp.Semaphore(1)}
 
 
-def test_lock_contention(mp: Target, mp_stress: StressRun) -> None:
+def test_lock_contention(mp: Target, mp_stress: StressRun, request: pytest.FixtureRequest) -> None:
     """Lock, RLock and Semaphore(1) stay exclusive under 2-4 x cpu_count contending processes."""
+    smoke_once(mp, mp_stress, request)
     tally, per_kind = Tally(mp_stress), Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for number in mp_stress.rounds():
@@ -237,8 +253,11 @@ def test_lock_contention(mp: Target, mp_stress: StressRun) -> None:
     fail_if(tally.problems, f"{mp.adapter.name} let two processes hold a lock at once")
 
 
-def test_value_counter_contention(mp: Target, mp_stress: StressRun) -> None:
+def test_value_counter_contention(
+    mp: Target, mp_stress: StressRun, request: pytest.FixtureRequest
+) -> None:
     """Increments made under Value.get_lock() by many processes are never lost."""
+    smoke_once(mp, mp_stress, request)
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for number in mp_stress.rounds():
@@ -376,11 +395,12 @@ def _screened(made: list, taken: list) -> list[str]:
     return [str(v) for v in screen_queue(History(tuple(ops)), drained=True)[:SHOWN]]
 
 
-def test_queue_volume(mp: Target, mp_stress: StressRun) -> None:
+def test_queue_volume(mp: Target, mp_stress: StressRun, request: pytest.FixtureRequest) -> None:
     """Queue delivers every item once, in each producer's order, under sustained volume.
 
     Several producers and consumers, tiny and multi-MiB items, bounded and unbounded queues.
     """
+    smoke_once(mp, mp_stress, request)
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for number in mp_stress.rounds():
@@ -402,8 +422,11 @@ def test_queue_volume(mp: Target, mp_stress: StressRun) -> None:
 # -- pipes, pools, ping-pong -------------------------------------------------------------------
 
 
-def test_pipe_duplex_flood(mp: Target, mp_stress: StressRun) -> None:
+def test_pipe_duplex_flood(
+    mp: Target, mp_stress: StressRun, request: pytest.FixtureRequest
+) -> None:
     """A duplex Pipe flooded in both directions at once delivers every message in order."""
+    smoke_once(mp, mp_stress, request)
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for _ in mp_stress.rounds():
@@ -449,8 +472,9 @@ def pool_batch(pool: Any, kind: str, heavy_result: int) -> tuple[int, list[str]]
     return len(got), [] if ok else [f"Pool.map of {len(got)} {kind} tasks returned wrong results"]
 
 
-def test_pool_throughput(mp: Target, mp_stress: StressRun) -> None:
+def test_pool_throughput(mp: Target, mp_stress: StressRun, request: pytest.FixtureRequest) -> None:
     """Pool returns every result, for floods of tiny tasks and for CPU-heavy tasks."""
+    smoke_once(mp, mp_stress, request)
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     heavy_result = wl.spin(HEAVY_N)
@@ -479,8 +503,11 @@ def test_pool_throughput(mp: Target, mp_stress: StressRun) -> None:
     fail_if(tally.problems, f"{mp.adapter.name}'s Pool returned wrong results")
 
 
-def test_condition_and_event_ping_pong(mp: Target, mp_stress: StressRun) -> None:
+def test_condition_and_event_ping_pong(
+    mp: Target, mp_stress: StressRun, request: pytest.FixtureRequest
+) -> None:
     """Two processes passing the turn through a Condition or a pair of Events strictly alternate."""
+    smoke_once(mp, mp_stress, request)
     tally = Tally(mp_stress)
     seconds = slice_of(mp_stress)
     for _ in mp_stress.rounds():
