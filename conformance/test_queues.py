@@ -80,6 +80,10 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, (set, frozenset)):
         found = {y: y for y in b}
         return len(a) == len(b) and all(x in found and same(x, found[x]) for x in a)
+    if all(hasattr(a, name) for name in ("tolist", "dtype", "shape")):  # a tensor, an array
+        return (str(a.dtype), tuple(a.shape)) == (str(b.dtype), tuple(b.shape)) and same(
+            a.tolist(), b.tolist()
+        )
     return bool(a == b)
 
 
