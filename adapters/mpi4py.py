@@ -41,20 +41,6 @@ def _start_process_manager() -> None:
         pool.map(abs, [1])
 
 
-def _finalize() -> None:
-    """End MPI, then the singleton's process manager: MPICH's lives as long as the process
-    that started it, so the end of MPI does not end it."""
-    import psutil
-    from mpi4py import MPI
-
-    if MPI.Is_initialized() and not MPI.Is_finalized():
-        MPI.Finalize()
-    managers = [p for p in psutil.Process().children() if p.name() in ("mpiexec", "mpiexec.hydra")]
-    for proc in managers:
-        proc.terminate()
-    psutil.wait_procs(managers, timeout=5)
-
-
 def load() -> Adapter:
     try:
         import mpi4py
@@ -80,7 +66,10 @@ def load() -> Adapter:
         areas=("Pool",),
         # Every test process would be an MPI singleton with a process manager of its own.
         max_jobs=1,
+        # No session_end: MPI ends at interpreter exit (mpi4py finalizes then), and with it the
+        # process manager and MPICH's shared memory segments. Finalizing earlier broke
+        # mpi4py.futures' own exit handler and left a segment; terminating the manager made
+        # it kill its whole MPI job, the test process included.
         session_start=_start_process_manager,
-        session_end=_finalize,
         description="mpi4py.util.pool.Pool (MPI processes spawned with MPI_Comm_spawn)",
     )

@@ -113,7 +113,9 @@ class Adapter:
     before the first test that uses it and outside any test's process accounting: the
     processes it starts, and those below them, belong to the backend, not to a test.
     ``session_end`` stops it again at the end of the session (or before a test that needs
-    the process table to itself); what it leaves behind is reported as left behind.
+    the process table to itself); what it leaves behind is reported as left behind. Without
+    one, the service ends with the interpreter (MPI, finalized at exit): its processes are
+    then not strays of the session either.
     """
 
     name: str

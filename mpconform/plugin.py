@@ -244,7 +244,7 @@ def _sweep_again_at_exit(baseline: Any) -> None:
     import multiprocessing.util
 
     def sweep() -> None:
-        strays = processes.strays(baseline)
+        strays = processes.strays(baseline, _LASTING)
         processes.kill_tree(strays)
         processes.reap_orphans()
 
@@ -298,6 +298,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         target.require(*marker.args)
 
 
+# Processes of session services that end with the interpreter (see Adapter.session_end), and
+# so are no strays of the session's final sweep.
+_LASTING: set[int] = set()
+
+
 def _start_service(adapter: Any) -> None:
     """The backend's session service, kept like a warm resource: its processes (and those
     below them: a cluster's workers) are exempt from every test's leak check, and it is
@@ -307,6 +312,8 @@ def _start_service(adapter: Any) -> None:
         before = {p.pid for p in processes.descendants()}
         adapter.session_start()
         started = [p.pid for p in processes.descendants() if p.pid not in before]
+        if adapter.session_end is None:  # ends with the interpreter: not a stray at its end
+            _LASTING.update(started)
         return warm.Kept(None, pids=lambda: started, close=adapter.session_end or (lambda: None))
 
     warm.keep(("service", adapter.name), start)
@@ -457,13 +464,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     watchdog = config.stash.get(_WATCHDOG, None)
     if watchdog is not None:
         watchdog.close()
-    strays = processes.strays(config.stash[_SESSION_BASELINE])
+    strays = processes.strays(config.stash[_SESSION_BASELINE], _LASTING)
     leftovers = [str(s) for s in processes.describe(strays)]
     processes.kill_tree(strays)
     # A Pool's handler thread, still alive in an interrupted session, replaces the workers
     # just killed: sweep until a look finds nothing new (seen leaking after a SIGINT).
     for _ in range(10):
-        again = processes.strays(config.stash[_SESSION_BASELINE])
+        again = processes.strays(config.stash[_SESSION_BASELINE], _LASTING)
         if not again:
             break
         leftovers += [str(s) for s in processes.describe(again)]

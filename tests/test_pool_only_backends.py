@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 
@@ -38,6 +39,11 @@ def _theirs(names: tuple[str, ...]) -> set[int]:
     return found
 
 
+def _shared_memory() -> set[str]:
+    """Segments in /dev/shm (MPICH keeps one per MPI process group there)."""
+    return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+
+
 def _listening() -> set[tuple[str, int]]:
     return {
         (c.laddr.ip, c.laddr.port)
@@ -51,6 +57,7 @@ def test_a_pool_only_backend_runs_its_pool_area_and_leaves_nothing(tmp_path, bac
     if not _installed(backend):
         pytest.skip(f"{backend} is not installed (pip install 'mpconform[{backend}]')")
     before_procs, before_ports = _theirs(SERVICE_NAMES[backend]), _listening()
+    before_shm = _shared_memory()
     report = tmp_path / "report"
     out = subprocess.run(
         [*CLI, "run", "--backend", backend, "--report", str(report), "-k", SMOKE],
@@ -67,3 +74,4 @@ def test_a_pool_only_backend_runs_its_pool_area_and_leaves_nothing(tmp_path, bac
     assert doc["run"]["leftovers"] == []
     assert _theirs(SERVICE_NAMES[backend]) - before_procs == set()
     assert _listening() - before_ports == set()
+    assert _shared_memory() - before_shm == set()
