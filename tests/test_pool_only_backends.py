@@ -28,6 +28,45 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+# Whether the backend runs on this machine at all, asked in plain code: a machine where Ray
+# cannot start a cluster or MPI cannot spawn says nothing about mpconform, so the test skips
+# with the backend's own error; where the probe works, the suite's run must work too.
+PROBES = {
+    "joblib": "from joblib.pool import MemmappingPool as P\n"
+    "with P(1) as p: assert p.map(abs, [-1]) == [1]",
+    "ray": "import ray\n"
+    "ray.init(num_cpus=2, include_dashboard=False, _node_ip_address='127.0.0.1')\n"
+    "from ray.util.multiprocessing import Pool\n"
+    "with Pool(1) as p: assert p.map(abs, [-1]) == [1]\nray.shutdown()",
+    "mpi4py": "from mpconform.adapters.mpi4py import load\nload()\n"
+    "from mpi4py.util.pool import Pool\n"
+    "with Pool(1) as p: assert p.map(abs, [-1]) == [1]",
+}
+
+
+def _runs_here(backend: str, tmp_path) -> str | None:
+    """None when a plain script can use the backend here, else why not (its last line)."""
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "if __name__ == '__main__':\n"
+        + "".join(f"    {line}\n" for line in PROBES[backend].splitlines())
+    )
+    try:
+        out = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    except subprocess.TimeoutExpired:
+        return "a plain script using it did not finish in 180 s"
+    if out.returncode == 0:
+        return None
+    lines = (out.stderr or out.stdout).strip().splitlines()
+    return lines[-1] if lines else f"a plain script using it exited {out.returncode}"
+
+
 def _theirs(names: tuple[str, ...]) -> set[int]:
     found = set()
     for proc in psutil.process_iter(["pid", "cmdline", "name", "status"]):
@@ -56,6 +95,9 @@ def _listening() -> set[tuple[str, int]]:
 def test_a_pool_only_backend_runs_its_pool_area_and_leaves_nothing(tmp_path, backend):
     if not _installed(backend):
         pytest.skip(f"{backend} is not installed (pip install 'mpconform[{backend}]')")
+    why = _runs_here(backend, tmp_path)
+    if why is not None:
+        pytest.skip(f"{backend} does not run on this machine: {why}")
     before_procs, before_ports = _theirs(SERVICE_NAMES[backend]), _listening()
     before_shm = _shared_memory()
     report = tmp_path / "report"
