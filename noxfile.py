@@ -4,8 +4,9 @@
     nox -s conformance-3.11 conformance-3.12 report     # two of them
     nox -s conformance-3.11 conformance-3.12 examples   # regenerate reports/examples/
 
-Each ``conformance`` session installs mpconform with billiard and multiprocess into its own
-virtualenv and runs the four built-in backends; ``report`` merges whatever per-Python results
+Each ``conformance`` session installs mpconform with every backend that has a wheel for its
+Python into its own virtualenv (``MPCONFORM_BACKENDS`` narrows the list) and runs them, one
+results file per backend; ``report`` merges whatever per-Python results
 exist into one HTML + Markdown matrix, one column per backend, start method and Python.
 Interpreters are looked up on PATH and, when pyenv is installed, among pyenv's versions even
 if they are not activated; those nox cannot find are skipped with a warning.
@@ -22,7 +23,17 @@ import shutil
 import nox
 
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
-BACKENDS = "stdlib,dummy,billiard,multiprocess"
+BACKENDS = "stdlib,dummy,billiard,multiprocess,loky,joblib,ray,mpi4py,torch"
+# The extra (or requirement) each backend beyond the stdlib's needs.
+INSTALLS = {
+    "billiard": ".[billiard]",
+    "multiprocess": ".[multiprocess]",
+    "loky": ".[loky]",
+    "joblib": ".[joblib]",
+    "ray": ".[ray]",
+    "mpi4py": ".[mpi]",
+    "torch": "torch",
+}
 RESULTS = os.path.join("reports", "out", "pythons")
 
 
@@ -48,14 +59,23 @@ nox.options.reuse_existing_virtualenvs = True
 @nox.session(python=PYTHONS)
 def conformance(session: nox.Session) -> None:
     """The suite against every built-in backend on this Python (exit 1 = differences found)."""
-    session.install("-q", ".[billiard,multiprocess]")
+    session.install("-q", ".")
+    backends = []
+    for backend in os.environ.get("MPCONFORM_BACKENDS", BACKENDS).split(","):
+        if backend in INSTALLS:
+            try:  # a backend without a wheel for this Python is left out, said so
+                session.install("-q", INSTALLS[backend], silent=True)
+            except nox.command.CommandFailed:
+                session.warn(f"{backend} does not install on Python {session.python}: left out")
+                continue
+        backends.append(backend)
     out = os.path.abspath(os.path.join(RESULTS, f"py{session.python}"))
     # Not from the checkout: its mpconform/ folder would shadow the installed package.
     session.chdir(session.create_tmp())
     profile = os.environ.get("MPCONFORM_PROFILE", "ci")
     # One results file per backend, so that a backend's results can be rerun and replaced
     # alone (each backend runs in interpreters of its own either way: see cli._run).
-    for backend in BACKENDS.split(","):
+    for backend in backends:
         session.run(
             "mpconform",
             "run",

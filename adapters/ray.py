@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 import threading
 
 from mpconform.adapter import Adapter
@@ -22,6 +24,10 @@ from ._pool_only import PoolOnlyContext
 ADDRESS_ENV = "MPCONFORM_RAY_ADDRESS"
 CPUS = 2
 _lock = threading.Lock()
+# Ray keeps its sockets under its temp dir, which follows TMPDIR: under a deep TMPDIR (nox
+# sets one per session) the socket paths pass the 107 bytes a Unix socket path may have and
+# the cluster never comes up. A short folder of our own, removed at the end of the session.
+_temp: list[str] = []
 
 
 def _cluster() -> None:
@@ -36,7 +42,8 @@ def _cluster() -> None:
         if address:
             ray.init(address=address, **common)
         else:
-            ray.init(num_cpus=CPUS, _node_ip_address="127.0.0.1", **common)
+            _temp.append(tempfile.mkdtemp(prefix="mpconform-ray-", dir="/tmp"))
+            ray.init(num_cpus=CPUS, _node_ip_address="127.0.0.1", _temp_dir=_temp[-1], **common)
 
 
 def _shutdown() -> None:
@@ -44,6 +51,8 @@ def _shutdown() -> None:
 
     if ray.is_initialized():
         ray.shutdown()
+    while _temp:
+        shutil.rmtree(_temp.pop(), ignore_errors=True)
 
 
 def load() -> Adapter:
