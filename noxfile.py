@@ -32,7 +32,7 @@ INSTALLS = {
     "joblib": ".[joblib]",
     "ray": ".[ray]",
     "mpi4py": ".[mpi]",
-    "torch": "torch",
+    "torch": ".[torch]",
 }
 RESULTS = os.path.join("reports", "out", "pythons")
 
