@@ -78,16 +78,24 @@ def _theirs(names: tuple[str, ...]) -> set[int]:
     return found
 
 
-def _shared_memory() -> set[str]:
-    """Segments in /dev/shm (MPICH keeps one per MPI process group there)."""
-    return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+# What each backend names its /dev/shm segments (MPICH one per MPI process group, Ray its
+# object store's, joblib's loky semaphores); other tests running beside this one make their own.
+SHM_NAMES = {"ray": ("plasma", "ray"), "mpi4py": ("mpich_shm_",), "joblib": ("sem.loky", "joblib")}
 
 
-def _listening() -> set[tuple[str, int]]:
+def _shared_memory(backend: str) -> set[str]:
+    if not os.path.isdir("/dev/shm"):
+        return set()
+    return {n for n in os.listdir("/dev/shm") if n.startswith(SHM_NAMES[backend])}
+
+
+def _listening(names: tuple[str, ...]) -> set[tuple[str, int]]:
+    """Listening sockets of the backend's processes (other tests beside this one listen too)."""
+    theirs = _theirs(names) if names else set()
     return {
         (c.laddr.ip, c.laddr.port)
         for c in psutil.net_connections(kind="inet")
-        if c.status == psutil.CONN_LISTEN
+        if c.status == psutil.CONN_LISTEN and c.pid in theirs
     }
 
 
@@ -98,8 +106,9 @@ def test_a_pool_only_backend_runs_its_pool_area_and_leaves_nothing(tmp_path, bac
     why = _runs_here(backend, tmp_path)
     if why is not None:
         pytest.skip(f"{backend} does not run on this machine: {why}")
-    before_procs, before_ports = _theirs(SERVICE_NAMES[backend]), _listening()
-    before_shm = _shared_memory()
+    before_procs = _theirs(SERVICE_NAMES[backend])
+    before_ports = _listening(SERVICE_NAMES[backend])
+    before_shm = _shared_memory(backend)
     report = tmp_path / "report"
     out = subprocess.run(
         [*CLI, "run", "--backend", backend, "--report", str(report), "-k", SMOKE],
@@ -115,5 +124,5 @@ def test_a_pool_only_backend_runs_its_pool_area_and_leaves_nothing(tmp_path, bac
     assert statuses["test_queue_proxy_is_fifo_across_processes"] == "UNSUPPORTED"
     assert doc["run"]["leftovers"] == []
     assert _theirs(SERVICE_NAMES[backend]) - before_procs == set()
-    assert _listening() - before_ports == set()
-    assert _shared_memory() - before_shm == set()
+    assert _listening(SERVICE_NAMES[backend]) - before_ports == set()
+    assert _shared_memory(backend) - before_shm == set()
