@@ -16,12 +16,14 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.queues
 import multiprocessing.synchronize as synchronize
+import time
 from typing import Any, Callable
 
 from mpconform.mutants.locks import value_with_fresh_locks
 from mpconform.mutants.wrap import factory_mutant
 
 DROP_EVERY = 50
+PAIR_WAIT = 0.05  # seconds the swapping feeder waits for a second item on its turn
 
 
 class _SwappingBuffer(collections.deque):
@@ -34,6 +36,13 @@ class _SwappingBuffer(collections.deque):
 
     def popleft(self) -> Any:
         self._turn = not self._turn
+        if self._turn and len(self) == 1 and self[0] is not multiprocessing.queues._sentinel:
+            # A feeder that keeps up never sees a pair: on its turn it gives the producer a
+            # moment to put the next item (a producer puts its items microseconds apart), so
+            # the bug shows whatever the machine's load, not only when the feeder lags.
+            end = time.monotonic() + PAIR_WAIT
+            while len(self) < 2 and time.monotonic() < end:
+                time.sleep(0.001)
         # The close() sentinel is never swapped ahead: this mutant reorders, it does not lose.
         if self._turn and len(self) >= 2 and self[1] is not multiprocessing.queues._sentinel:
             first = super().popleft()
