@@ -82,6 +82,14 @@ def only_missing(where: Sequence[Difference]) -> bool:
     return all(d.status.value in _MISSING for d in where)
 
 
+def gap_summary(where: Sequence[Difference]) -> tuple[str, str]:
+    """A declared gap in words: its statuses ("UNSUPPORTED", "UNSUPPORTED/SKIP") and the
+    distinct first lines of its reasons, joined; what both renderers' one-line entries say."""
+    statuses = "/".join(dict.fromkeys(d.status.value for d in where))
+    lines = dict.fromkeys(first_line(d.cell.message) for d in where)
+    return statuses, "; ".join(line for line in lines if line)
+
+
 def first_line(text: str, limit: int = 240) -> str:
     """The message's first line, for lists that link to the whole of it."""
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")

@@ -339,9 +339,7 @@ def _differences(matrix: Matrix, repro: Mapping[str, str]) -> str:
 def _missing(row: Row, where: list[Difference]) -> str:
     """One line: the feature, its columns (each a link to its evidence) and the reason."""
     columns = ", ".join(f'<a href="#{d.cell.anchor}">{_e(d.column.label)}</a>' for d in where)
-    statuses = "/".join(dict.fromkeys(d.status.value for d in where))
-    messages = dict.fromkeys(differences.first_line(d.cell.message) for d in where)
-    reasons = "; ".join(m for m in messages if m)
+    statuses, reasons = differences.gap_summary(where)
     reason = f": {_e(reasons)}" if reasons else ""
     return f"<li><code>{_e(row.name)}</code>: {_e(statuses)} under {columns}{reason}</li>"
 

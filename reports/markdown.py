@@ -182,10 +182,7 @@ def _differences(matrix: Matrix, repro: Mapping[str, str]) -> str:
 def _missing_entry(row: Row, where: Sequence[Difference]) -> str:
     """One line: the feature, its columns (each a link to its evidence) and the reason."""
     columns = ", ".join(f"[{_text(d.column.label)}](#{d.cell.anchor})" for d in where)
-    statuses = "/".join(dict.fromkeys(d.status.value for d in where))
-    reasons = "; ".join(
-        m for m in dict.fromkeys(differences.first_line(d.cell.message) for d in where) if m
-    )
+    statuses, reasons = differences.gap_summary(where)
     return f"- {_feature(row)}: {statuses} under {columns}" + (
         f": {_text(reasons)}" if reasons else ""
     )
