@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import select
-import socket
 import time
 from typing import Any
 
@@ -23,6 +22,7 @@ from hypothesis import strategies as st
 from mpconform import agents
 from mpconform.agents import Standby, held, release, standby
 from mpconform.conformance import children_pipes as kids
+from mpconform.conformance.listeners import FAMILY_NAMES, accept, listen
 from mpconform.conformance.strategies import payloads, with_backend_payloads
 from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
@@ -601,28 +601,8 @@ def test_a_connection_closes_when_its_with_block_ends(mp, duplex):
 
 # -- Listener and Client -----------------------------------------------------------------------
 
-FAMILIES = st.sampled_from(["AF_UNIX", "AF_INET"])
+FAMILIES = st.sampled_from(FAMILY_NAMES)
 AUTHKEYS = st.binary(min_size=1, max_size=32)
-
-
-def listen(mp: Target, family: str, authkey: bytes) -> Any:
-    address = ("127.0.0.1", 0) if family == "AF_INET" else None
-    return mp.connection.Listener(address, family=family, authkey=authkey)
-
-
-def accept(listener: Any, family: str) -> Any:
-    """listener.accept() bounded by LIVENESS.
-
-    If nobody connected in time, a bare connection wakes the accepting thread (closing the
-    socket would not, on Linux) before the test ends as TIMEOUT.
-    """
-
-    def poke() -> None:
-        kind = socket.AF_INET if family == "AF_INET" else socket.AF_UNIX
-        with contextlib.suppress(Exception), socket.socket(kind) as sock:
-            sock.connect(listener.address)
-
-    return in_thread(listener.accept, "listener.accept()", LIVENESS, poke)
 
 
 @pytest.mark.mp_requires("connection.Listener", "connection.Client")

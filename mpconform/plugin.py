@@ -40,6 +40,7 @@ _EXPECTATION = pytest.StashKey[Expectation]()
 _STRESS = pytest.StashKey[StressRun]()
 _NOTES = pytest.StashKey[list]()
 _WATCHDOG = pytest.StashKey[Watchdog]()
+_PEER = pytest.StashKey[str]()
 LEAK_GRACE = 1.0  # seconds a just-stopped child may take to disappear before it counts
 
 
@@ -66,6 +67,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "mp_outcome(*statuses, reason=...): a fault-behaviour test whose result is an outcome "
         "to report, not a verdict: these statuses (besides PASS) are accepted for every backend",
+    )
+    config.addinivalue_line(
+        "markers",
+        "mp_peer(role): an interop property: 'client' (the backend connects to a peer "
+        "interpreter) or 'server' (the peer connects to the backend); see name_peer()",
     )
     try:
         settings = resolve(config)
@@ -251,6 +257,12 @@ def _sweep_again_at_exit(baseline: Any) -> None:
     multiprocessing.util.Finalize(None, sweep, exitpriority=-100)
 
 
+def name_peer(node: pytest.Item, name: str) -> None:
+    """Record which peer an interop property talks to ("CPython 3.12.8 multiprocessing"):
+    the report's interop table names it."""
+    node.stash[_PEER] = name
+
+
 def only_first_start_method(mp: Target, request: pytest.FixtureRequest, why: str) -> None:
     """Skip unless this is the first start method the run selected for this backend.
 
@@ -403,6 +415,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         "backend": target.adapter.name,
         "start_method": target.start_method,
     }
+    role = item.get_closest_marker("mp_peer")
+    if role is not None:
+        report.mpconform["peer"] = {"role": role.args[0], "name": item.stash.get(_PEER, "")}
     stress = item.stash.get(_STRESS, None)
     if stress is not None and call.when == "call":
         report.mpconform["metrics"] = dict(stress.metrics)

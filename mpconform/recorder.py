@@ -100,6 +100,8 @@ class Recorder:
             self.static[nodeid]["falsifying_example"] = info["falsifying_example"]
         if info.get("metrics"):
             self.static[nodeid]["metrics"] = info["metrics"]
+        if info.get("peer", {}).get("name") or "peer" not in self.static[nodeid]:
+            self.static[nodeid]["peer"] = info.get("peer")  # named once the peer answered
         self.durations[nodeid] += float(getattr(report, "duration", 0.0) or 0.0)
         if report.failed and report.longrepr is not None:
             self.details[nodeid] = str(report.longrepr)[: results.MAX_DETAILS]
@@ -202,6 +204,7 @@ class Recorder:
             details=self.details.get(nodeid, "") if status is not Status.PASS else "",
             expected=static.get("expected"),
             metrics=static.get("metrics"),
+            peer=static.get("peer"),
             expectation=static.get("expectation", ""),
             api=static.get("api", []),
         )

@@ -59,6 +59,9 @@ class TestResult:
     metrics: dict[str, Any] | None = None
     # The documented API elements the property checks (its mp_api markers; see mpconform.api).
     api: list[str] = field(default_factory=list)
+    # An interop property's peer: {"role": "client" or "server", "name": "CPython 3.12.8
+    # multiprocessing"}. Optional: readers that predate it drop it (see _fields).
+    peer: dict[str, str] | None = None
 
 
 @dataclass

@@ -19,7 +19,16 @@ from typing import Any
 
 from mpconform.status import Status
 
-from . import api_coverage, differences, evidence, heatmap, palette, stress_section, wording
+from . import (
+    api_coverage,
+    differences,
+    evidence,
+    heatmap,
+    interop,
+    palette,
+    stress_section,
+    wording,
+)
 from .differences import Difference
 from .matrix import Cell, Matrix, Row
 
@@ -47,6 +56,7 @@ def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
             _legend(),
             _grid(matrix),
             _api_coverage(matrix),
+            _interop(matrix),
             _stress(matrix),
             _evidence(matrix, repro),
         ]
@@ -477,6 +487,40 @@ def capped(details: str, limit: int = _DETAILS_LIMIT) -> str:
         return details
     cut = len(details) - limit
     return f"[... {cut} characters cut; the whole is in results.json]\n" + details[cut:]
+
+
+def _interop(matrix: Matrix) -> str:
+    found = interop.table(matrix)
+    if found is None:
+        return ""
+    peers = "".join(
+        f'<th scope="colgroup" colspan="{len(interop.ROLES)}">{_e(interop.peer_label(p))}</th>'
+        for p in found.peers
+    )
+    roles = "".join(
+        f'<th scope="col">{_e(label)}</th>' for _ in found.peers for _, label in interop.ROLES
+    )
+    body = []
+    for line in found.lines:
+        cells = []
+        for pair in line.pairs:
+            if pair is None:
+                cells.append(_not_run())
+                continue
+            text = _e(pair.text)
+            first = pair.first_exception
+            if first is not None and evidence.has_evidence(first):
+                text = f'<a href="#{first.anchor}">{text}</a>'
+            title = f' title="{_e(pair.peer_name)}"' if pair.peer_name else ""
+            cells.append(f'<td class="cell {palette.css_class(pair.status)}"{title}>{text}</td>')
+        body.append(f'<tr><th scope="row">{_e(line.column.label)}</th>{"".join(cells)}</tr>')
+    return (
+        '<section id="interop">\n<h2>Interop</h2>\n'
+        f'<p class="note">{_e(wording.INTEROP_NOTE)}</p>\n'
+        '<div class="box"><table class="interop">\n'
+        f'<thead><tr><th rowspan="2">column</th>{peers}</tr><tr>{roles}</tr></thead>\n'
+        f"<tbody>\n{chr(10).join(body)}\n</tbody>\n</table></div>\n</section>"
+    )
 
 
 def _stress(matrix: Matrix) -> str:

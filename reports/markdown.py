@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from . import api_coverage, differences, evidence, stress_section, wording
+from . import api_coverage, differences, evidence, interop, stress_section, wording
 from .differences import Difference
 from .matrix import Cell, Matrix, Row
 
@@ -32,6 +32,7 @@ def render(matrix: Matrix, repro: Mapping[str, str] | None = None) -> str:
             _legend(),
             _grid(matrix),
             _api_coverage(matrix),
+            _interop(matrix),
             _stress(matrix),
             _details(matrix, repro or {}),
         ]
@@ -290,6 +291,32 @@ def _detail_cell(cell: Cell, script: str | None) -> str:
     if script:
         bits.append(f"repro: [{_text(script)}]({script}) (run it with python)")
     return f'- <a id="{cell.anchor}"></a>**{_text(cell.column.label)}**: ' + ", ".join(bits)
+
+
+def _interop(matrix: Matrix) -> str:
+    found = interop.table(matrix)
+    if found is None:
+        return ""
+    header = ["Column"] + [
+        _text(f"{interop.peer_label(peer)}: {label}")
+        for peer in found.peers
+        for _, label in interop.ROLES
+    ]
+    rows = []
+    for line in found.lines:
+        row = [_text(line.column.label)]
+        for pair in line.pairs:
+            if pair is None:
+                row.append(_text(wording.NOT_RUN))
+                continue
+            first = pair.first_exception
+            text = _text(pair.text)
+            if first is not None and evidence.has_evidence(first):
+                text = f"[{text}](#{first.anchor})"
+            peer = f" ({_text(pair.peer_name)})" if pair.peer_name else ""
+            row.append(text + peer)
+        rows.append(row)
+    return "\n\n".join(["## Interop", _text(wording.INTEROP_NOTE), _table(header, rows)])
 
 
 def _stress(matrix: Matrix) -> str:

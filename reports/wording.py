@@ -262,6 +262,13 @@ STRESS_NOTE = (
     "comparable within a workload and a machine, not across them, and a figure from a run "
     "that did not pass is no performance result."
 )
+INTEROP_NOTE = (
+    "Each backend against CPython's multiprocessing in another interpreter: as client, the "
+    "backend's Client and BaseManager connect to the peer's Listener and manager; as server, "
+    "the peer connects to the backend's. A cell is the worst status of its properties and "
+    "how many of them passed; the peer is named on hover. The same cells are the rows of the "
+    "matrix's interop area, which is what the scores count."
+)
 STRESS_BARS_NOTE = "Bars of runs that did not pass take their status colour instead of blue."
 EVIDENCE_NOTE = (
     "Every result that is more than a plain PASS, per feature. Columns where a feature ended "

@@ -1,0 +1,93 @@
+"""Interop mutants: stdlib whose wire differs from CPython's, as a backend with its own
+serializer or handshake would.
+
+Each module attribute is an Adapter (``--mp-backend mpconform.mutants.interop:<name>``);
+``CAUGHT_BY`` names the interop properties that must FAIL against it. A peer on the same
+Python is enough to catch each, so the meta-tests do not depend on another Python being
+installed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.managers
+import platform
+from typing import Any
+
+from mpconform.adapter import Adapter
+
+from .managers import managers_module
+from .messaging import authkey_ignored, connection_module, rewrap
+
+
+def tuples_as_lists(value: Any) -> Any:
+    """``value`` with every tuple a list, as a serializer with no tuple type (JSON, msgpack
+    by default) delivers it; set elements and dict keys are left alone (they must hash)."""
+    if isinstance(value, (tuple, list)):
+        return [tuples_as_lists(v) for v in value]
+    if isinstance(value, dict):
+        return {k: tuples_as_lists(v) for k, v in value.items()}
+    return value
+
+
+class ListConnection(multiprocessing.connection.Connection):
+    """send() delivers tuples as lists."""
+
+    def send(self, obj: Any) -> None:
+        super().send(tuples_as_lists(obj))
+
+
+class ListListener(multiprocessing.connection.Listener):
+    def accept(self) -> Any:
+        return rewrap(ListConnection, super().accept())
+
+
+def list_client(address: Any, family: Any = None, authkey: Any = None) -> Any:
+    return rewrap(ListConnection, multiprocessing.connection.Client(address, family, authkey))
+
+
+# A manager picks its Listener and Client by serializer name from stdlib's table, and so do
+# its proxies: the mutant's managers use a serializer of their own (a new key; the stdlib
+# entries are untouched).
+SERIALIZER = "mpconform-tuples-as-lists"
+multiprocessing.managers.listener_client[SERIALIZER] = (ListListener, list_client)
+
+
+class ListManager(multiprocessing.managers.BaseManager):
+    def __init__(
+        self,
+        address: Any = None,
+        authkey: Any = None,
+        serializer: str = "pickle",
+        ctx: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(address, authkey, SERIALIZER, ctx, **kwargs)
+
+
+tuples_to_lists = Adapter(
+    name="tuples-to-lists",
+    get_context=multiprocessing.get_context,
+    start_methods=tuple(multiprocessing.get_all_start_methods()),
+    version=platform.python_version(),
+    connection=connection_module("tuples_to_lists", Listener=ListListener, Client=list_client),
+    managers=managers_module("tuples_to_lists", BaseManager=ListManager),
+    description="stdlib whose connections and managers send tuples as lists",
+)
+
+__all__ = ["authkey_ignored", "tuples_to_lists"]
+
+# Mutant attribute -> the interop properties that must FAIL against it (under fork).
+CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "tuples_to_lists": (
+        "test_a_client_talks_to_a_listener_of_another_interpreter",
+        "test_a_listener_serves_a_client_of_another_interpreter",
+        "test_a_manager_of_another_interpreter_serves_the_backend",
+        "test_a_manager_serves_a_client_of_another_interpreter",
+    ),
+    "authkey_ignored": (
+        "test_a_listener_of_another_interpreter_refuses_a_wrong_authkey",
+        "test_a_listener_refuses_a_client_of_another_interpreter_with_a_wrong_authkey",
+    ),
+}
