@@ -129,7 +129,7 @@ class Peer:
                 pass
 
             Manager.register("Box", Box)
-            server = Manager(("127.0.0.1", 0), authkey=authkey).get_server()
+            server = Manager(authkey=authkey).get_server()  # AF_UNIX: no delayed ACKs
             threading.Thread(target=server.serve_forever, daemon=True).start()
             self.servers[authkey] = server
         return self.servers[authkey].address

@@ -231,6 +231,7 @@ class Recorder:
                     start_methods=methods,
                     missing_capabilities=missing,
                     modules=modules,
+                    areas=list(adapter.areas or ()),
                 )
             )
         seed = settings.seed

@@ -77,6 +77,9 @@ class BackendInfo:
     missing_capabilities: dict[str, dict[str, str]] = field(default_factory=dict)
     # start method -> the importable module a plain repro script uses (version 2)
     modules: dict[str, str] = field(default_factory=dict)
+    # The API areas it provides when not all (a Pool-only backend: ["Pool"]); empty: all.
+    # Optional: readers that predate it drop it and show each area's cells one by one.
+    areas: list[str] = field(default_factory=list)
 
 
 @dataclass
