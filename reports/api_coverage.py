@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from mpconform import api
 from mpconform.status import Status
 
-from .matrix import Column, Matrix, Row
+from .matrix import Cell, Column, Matrix, Row
 
 _PYTHON = re.compile(r"^py(\d+)\.(\d+)")
 
@@ -123,21 +123,21 @@ def exceptions(matrix: Matrix, element: Element, columns: list[Column]) -> list[
     found = []
     for column in columns:
         text = outcome(matrix, element, column)
-        if text and any(
-            cell is not None and cell.status is not Status.PASS
-            for cell in (matrix.cell(row, column) for row in element.rows)
-        ):
+        if text and any(cell.status is not Status.PASS for cell in _cells(matrix, element, column)):
             found.append((column, text))
     return found
 
 
+def _cells(matrix: Matrix, element: Element, column: Column) -> list[Cell]:
+    """The element's cells in ``column``, leaving out areas the backend does not provide (the
+    report says that once per backend)."""
+    found = (matrix.cell(row, column) for row in element.rows)
+    return [cell for cell in found if cell is not None and not cell.outside]
+
+
 def outcome(matrix: Matrix, element: Element, column: Column) -> str:
     """What the element's properties did in one column: "3 PASS" or "2 PASS, 1 FAIL"."""
-    counts = Counter(
-        cell.status
-        for cell in (matrix.cell(row, column) for row in element.rows)
-        if cell is not None
-    )
+    counts = Counter(cell.status for cell in _cells(matrix, element, column))
     if not counts:
         return ""
     order = sorted(counts, key=lambda s: (s is not Status.PASS, s.value))

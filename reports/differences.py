@@ -55,8 +55,9 @@ def compare(
         for row in rows:
             cell = cells.get((row, column))
             reference = tuple(cells[(row, r)] for r in references if (row, r) in cells)
-            if cell is None or not reference:
-                continue  # nothing to compare: a not-run cell is not a behaviour
+            if cell is None or not reference or cell.outside:
+                continue  # nothing to compare: a not-run cell is not a behaviour, and an
+                # area the backend does not provide is said once for the backend
             if cell.status not in {ref.status for ref in reference}:
                 found.append(Difference(cell, reference))
         out[column] = tuple(found)

@@ -24,7 +24,10 @@ TOOLTIP_LIMIT = 200
 
 
 def has_evidence(cell: Cell) -> bool:
-    """A plain PASS has nothing to show beyond its cell; everything else has evidence."""
+    """A plain PASS has nothing to show beyond its cell, nor has a property of an area the
+    backend does not provide (one line per backend says why); everything else has evidence."""
+    if cell.outside:
+        return False
     return cell.status is not Status.PASS or bool(cell.message or cell.falsifying_example)
 
 

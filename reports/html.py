@@ -122,6 +122,10 @@ def _legend() -> str:
         f'<li><span class="swatch accepted">{_e(ACCEPTED_MARK)}</span> {_e(ACCEPTED_MEANING)}</li>'
     )
     items.append(
+        f'<li><span class="swatch {palette.css_class(Status.UNSUPPORTED)}">'
+        f"{_e(wording.NOT_PROVIDED)}</span> {_e(wording.NOT_PROVIDED_MEANING)}</li>"
+    )
+    items.append(
         f'<li><span class="marker">{_e(wording.BASIS_MARKER)}</span> '
         f"{_e(wording.BASIS_MEANING)}</li>"
     )
@@ -184,6 +188,8 @@ def _cell(cell: Cell, index: int | None = None) -> str:
         classes += " accepted"
     if index is not None and _plain_pass(cell):
         return "<td>PASS</td>"  # the matrix's default colours are PASS's (palette.css)
+    if cell.outside:
+        return f'<td class="{classes}">{_e(wording.NOT_PROVIDED)}</td>'
     data = ' data-differs="1"' if index is not None and cell.differs else ""
     mark = ""
     if cell.accepted:
@@ -323,6 +329,11 @@ def _differences(matrix: Matrix, repro: Mapping[str, str]) -> str:
     note, comparable = wording.differences_note(matrix)
     if note:
         parts.append(f'<p class="note">{_e(note)}</p>')
+    partial = wording.not_provided(matrix)
+    if partial:
+        parts.append('<ul class="not-provided">')
+        parts += [f"<li>{_e(line)}</li>" for line in partial]
+        parts.append("</ul>")
     if comparable:
         parts.append(f'<p class="note">{_e(wording.DIFFERENCES_INTRO)}</p>')
         found = matrix.differences

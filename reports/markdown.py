@@ -88,6 +88,7 @@ def _warnings(matrix: Matrix) -> str:
 def _legend() -> str:
     rows = [(s.value, _text(wording.STATUS_MEANINGS[s])) for s in wording.STATUSES]
     rows.append((wording.NOT_RUN, _text(wording.NOT_RUN_MEANING)))
+    rows.append((wording.NOT_PROVIDED, _text(wording.NOT_PROVIDED_MEANING)))
     rows.append((wording.BASIS_MARKER, _text(wording.BASIS_MEANING)))
     return "## Legend\n\n" + _table(["Mark", "Meaning"], rows)
 
@@ -134,6 +135,8 @@ def _feature(row: Row) -> str:
 
 def _verdict(cell: Cell) -> str:
     """The status word; it links to the details section, which a plain PASS does not have."""
+    if cell.outside:
+        return wording.NOT_PROVIDED
     if not evidence.has_evidence(cell):
         return cell.status.value
     accepted = " (accepted)" if cell.expected else ""
@@ -161,6 +164,9 @@ def _differences(matrix: Matrix, repro: Mapping[str, str]) -> str:
     note, comparable = wording.differences_note(matrix)
     if note:
         parts.append(_text(note))
+    partial = wording.not_provided(matrix)
+    if partial:
+        parts.append("\n".join(f"- {_text(line)}" for line in partial))
     if comparable:
         parts.append(_text(wording.DIFFERENCES_INTRO))
         found = matrix.differences

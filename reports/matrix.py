@@ -73,6 +73,9 @@ class Cell:
     result: results.TestResult
     source: str
     anchor: str
+    # UNSUPPORTED because the backend provides no such area at all (a Pool-only backend's
+    # Queue properties): said once per backend, not cell by cell (see Backend.areas).
+    outside: bool = False
 
     @property
     def status(self) -> Status:
@@ -187,6 +190,7 @@ class Backend:
     description: str
     start_methods: tuple[str, ...]
     missing_capabilities: Mapping[str, Mapping[str, str]]
+    areas: tuple[str, ...] = ()  # the areas it provides, when not all
 
 
 @dataclass(frozen=True)
@@ -338,8 +342,9 @@ class _Merger:
         self.backend_rank.setdefault(name, len(self.backend_rank))
         known = self.backends.setdefault(
             (name, python),
-            {"version": "", "description": "", "start_methods": [], "missing": {}},
+            {"version": "", "description": "", "start_methods": [], "missing": {}, "areas": ()},
         )
+        known["areas"] = known["areas"] or tuple(info.areas or ())
         known["version"] = known["version"] or str(info.version or "")
         known["description"] = known["description"] or info.description
         for method in info.start_methods:
@@ -430,7 +435,14 @@ class _Merger:
             for column in columns:
                 if (row, column) in placed:
                     result, source = placed[(row, column)]
-                    cells[(row, column)] = Cell(row, column, result, source, f"ev-{len(cells) + 1}")
+                    areas = self.backends[(column.backend, column.python)]["areas"]
+                    outside = (
+                        result.status == Status.UNSUPPORTED.value
+                        and bool(areas)
+                        and row.area not in areas
+                    )
+                    anchor = f"ev-{len(cells) + 1}"
+                    cells[(row, column)] = Cell(row, column, result, source, anchor, outside)
 
         compared = differences.compare(rows, columns, cells)
         summaries = {}
@@ -469,6 +481,7 @@ class _Merger:
                     description=info["description"],
                     start_methods=tuple(info["start_methods"]),
                     missing_capabilities=info["missing"],
+                    areas=info["areas"],
                 )
             )
         return tuple(seen)

@@ -16,6 +16,11 @@ from .matrix import Cell, Column, ColumnSummary, Matrix, Source
 TITLE = "mpconform compatibility report"
 NOT_RUN = "—"
 NOT_RUN_MEANING = "not run: this feature has no result for this column (never a pass)"
+NOT_PROVIDED = "n/a"
+NOT_PROVIDED_MEANING = (
+    "UNSUPPORTED without running: the backend provides no such area at all (a Pool-only "
+    "backend); said once per backend under Differences from stdlib"
+)
 BASIS_MARKER = "†"
 BASIS_MEANING = (
     "the multiprocessing documentation is silent on this behaviour; "
@@ -275,3 +280,29 @@ EVIDENCE_NOTE = (
     "the same way (same status, message and example) share one entry; each column keeps its "
     "own line with its duration, test id and repro script. Tracebacks are in the results files."
 )
+
+
+def not_provided(matrix: Matrix) -> list[str]:
+    """One line per backend that provides only some areas: which, and how many properties of
+    the others read UNSUPPORTED without running (the matrix shows those cells as n/a)."""
+    lines = []
+    for backend in matrix.backends:
+        if not backend.areas:
+            continue
+        outside = [
+            cell
+            for cell in matrix.ordered_cells()
+            if cell.outside
+            and cell.column.backend == backend.name
+            and cell.column.python == backend.python
+        ]
+        if not outside:
+            continue
+        where = sorted({c.column.label for c in outside})
+        rows = len({c.row for c in outside})
+        lines.append(
+            f"{backend.name} ({backend.python}) provides only {', '.join(backend.areas)}: the "
+            f"{rows} properties of its other areas read UNSUPPORTED without running, shown as "
+            f"{NOT_PROVIDED} under {', '.join(where)}"
+        )
+    return lines
