@@ -18,11 +18,11 @@ import time
 from typing import Any
 
 from mpconform.agents import Session
+from mpconform.checkers.screens import enter_owned, exit_owned
 from mpconform.limits import PATIENCE
 
 READY = "ready"  # noted by a counting command before it waits for the go event
 INVOKING = "invoking"  # noted just before a blocking call the test wants to see blocked
-NO_OWNER = 0
 
 
 # -- the holder agent's commands ---------------------------------------------------------------
@@ -116,17 +116,15 @@ def count(lock: Any, cells: list, me: int, increments: int, depth: int, timeout:
                     guard.release()
                 return sections, incs, findings
         t_in = time.monotonic_ns()
-        found = owner.value
-        owner.value = me
-        if found != NO_OWNER:
-            findings.append(f"holder {me} entered while holder {found} was inside")
+        entered = enter_owned(owner, me)
+        if entered is not None:
+            findings.append(entered.message)
         old = counter.value
         pause()  # invite another holder in: a lock that excludes nobody then loses increments
         counter.value = old + 1
-        found = owner.value
-        owner.value = NO_OWNER
-        if found != me:
-            findings.append(f"holder {me} found holder {found} in the owner cell before release")
+        leaving = exit_owned(owner, me)
+        if leaving is not None:
+            findings.append(leaving.message)
         t_out = time.monotonic_ns()
         for _ in range(depth):
             guard.release()

@@ -26,7 +26,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mpconform.agents import Agent, Reply, outcome, started
-from mpconform.checkers import History, Op, Section, screen_counter, screen_critical_sections
+from mpconform.checkers import (
+    NO_OWNER,
+    History,
+    Op,
+    Section,
+    screen_counter,
+    screen_critical_sections,
+    screen_holders,
+)
 from mpconform.conformance import children_locks as kids
 from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
@@ -711,7 +719,7 @@ def _count_under(mp: Target, counter: Any, lock: Any, depth: int, what: str) -> 
         @given(plan=PLANS)
         def exact(plan: list[int]) -> None:
             counter.value = 0  # nobody is inside between examples
-            owner.value = kids.NO_OWNER
+            owner.value = NO_OWNER
             used = team[: len(plan)]
             each = [(increments, depth, SHORT) for increments in plan]
             rows = together(used, go, "count", 0, each)
@@ -785,20 +793,6 @@ def semaphores(mp: Target) -> tuple[list[tuple[str, int]], list[Any]]:
 SEM_KINDS = ("Semaphore", "BoundedSemaphore")
 
 
-def most_overlapping(sections: list[tuple[int, int]]) -> int:
-    """The most sections that certainly overlap at one instant.
-
-    Ends sort before starts at the same reading, so sections that merely touch are not
-    counted: a holder may have released at the very nanosecond the next one got in.
-    """
-    events = sorted([(t, 1) for t, _ in sections] + [(t, -1) for _, t in sections])
-    depth = best = 0
-    for _, step in events:
-        depth += step
-        best = max(best, depth)
-    return best
-
-
 @pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_semaphore_admits_at_most_n_holders(mp):
     """A Semaphore(n) never has more than n holders at once, however many processes compete.
@@ -825,10 +819,13 @@ def test_semaphore_admits_at_most_n_holders(mp):
             rows = together(used, go, "cycles", which, [(rounds, n, HOLD, SHORT)] * len(used))
             findings = [f for _, found in rows for f in found]
             assert not findings, f"{kind}({n}): " + "; ".join(findings[:5])
-            most = most_overlapping([s for secs, _ in rows for s in secs])
-            assert most <= n, (
-                f"{kind}({n}): {most} of {len(used)} processes held it at the same instant"
-            )
+            sections = [
+                Section(f"holder {i}", start, end)
+                for i, (secs, _) in enumerate(rows)
+                for start, end in secs
+            ]
+            crowded = screen_holders(sections, n)
+            assert not crowded, f"{kind}({n}) among {len(used)} processes: {crowded[0].message}"
 
         bounded()
 

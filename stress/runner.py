@@ -33,6 +33,7 @@ from mpconform.checkers import (
     check,
     screen_counter,
     screen_critical_sections,
+    screen_holders,
     screen_queue,
 )
 from mpconform.outcomes import TestTimeout, Unsupported
@@ -184,35 +185,13 @@ def _lock_problems(observed: Observed) -> list[str]:
 
 def _semaphore_problems(observed: Observed) -> list[str]:
     sections = _sections(observed.history, {})
-    out = screen_holders(sections, programs.SLOTS)
+    out = [v.message for v in screen_holders(sections, programs.SLOTS)]
     for wid, count, _ in observed.raw["over"]:
         out.append(
             f"holder count: w{wid} entered as holder number {count} of a "
             f"Semaphore({programs.SLOTS})"
         )
     return out
-
-
-def screen_holders(sections: list[Section], slots: int) -> list[str]:
-    """At most ``slots`` sections certainly overlap at any instant (a sweep over entries and
-    exits; at equal times exits go first, so touching sections do not count as overlapping)."""
-    events = sorted(
-        [(s.start, 1, s) for s in sections]
-        + [(s.end, 0, s) for s in sections if s.end is not None],
-        key=lambda e: (e[0], e[1]),
-    )
-    inside: dict[int, Section] = {}
-    for _, entering, section in events:
-        if not entering:
-            inside.pop(id(section), None)
-            continue
-        inside[id(section)] = section
-        if len(inside) > slots:
-            t0 = min(s.start for s in sections)
-            holders = sorted(inside.values(), key=lambda s: s.start)
-            shown = "; ".join(f"{s.holder} from +{s.start - t0} ns" for s in holders)
-            return [f"{len(inside)} holders of a Semaphore({slots}) at once: {shown}"]
-    return []
 
 
 def _sections(history: History, killed: dict[Hashable, int]) -> list[Section]:

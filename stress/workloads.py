@@ -1,7 +1,8 @@
 """Throughput workloads: the loops stress children run, each checking what it can in-band.
 
-Imported by spawn and forkserver children by name, so: standard library only, nothing done at
-import time, and the backend reached only through the objects passed in. Each loop runs for a
+Imported by spawn and forkserver children by name, so: the standard library and the in-band
+checks of mpconform.checkers.screens only, nothing done at import time, and the backend
+reached only through the objects passed in. Each loop runs for a
 number of seconds (``time.monotonic()`` is system-wide on Linux, so a worker's own clock
 measures the same interval as the parent's), then reports over its ``out`` connection: counts,
 the problems it saw itself (owner cell, sequence gaps, corrupted payloads) and, when
@@ -19,6 +20,7 @@ import time
 from typing import Any
 
 from mpconform.agents import STOP
+from mpconform.checkers.screens import enter_owned, exit_owned
 from mpconform.limits import PATIENCE
 
 GET_SLICE = 0.1
@@ -66,15 +68,13 @@ def lock_worker(
                 break
             if history:
                 starts.append(now())
-            found = owner.value
-            owner.value = me
-            if found:
-                problems.append(f"w{wid} entered while w{found - 1} was inside")
+            entered = enter_owned(owner, me)
+            if entered is not None:
+                problems.append(entered.message)
             counter.value += 1
-            found = owner.value
-            owner.value = 0
-            if found != me:
-                problems.append(f"w{wid} found owner {found} when leaving")
+            leaving = exit_owned(owner, me)
+            if leaving is not None:
+                problems.append(leaving.message)
             if history:
                 ends.append(now())
             lock.release()

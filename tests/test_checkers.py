@@ -40,6 +40,7 @@ from mpconform.checkers import (
     exit_owned,
     screen_counter,
     screen_critical_sections,
+    screen_holders,
     screen_mutex,
     screen_queue,
 )
@@ -894,3 +895,24 @@ def test_screens_handle_ten_thousand_op_histories():
     assert screen_mutex(run_atomic(random.Random(2), scripts, mutex_apply, None)[0]) == []
     scripts = {f"w{i}": [("fetch_inc", ())] * 1250 for i in range(8)}
     assert screen_counter(run_atomic(random.Random(3), scripts, counter_apply, 0)[0]) == []
+
+
+@pytest.mark.parametrize(
+    ("spans", "slots", "caught"),
+    [
+        ([], 1, False),
+        ([(0, 10), (10, 20)], 1, False),  # touching: one may have left at the very instant
+        ([(0, 10), (9, 20)], 1, True),
+        ([(0, 10), (9, 20)], 2, False),
+        ([(0, 100), (10, 20), (15, 30), (20, 25)], 2, True),  # three inside during 20..25
+        ([(0, 100), (10, 20), (15, 30), (20, 25)], 3, False),
+        ([(0, None), (50, 60)], 1, True),  # a holder that never released holds to the end
+    ],
+)
+def test_holder_screen_counts_certain_overlaps_only(spans: list, slots: int, caught: bool) -> None:
+    """The semaphore screen never exceeds a correct n: touching sections do not overlap."""
+    sections = [Section(f"p{i}", start, end) for i, (start, end) in enumerate(spans)]
+    found = screen_holders(sections, slots)
+    assert bool(found) == caught
+    if caught:
+        assert found[0].kind == "holders" and f"{slots}-slot" in found[0].message

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
 
-from mpconform.conformance.test_locks import most_overlapping
 from mpconform.mutants.locks import CAUGHT_BY
 
 MODULES = ("mpconform.conformance.test_locks",)
@@ -30,17 +29,3 @@ def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
 def test_same_properties_pass_on_stdlib(child_run: Any) -> None:
     tests = tuple(sorted({t for selected in CAUGHT_BY.values() for t in selected}))
     assert_all_pass(run_selection(child_run, MODULES, "stdlib", tests), tests)
-
-
-@pytest.mark.parametrize(
-    ("sections", "most"),
-    [
-        ([], 0),
-        ([(0, 10), (10, 20)], 1),  # touching: one may have left at the very instant
-        ([(0, 10), (9, 20)], 2),
-        ([(0, 100), (10, 20), (15, 30), (20, 25)], 3),
-    ],
-)
-def test_overlap_count_is_sound(sections: list, most: int) -> None:
-    """The semaphore screen counts certain overlaps only, so it never exceeds a correct n."""
-    assert most_overlapping(sections) == most

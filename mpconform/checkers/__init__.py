@@ -17,6 +17,7 @@ from .screens import (
     exit_owned,
     screen_counter,
     screen_critical_sections,
+    screen_holders,
     screen_mutex,
     screen_queue,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "exit_owned",
     "screen_counter",
     "screen_critical_sections",
+    "screen_holders",
     "screen_mutex",
     "screen_queue",
 ]
