@@ -34,6 +34,13 @@ SCALARS = st.one_of(
 )
 
 
+class Refuses:
+    """Fails to pickle under any pickler (dill included): its reduction raises."""
+
+    def __reduce__(self) -> object:
+        raise TypeError("Refuses will not be pickled")
+
+
 def payloads(*extra_scalars: SearchStrategy, max_leaves: int = 12) -> SearchStrategy:
     """Nested picklable values whose container types must survive the trip (a tuple stays a
     tuple); ``extra_scalars`` adds area-specific leaves such as user-defined classes."""

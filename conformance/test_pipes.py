@@ -23,7 +23,7 @@ from mpconform import agents
 from mpconform.agents import Standby, held, release, standby
 from mpconform.conformance import children_pipes as kids
 from mpconform.conformance.listeners import FAMILY_NAMES, accept, listen
-from mpconform.conformance.strategies import payloads, with_backend_payloads
+from mpconform.conformance.strategies import Refuses, payloads, with_backend_payloads
 from mpconform.limits import scaled
 from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.profiles import budget
@@ -673,13 +673,6 @@ def test_wrong_authkey_is_rejected_on_both_sides(mp):
 
 
 # -- pickling errors and file descriptors ------------------------------------------------------
-
-
-class Refuses:
-    """Fails to pickle under any pickler (dill included): its reduction raises."""
-
-    def __reduce__(self) -> Any:
-        raise TypeError("Refuses will not be pickled")
 
 
 @pytest.mark.mp_basis("cpython")

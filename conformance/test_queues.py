@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from mpconform.checkers import FifoQueue as FifoModel
 from mpconform.checkers import History, Op, RelaxedQueue, check, screen_queue
 from mpconform.conformance import children_queues as kids
-from mpconform.conformance.strategies import payloads, with_backend_payloads
+from mpconform.conformance.strategies import Refuses, payloads, with_backend_payloads
 from mpconform.limits import scaled
 from mpconform.outcomes import ChildCrashed, TestTimeout, Unsupported
 from mpconform.profiles import budget
@@ -683,13 +683,6 @@ def test_closed_simple_queue_raises_os_error(mp, operation):
 
 
 # -- pickling errors ---------------------------------------------------------------------------
-
-
-class Refuses:
-    """Fails to pickle under any pickler (dill included): its reduction raises."""
-
-    def __reduce__(self) -> Any:
-        raise TypeError("Refuses will not be pickled")
 
 
 # How long an item put by this process may take to come back through its own pipe: a liveness

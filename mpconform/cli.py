@@ -26,14 +26,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__, expectations, jobs, profiles, registry, results
-from .errors import USAGE_EXIT_CODE, ConfigError
+from .errors import PYTEST_NO_TESTS, PYTEST_USAGE, USAGE_EXIT_CODE, ConfigError
 from .options import check_writable_dir, choose_start_methods, parse_shard, split_list
 from .status import SEVERITY_ORDER, Status
 
 DEFAULT_REPORT_DIR = os.path.join("reports", "out")
 EXIT_OK, EXIT_NONCONFORMING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 3, 130
-# pytest.ExitCode.USAGE_ERROR and NO_TESTS_COLLECTED, without importing pytest for them.
-PYTEST_USAGE, PYTEST_NO_TESTS = 4, 5
 # --suite name -> the package pytest collects it from
 SUITES = {"conformance": "mpconform.conformance", "stress": "mpconform.stress"}
 

@@ -7,6 +7,8 @@ instead of a traceback, because a traceback for a typo in a backend name hides t
 from __future__ import annotations
 
 USAGE_EXIT_CODE = 2
+# pytest.ExitCode.USAGE_ERROR and NO_TESTS_COLLECTED, for code that does not import pytest.
+PYTEST_USAGE, PYTEST_NO_TESTS = 4, 5
 
 
 class ConfigError(Exception):

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
+from .errors import PYTEST_NO_TESTS, PYTEST_USAGE
 from .status import Status
 
 #: Where each job's recorder appends a line per finished test.
@@ -261,7 +262,7 @@ def died(job: Job, code: int) -> bool:
     tests failed; a usage error or an empty selection writes none and is no death)."""
     if code < 0:
         return True
-    if code in (4, 5):  # pytest's usage error, no tests collected
+    if code in (PYTEST_USAGE, PYTEST_NO_TESTS):
         return False
     try:
         with open(os.path.join(job.report_dir, "results.json"), encoding="utf-8") as fh:

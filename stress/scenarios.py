@@ -18,7 +18,6 @@ from typing import Any
 from hypothesis import strategies as st
 
 KINDS = ("queue", "simple_queue", "lock", "semaphore", "counter", "register")
-NEMESES = ("none", "pause", "kill", "pin", "exit")
 # Zero first, so that delays shrink away; the others make interleavings and pauses likely.
 DELAYS = st.sampled_from([0.0, 0.0, 0.0, 0.001, 0.005])
 HOLDS = st.sampled_from([0.0, 0.001, 0.005, 0.02])
