@@ -117,7 +117,7 @@ def test_conforming_run_exits_0_and_writes_all_reports(tmp_path):
 
 def test_nonconforming_run_exits_1(tmp_path):
     out = _run_cases(
-        tmp_path, "--backend", "mpconform.mutants.faults:child_segfault", "--start-method", "fork"
+        tmp_path, "--backend", "mutants.faults:child_segfault", "--start-method", "fork"
     )
     assert out.returncode == 1, out.stdout + out.stderr
     assert "1 CRASH" in out.stdout
@@ -192,7 +192,7 @@ def test_interrupted_run_writes_a_partial_report_and_leaves_nothing(tmp_path, in
             *CLI,
             "run",
             "--backend",
-            "stdlib,mpconform.mutants.faults:hang",
+            "stdlib,mutants.faults:hang",
             "--start-method",
             "fork",
             "--report",

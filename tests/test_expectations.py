@@ -18,7 +18,7 @@ from test_reports import document, result
 from mpconform import expectations as ex
 from mpconform.errors import ConfigError
 
-SEGFAULT = "mpconform.mutants.faults:child_segfault"
+SEGFAULT = "mutants.faults:child_segfault"
 NODE = "../venv/lib/python3.11/site-packages/mpconform/conformance/test_queues.py::test_x[b-fork]"
 FACTS = {"backend": "b", "start_method": "fork", "platform": "linux", "python": "3.11"}
 

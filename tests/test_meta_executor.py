@@ -1,6 +1,6 @@
 """The ProcessPoolExecutor properties catch the bugs of the contexts they are written for.
 
-Each mutant in :mod:`mpconform.mutants.executor` is stdlib with one bug in what the executor
+Each mutant in :mod:`mutants.executor` is stdlib with one bug in what the executor
 builds on; the properties it names in ``CAUGHT_BY`` must FAIL against it, and the same
 selection must PASS on stdlib.
 """
@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
-
-from mpconform.mutants.executor import CAUGHT_BY
+from mutants.executor import CAUGHT_BY
 
 MODULES = ("mpconform.conformance.test_executor",)
 
@@ -20,7 +19,7 @@ MODULES = ("mpconform.conformance.test_executor",)
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
-    run = run_selection(child_run, MODULES, f"mpconform.mutants.executor:{mutant}", tests)
+    run = run_selection(child_run, MODULES, f"mutants.executor:{mutant}", tests)
     assert_caught(run, tests)
 
 

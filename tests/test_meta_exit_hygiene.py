@@ -1,6 +1,6 @@
 """The exit-hygiene property catches the bugs it is written for.
 
-Each mutant in :mod:`mpconform.mutants.exit_hygiene` is stdlib with one injected bug that shows
+Each mutant in :mod:`mutants.exit_hygiene` is stdlib with one injected bug that shows
 only at exit; the properties it names in ``CAUGHT_BY`` must FAIL
 against it (any case of a parametrized one), and the same selection must PASS on stdlib.
 Runs use fork only.
@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
-
-from mpconform.mutants.exit_hygiene import CAUGHT_BY
+from mutants.exit_hygiene import CAUGHT_BY
 
 MODULES = ("mpconform.conformance.test_exit_hygiene",)
 
@@ -21,7 +20,7 @@ MODULES = ("mpconform.conformance.test_exit_hygiene",)
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
-    backend = f"mpconform.mutants.exit_hygiene:{mutant}"
+    backend = f"mutants.exit_hygiene:{mutant}"
     assert_caught(run_selection(child_run, MODULES, backend, tests), tests)
 
 

@@ -1,6 +1,6 @@
 """The interop properties catch a wire that differs from CPython's.
 
-Each mutant in :mod:`mpconform.mutants.interop` is stdlib with one difference in what it
+Each mutant in :mod:`mutants.interop` is stdlib with one difference in what it
 sends or checks; the properties it names in ``CAUGHT_BY`` must FAIL against it (against the
 peer on this Python, which every machine has), and the same selection must PASS on stdlib.
 """
@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
-
-from mpconform.mutants.interop import CAUGHT_BY
+from mutants.interop import CAUGHT_BY
 
 MODULES = ("mpconform.conformance.test_interop",)
 
@@ -24,9 +23,7 @@ def same_python(tests: tuple[str, ...]) -> tuple[str, ...]:
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
-    run = run_selection(
-        child_run, MODULES, f"mpconform.mutants.interop:{mutant}", same_python(tests)
-    )
+    run = run_selection(child_run, MODULES, f"mutants.interop:{mutant}", same_python(tests))
     assert_caught(run, tests)
 
 

@@ -1,6 +1,6 @@
 """The live-object properties catch the bugs they are written for.
 
-Each mutant in :mod:`mpconform.mutants.live_objects` is stdlib with one injected bug in how
+Each mutant in :mod:`mutants.live_objects` is stdlib with one injected bug in how
 an object reaches a running process; the properties it names in ``CAUGHT_BY`` must FAIL
 against it (any case of a parametrized one), and the same selection must PASS on stdlib.
 Runs use fork, except for the mutants ``START_METHOD`` names.
@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
-
-from mpconform.mutants.live_objects import CAUGHT_BY, START_METHOD
+from mutants.live_objects import CAUGHT_BY, START_METHOD
 
 MODULES = ("mpconform.conformance.test_live_objects",)
 
@@ -21,7 +20,7 @@ MODULES = ("mpconform.conformance.test_live_objects",)
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
-    backend = f"mpconform.mutants.live_objects:{mutant}"
+    backend = f"mutants.live_objects:{mutant}"
     method = START_METHOD.get(mutant, "fork")
     assert_caught(run_selection(child_run, MODULES, backend, tests, method), tests)
 

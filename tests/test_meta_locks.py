@@ -1,6 +1,6 @@
 """The Locks and semaphores properties catch the lock and semaphore bugs they are written for.
 
-Each mutant in :mod:`mpconform.mutants.locks` is stdlib with one injected bug in Lock, RLock,
+Each mutant in :mod:`mutants.locks` is stdlib with one injected bug in Lock, RLock,
 Semaphore, BoundedSemaphore or Value; every property it names in ``CAUGHT_BY`` must FAIL
 against it. Several properties are parametrized by the kind of object, and a bug in Lock alone
 fails only the Lock cell, so "the property fails" means at least one of its cells does; on
@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
-
-from mpconform.mutants.locks import CAUGHT_BY
+from mutants.locks import CAUGHT_BY
 
 MODULES = ("mpconform.conformance.test_locks",)
 
@@ -22,7 +21,7 @@ MODULES = ("mpconform.conformance.test_locks",)
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
-    backend = f"mpconform.mutants.locks:{mutant}"
+    backend = f"mutants.locks:{mutant}"
     assert_caught(run_selection(child_run, MODULES, backend, tests), tests)
 
 

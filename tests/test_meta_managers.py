@@ -1,6 +1,6 @@
 """The Managers properties catch the manager bugs they are written for.
 
-Each mutant in :mod:`mpconform.mutants.managers` is stdlib with one injected bug in a proxy,
+Each mutant in :mod:`mutants.managers` is stdlib with one injected bug in a proxy,
 a manager's shutdown or BaseManager.register(); the properties it names in ``CAUGHT_BY`` must
 FAIL against it. The same selection must PASS on stdlib, or a FAIL would prove nothing. Runs
 use fork only and small ``-k`` selections, so each subprocess takes seconds.
@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
-
-from mpconform.mutants.managers import CAUGHT_BY
+from mutants.managers import CAUGHT_BY
 
 MODULES = ("mpconform.conformance.test_managers",)
 
@@ -21,7 +20,7 @@ MODULES = ("mpconform.conformance.test_managers",)
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
-    run = run_selection(child_run, MODULES, f"mpconform.mutants.managers:{mutant}", tests)
+    run = run_selection(child_run, MODULES, f"mutants.managers:{mutant}", tests)
     assert_caught(run, tests)
 
 

@@ -1,6 +1,6 @@
 """The module-function and process-attribute properties catch the bugs they are written for.
 
-Each mutant in :mod:`mpconform.mutants.module_functions` is stdlib with one injected bug; the
+Each mutant in :mod:`mutants.module_functions` is stdlib with one injected bug; the
 properties it names in ``CAUGHT_BY`` must FAIL against it, and the same selection must PASS
 on stdlib. Runs use fork, except for the mutants ``START_METHOD`` names (set_executable only
 matters where an interpreter starts per child).
@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
-
-from mpconform.mutants.module_functions import CAUGHT_BY, START_METHOD
+from mutants.module_functions import CAUGHT_BY, START_METHOD
 
 MODULES = ("mpconform.conformance.test_module_functions",)
 
@@ -21,7 +20,7 @@ MODULES = ("mpconform.conformance.test_module_functions",)
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
-    backend = f"mpconform.mutants.module_functions:{mutant}"
+    backend = f"mutants.module_functions:{mutant}"
     method = START_METHOD.get(mutant, "fork")
     assert_caught(run_selection(child_run, MODULES, backend, tests, method), tests)
 

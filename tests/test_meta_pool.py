@@ -1,6 +1,6 @@
 """The Pool properties catch the pool bugs they are written for.
 
-Each mutant in :mod:`mpconform.mutants.pool` is stdlib whose Pool is a subclass with one
+Each mutant in :mod:`mutants.pool` is stdlib whose Pool is a subclass with one
 injected bug; the properties it names in ``CAUGHT_BY`` must FAIL against it. The same selection
 must PASS on stdlib, or a FAIL would prove nothing. Runs use fork (``START_METHOD`` names the
 exceptions) and small ``-k``
@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
-
-from mpconform.mutants.pool import CAUGHT_BY, START_METHOD
+from mutants.pool import CAUGHT_BY, START_METHOD
 
 MODULES = ("mpconform.conformance.test_pool",)
 
@@ -23,7 +22,7 @@ MODULES = ("mpconform.conformance.test_pool",)
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
     method = START_METHOD.get(mutant, "fork")
-    run = run_selection(child_run, MODULES, f"mpconform.mutants.pool:{mutant}", tests, method)
+    run = run_selection(child_run, MODULES, f"mutants.pool:{mutant}", tests, method)
     assert_caught(run, tests)
 
 

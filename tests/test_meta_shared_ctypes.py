@@ -1,6 +1,6 @@
 """The Shared ctypes properties catch the Value and Array bugs they are written for.
 
-Each mutant in :mod:`mpconform.mutants.shared_ctypes` is stdlib with one injected bug in Value
+Each mutant in :mod:`mutants.shared_ctypes` is stdlib with one injected bug in Value
 or Array; the properties it names in ``CAUGHT_BY`` must FAIL against it, and the same selection
 must PASS on stdlib. Several of these properties are parametrized by factory (Value, RawValue,
 Array, RawArray) and a mutant breaks only one factory, so a property counts as caught when any
@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
-
-from mpconform.mutants.shared_ctypes import CAUGHT_BY
+from mutants.shared_ctypes import CAUGHT_BY
 
 MODULES = ("mpconform.conformance.test_shared_ctypes",)
 
@@ -22,7 +21,7 @@ MODULES = ("mpconform.conformance.test_shared_ctypes",)
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
 def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
-    backend = f"mpconform.mutants.shared_ctypes:{mutant}"
+    backend = f"mutants.shared_ctypes:{mutant}"
     assert_caught(run_selection(child_run, MODULES, backend, tests), tests)
 
 

@@ -1,6 +1,6 @@
 """The shared_memory properties catch the bugs they are written for.
 
-Each mutant in :mod:`mpconform.mutants.shared_memory` is stdlib with one injected bug in
+Each mutant in :mod:`mutants.shared_memory` is stdlib with one injected bug in
 SharedMemory, ShareableList or SharedMemoryManager; the properties it names in ``CAUGHT_BY``
 must FAIL against it (any case of a parametrized one), and the same selection must PASS on
 stdlib. Runs use fork only.
@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
-
-from mpconform.mutants.shared_memory import CAUGHT_BY, NEEDS_PYTHON
+from mutants.shared_memory import CAUGHT_BY, NEEDS_PYTHON
 
 MODULES = ("mpconform.conformance.test_shared_memory",)
 
@@ -24,7 +23,7 @@ def test_mutant_fails_its_properties(child_run: Any, mutant: str) -> None:
     if sys.version_info < NEEDS_PYTHON.get(mutant, (3,)):
         pytest.skip(f"its property runs on Python {NEEDS_PYTHON[mutant]} and later")
     tests = CAUGHT_BY[mutant]
-    backend = f"mpconform.mutants.shared_memory:{mutant}"
+    backend = f"mutants.shared_memory:{mutant}"
     assert_caught(run_selection(child_run, MODULES, backend, tests), tests)
 
 

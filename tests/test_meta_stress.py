@@ -1,6 +1,6 @@
 """The stress scenarios and workloads catch the concurrency bugs they are written for.
 
-Each mutant in :mod:`mpconform.mutants.stress` is stdlib with one bug that only shows under
+Each mutant in :mod:`mutants.stress` is stdlib with one bug that only shows under
 concurrency or volume (a Queue that swaps buffered pairs or drops an item now and then, a Lock
 with two slots, a Value whose get_lock() is a fresh lock each call); the stress tests it names
 in ``CAUGHT_BY`` must FAIL against it within the ci budget (derandomized examples, each
@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 from meta import assert_all_pass, assert_caught, run_selection
-
-from mpconform.mutants.stress import CAUGHT_BY
+from mutants.stress import CAUGHT_BY
 
 MODULES = ("mpconform.stress.test_scenarios", "mpconform.stress.test_workloads")
 
@@ -23,7 +22,7 @@ MODULES = ("mpconform.stress.test_scenarios", "mpconform.stress.test_workloads")
 @pytest.mark.parametrize("mutant", sorted(CAUGHT_BY))
 def test_mutant_fails_its_stress_tests(child_run: Any, mutant: str) -> None:
     tests = CAUGHT_BY[mutant]
-    run = run_selection(child_run, MODULES, f"mpconform.mutants.stress:{mutant}", tests)
+    run = run_selection(child_run, MODULES, f"mutants.stress:{mutant}", tests)
     assert_caught(run, tests)
 
 

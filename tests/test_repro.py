@@ -12,7 +12,7 @@ from test_reports import document, result
 from mpconform.reports import html, markdown, repro
 from mpconform.reports.matrix import build
 
-MUTANT = "mpconform.mutants.messaging:send_bytes_offset_ignored"
+MUTANT = "mutants.messaging:send_bytes_offset_ignored"
 PROPERTY = "test_send_bytes_sends_the_slice"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from childrun import CASES, suite_args
 
-FAULTS = "mpconform.mutants.faults"
+FAULTS = "mutants.faults"
 
 
 def run_cases(child_run, backend: str, *extra: str):

@@ -9,8 +9,8 @@ import os
 import signal
 
 import pytest
+from mutants import faults
 
-from mpconform.mutants import faults
 from mpconform.waiting import LIVENESS, finish, join
 
 pytestmark = pytest.mark.mp_area("Harness self-test")

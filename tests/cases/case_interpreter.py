@@ -4,8 +4,8 @@ places backends in interpreters (tests/test_cli.py)."""
 import os
 
 import pytest
+from mutants import faults
 
-from mpconform.mutants import faults
 from mpconform.waiting import finish
 
 pytestmark = pytest.mark.mp_area("Harness self-test")

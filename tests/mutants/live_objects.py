@@ -1,6 +1,6 @@
 """stdlib with one bug in how a live object reaches a process that already runs.
 
-Use as ``--mp-backend mpconform.mutants.live_objects:<name>``; ``CAUGHT_BY`` names the
+Use as ``--mp-backend mutants.live_objects:<name>``; ``CAUGHT_BY`` names the
 properties that must FAIL against each (under fork).
 """
 

@@ -1,7 +1,7 @@
 """Interop mutants: stdlib whose wire differs from CPython's, as a backend with its own
 serializer or handshake would.
 
-Each module attribute is an Adapter (``--mp-backend mpconform.mutants.interop:<name>``);
+Each module attribute is an Adapter (``--mp-backend mutants.interop:<name>``);
 ``CAUGHT_BY`` names the interop properties that must FAIL against it. A peer on the same
 Python is enough to catch each, so the meta-tests do not depend on another Python being
 installed.

@@ -1,7 +1,7 @@
 """Lock and semaphore mutants: stdlib synchronisation primitives with one realistic bug each.
 
 Each module attribute below is an Adapter (use it as ``--mp-backend
-mpconform.mutants.locks:<name>``); ``CAUGHT_BY`` names the Locks and semaphores properties that
+mutants.locks:<name>``); ``CAUGHT_BY`` names the Locks and semaphores properties that
 must FAIL against it (at least one of their parametrizations, under fork).
 
 Most bugs sit where a backend's own SemLock binding would put them, so they affect every
@@ -21,7 +21,7 @@ import multiprocessing.synchronize as synchronize
 import threading
 from typing import Any, Callable
 
-from mpconform.mutants.wrap import factory_mutant
+from mutants.wrap import factory_mutant
 
 SEMLOCK_KINDS: dict[str, type] = {
     "Lock": synchronize.Lock,

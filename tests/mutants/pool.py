@@ -1,7 +1,7 @@
 """Pool mutants: a stdlib context whose Pool is a subclass carrying one realistic bug.
 
 Each module attribute below is an Adapter (use it as ``--mp-backend
-mpconform.mutants.pool:<name>``); ``CAUGHT_BY`` names the Pool properties that must FAIL
+mutants.pool:<name>``); ``CAUGHT_BY`` names the Pool properties that must FAIL
 against it. Only ``Pool`` changes: the rest of the stdlib context, the ``pool`` module
 (ThreadPool) and the queues the suite uses to watch the workers stay correct, so a FAIL can only
 come from the injected bug. Classes and helpers are module-level so spawn and forkserver

@@ -1,6 +1,6 @@
 """stdlib with one bug in a module-level function or in what a process knows of itself.
 
-Use as ``--mp-backend mpconform.mutants.module_functions:<name>``; ``CAUGHT_BY`` names the
+Use as ``--mp-backend mutants.module_functions:<name>``; ``CAUGHT_BY`` names the
 properties that must FAIL against each, and ``START_METHOD`` the start method a mutant is
 judged under when fork cannot show its bug.
 """

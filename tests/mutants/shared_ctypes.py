@@ -1,7 +1,7 @@
 """Shared-memory mutants: stdlib Value and Array with one realistic bug each.
 
 Each module attribute below is an Adapter (use it as ``--mp-backend
-mpconform.mutants.shared_ctypes:<name>``); ``CAUGHT_BY`` names the Shared ctypes properties
+mutants.shared_ctypes:<name>``); ``CAUGHT_BY`` names the Shared ctypes properties
 that must FAIL against it. Only the factories a mutant overrides change (``Value``, ``Array``);
 the rest of the stdlib context passes through, so the suite's own pipes and processes stay
 correct. The wrappers are stdlib's synchronized classes with one method changed; pickled for a
@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any, Callable
 
 from mpconform.adapters import stdlib
-from mpconform.mutants.wrap import factory_mutant, module_like
+from mutants.wrap import factory_mutant, module_like
 
 # -- helpers -----------------------------------------------------------------------------------
 

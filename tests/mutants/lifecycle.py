@@ -1,7 +1,7 @@
 """Process lifecycle mutants: stdlib with one realistic bug each, for the meta-tests.
 
 Each module attribute below is an Adapter (use it as ``--mp-backend
-mpconform.mutants.lifecycle:<name>``); ``CAUGHT_BY`` names the lifecycle properties that must
+mutants.lifecycle:<name>``); ``CAUGHT_BY`` names the lifecycle properties that must
 FAIL against it. Every bug is one a real backend has had or could plausibly have, so a
 property that lets one through is too weak to trust on real backends.
 """

@@ -1,6 +1,6 @@
 """stdlib with one bug that shows only when a program exits.
 
-Use as ``--mp-backend mpconform.mutants.exit_hygiene:<name>``; ``CAUGHT_BY`` names the
+Use as ``--mp-backend mutants.exit_hygiene:<name>``; ``CAUGHT_BY`` names the
 properties that must FAIL against each (under fork). The exit-hygiene property loads the
 backend again in a program of its own, by this same name.
 """

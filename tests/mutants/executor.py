@@ -1,7 +1,7 @@
 """ProcessPoolExecutor mutants: a stdlib context with one realistic bug in what the executor
 builds on (the results SimpleQueue, a Process's sentinel).
 
-Each module attribute below is an Adapter (``--mp-backend mpconform.mutants.executor:<name>``);
+Each module attribute below is an Adapter (``--mp-backend mutants.executor:<name>``);
 ``CAUGHT_BY`` names the executor properties that must FAIL against it. The classes are
 module-level so that workers could unpickle them by name; the meta-tests use fork, where the
 workers inherit them.

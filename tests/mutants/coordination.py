@@ -1,7 +1,7 @@
 """Coordination mutants: stdlib Conditions, Events and Barriers with one realistic bug each.
 
 Each module attribute below is an Adapter (use it as ``--mp-backend
-mpconform.mutants.coordination:<name>``); ``CAUGHT_BY`` names the properties of
+mutants.coordination:<name>``); ``CAUGHT_BY`` names the properties of
 ``test_coordination`` that must FAIL against it. Only the factory a mutant overrides changes
 (``Condition``, ``Event`` or ``Barrier``); everything else, the Events' and Barriers' own inner
 Conditions included, is the stdlib's, so a bug cannot leak into the helpers the suite uses.
@@ -15,7 +15,7 @@ import multiprocessing.synchronize as synchronize
 import sys
 from typing import Any, Callable
 
-from mpconform.mutants.wrap import factory_mutant
+from mutants.wrap import factory_mutant
 
 # -- Condition ---------------------------------------------------------------------------------
 

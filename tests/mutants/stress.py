@@ -1,7 +1,7 @@
 """Stress mutants: bugs that only show under concurrency and volume.
 
 Each module attribute below is an Adapter (use it as ``--mp-backend
-mpconform.mutants.stress:<name>``); ``CAUGHT_BY`` names the stress tests (scenarios and
+mutants.stress:<name>``); ``CAUGHT_BY`` names the stress tests (scenarios and
 workloads) that must FAIL against it under fork with the ci profile. These bugs are invisible
 to a single sequential check: a reordering needs two items buffered at once, a lost item one
 put in many, a second lock holder real contention, a lost increment two read-modify-writes
@@ -19,8 +19,8 @@ import multiprocessing.synchronize as synchronize
 import time
 from typing import Any, Callable
 
-from mpconform.mutants.locks import value_with_fresh_locks
-from mpconform.mutants.wrap import factory_mutant
+from mutants.locks import value_with_fresh_locks
+from mutants.wrap import factory_mutant
 
 DROP_EVERY = 50
 PAIR_WAIT = 0.05  # seconds the swapping feeder waits for a second item on its turn

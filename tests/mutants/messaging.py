@@ -1,7 +1,7 @@
 """Message-passing mutants: stdlib pipes, queues and connections with one realistic bug each.
 
 Each module attribute below is an Adapter (use it as ``--mp-backend
-mpconform.mutants.messaging:<name>``); ``CAUGHT_BY`` names the Pipes and Queues properties that
+mutants.messaging:<name>``); ``CAUGHT_BY`` names the Pipes and Queues properties that
 must FAIL against it. A property that lets one of these through would also miss the same bug in
 a real backend, so the meta-tests hold the properties to catching every one.
 
@@ -22,7 +22,7 @@ import time
 from types import ModuleType
 from typing import Any, Callable
 
-from mpconform.mutants.wrap import factory_mutant, module_like
+from mutants.wrap import factory_mutant, module_like
 
 Connection = multiprocessing.connection.Connection
 POLL = 0.01

@@ -1,7 +1,7 @@
 """Manager mutants: stdlib SyncManager (or BaseManager) with one realistic bug each.
 
 Each module attribute below is an Adapter (use it as ``--mp-backend
-mpconform.mutants.managers:<name>``); ``CAUGHT_BY`` names the Managers properties that must FAIL
+mutants.managers:<name>``); ``CAUGHT_BY`` names the Managers properties that must FAIL
 against it. ``Manager()`` on a mutant's context starts the mutated SyncManager, and the
 mutant's ``managers`` module carries the same class as ``SyncManager`` (and, for the exposed=
 mutant, a mutated ``BaseManager``); everything else is stdlib, so a mutant's bug cannot reach
