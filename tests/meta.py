@@ -21,15 +21,18 @@ def run_selection(
     backend: str,
     tests: tuple[str, ...],
     start_method: str = "fork",
+    select: str = "",
 ):
     """Run ``tests`` (function names) from ``modules`` under ``start_method`` (fork unless
-    only another start method shows the bug) with the ci profile."""
+    only another start method shows the bug) with the ci profile; ``select`` narrows each to
+    the parametrizations whose ids match it."""
+    names = [f"({t} and {select})" if select else t for t in tests]
     return child_run(
         *suite_args(
             "--pyargs",
             *modules,
             "-k",
-            " or ".join(tests),
+            " or ".join(names),
             "--mp-backend",
             backend,
             "--mp-start-method",

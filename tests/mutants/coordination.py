@@ -219,6 +219,10 @@ barrier_releases_early = factory_mutant(
     Barrier=barrier_of(ReleasedOneEarly),
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_coordination",)
+
 # Mutant attribute -> the coordination properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "notify_wakes_all": (

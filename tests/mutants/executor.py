@@ -84,6 +84,10 @@ deaf_sentinel = mutant(
     "stdlib whose Process.sentinel never reports the end of the process",
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_executor",)
+
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "stale_results": ("test_executor_results_are_what_the_function_returns",),
     "lost_exceptions": ("test_executor_task_exceptions_reach_their_futures",),

@@ -54,6 +54,10 @@ queue_finalizer_raises = factory_mutant(
     "queue-finalizer-raises", "a Queue's finalizer raises at exit", Queue=_noisy_queue
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_exit_hygiene",)
+
 # Mutant attribute -> the properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "lock_leaks_a_semaphore": (

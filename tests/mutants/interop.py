@@ -78,6 +78,12 @@ tuples_to_lists = Adapter(
 
 __all__ = ["authkey_ignored", "tuples_to_lists"]
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_interop",)
+# Only against the peer on this Python: every machine has it, and it catches each mutant.
+SELECT = "same-python"
+
 # Mutant attribute -> the interop properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "tuples_to_lists": (

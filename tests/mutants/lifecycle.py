@@ -141,6 +141,10 @@ spawn_fallback = mutant(
     "spawn-fallback", SpawnFallback, globals(), "every start method spawns, even fork"
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_process_lifecycle",)
+
 # Mutant attribute -> the lifecycle properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "group_ignored": ("test_group_other_than_none_is_refused",),

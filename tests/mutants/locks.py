@@ -216,6 +216,10 @@ value_get_lock_fresh = factory_mutant(
     Value=value_with_fresh_locks,
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_locks",)
+
 # Mutant attribute -> the Locks and semaphores properties that must FAIL against it (fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "acquire_timeout_ignored": ("test_acquire_timeout_returns_false_after_the_timeout",),

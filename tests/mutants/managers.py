@@ -318,6 +318,10 @@ array_typecode_ignored = managers_mutant(
     sync=ArrayTypecodeIgnoredManager,
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_managers",)
+
 # Mutant attribute -> the Managers properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "initializer_ignored": ("test_start_runs_the_initializer_in_the_manager_process",),

@@ -260,6 +260,10 @@ simple_queue_lifo = factory_mutant(
     SimpleQueue=queue_of(BatchReversed),
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_pipes", "mpconform.conformance.test_queues")
+
 # Mutant attribute -> the message-passing properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "send_bytes_offset_ignored": ("test_send_bytes_sends_the_slice",),

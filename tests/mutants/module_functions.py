@@ -168,6 +168,10 @@ set_executable_ignored = factory_mutant(
     set_executable=_set_executable_ignored,
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_module_functions",)
+
 # Mutant attribute -> the properties that must FAIL against it.
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "child_renamed": ("test_a_child_sees_itself_and_its_parent_as_the_parent_sees_them",),

@@ -383,6 +383,10 @@ thread_pool_one_thread_too_many = dataclasses.replace(
     pool=_pool_module("thread_pool_one_thread_too_many", ThreadPool=OneThreadTooManyThreadPool),
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_pool",)
+
 # Mutant attribute -> the Pool properties that must FAIL against it (under fork, or START_METHOD).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "pool_ignores_context": ("test_pool_workers_are_started_by_the_context_given",),

@@ -221,6 +221,10 @@ copy_not_a_copy = dataclasses.replace(
     sharedctypes=_sharedctypes_module(copy=_copy_is_the_original),
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_shared_ctypes",)
+
 # Mutant attribute -> the Shared ctypes properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "value_process_local": (

@@ -168,6 +168,10 @@ client_side_blocks = _adapter(
     SharedMemoryManager=ClientSideBlocks,
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.conformance.test_shared_memory",)
+
 # Mutant attribute -> the shared_memory properties that must FAIL against it (under fork).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "private_attach": ("test_block_written_by_one_process_is_read_by_the_other",),

@@ -127,6 +127,10 @@ value_lock_fresh = factory_mutant(
     Value=value_with_fresh_locks,
 )
 
+
+# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
+SUITE = ("mpconform.stress.test_scenarios", "mpconform.stress.test_workloads")
+
 # Mutant attribute -> the stress tests that must FAIL against it (fork, ci profile).
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "queue_pairs_swapped": (
