@@ -82,11 +82,19 @@ def _role(cell: Cell) -> str | None:
     return (cell.result.peer or {}).get("role")
 
 
+def _not_attempted(cell: Cell) -> bool:
+    """Skipped before reaching a peer (another start method ran these), or in an area the
+    backend does not provide (said once per backend elsewhere)."""
+    skipped = cell.status is Status.SKIP and not (cell.result.peer or {}).get("name")
+    return skipped or cell.outside
+
+
 def table(matrix: Matrix) -> Table | None:
     """The pivot of every interop cell, or None when no interop property ran anywhere.
 
     A column whose interop cells were all skipped (they run under one start method per
-    backend) gets no line: its cells say nothing about the wire."""
+    backend) or whose backend provides no such area gets no line: its cells say nothing
+    about the wire."""
     cells = [c for c in matrix.ordered_cells() if _role(c) is not None]
     if not cells:
         return None
@@ -100,7 +108,7 @@ def table(matrix: Matrix) -> Table | None:
     lines = []
     for column in matrix.columns:
         mine = [c for c in cells if c.column == column]
-        if not mine or all(c.status is Status.SKIP and not c.result.peer.get("name") for c in mine):
+        if not mine or all(_not_attempted(c) for c in mine):
             continue
         pairs = []
         for peer in peers:

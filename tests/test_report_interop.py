@@ -87,3 +87,24 @@ def test_no_table_without_interop_cells() -> None:
     assert interop.table(matrix) is None
     assert 'id="interop"' not in html.render(matrix)
     assert "## Interop" not in markdown.render(matrix)
+
+
+def test_a_backend_without_the_area_gets_no_line() -> None:
+    """A Pool-only backend's interop cells are UNSUPPORTED without running: nothing to pivot."""
+    rows = [cell("test_client_echo", "stdlib", "fork", "same-python")]
+    rows.append(
+        cell(
+            "test_client_echo",
+            "ray",
+            "cluster",
+            "same-python",
+            "UNSUPPORTED",
+            message="ray provides only Pool: nothing else to check",
+        )
+    )
+    doc = document(rows)
+    for backend in doc["run"]["backends"]:
+        if backend["name"] == "ray":
+            backend["areas"] = ["Pool"]
+    table = interop.table(build([doc]))
+    assert [line.column.label for line in table.lines] == ["stdlib-fork"]
