@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from mpconform.checkers import (
     EMPTY,
@@ -69,7 +69,7 @@ def has_signals(mp: Target) -> bool:
 def run_scenario(mp: Target, scenario: Scenario) -> Observed:
     if scenario.nemesis.name != "none" and not has_signals(mp):
         raise Unsupported(f"{mp.adapter.name} workers are threads: no {scenario.nemesis.name}")
-    if scenario.kind in ("counter", "semaphore") and not hasattr(mp.Value("i", 0), "get_lock"):
+    if programs.KINDS[scenario.kind].needs_get_lock and not hasattr(mp.Value("i", 0), "get_lock"):
         raise Unsupported(f"{mp.adapter.name}'s Value has no get_lock()")
     try:
         raw = programs.drive(
@@ -130,17 +130,16 @@ def _outcomes(scenario: Scenario, raw: dict) -> list[str]:
 
 def problems(observed: Observed) -> list[str]:
     """Every safety violation in the run, as sentences naming the ops involved."""
-    kind = observed.scenario.kind
-    if kind in programs.QUEUE_KINDS:
-        return _queue_problems(observed)
-    if kind == "lock":
-        return _lock_problems(observed)
-    if kind == "semaphore":
-        return _semaphore_problems(observed)
-    if kind == "counter":
-        history = History(tuple(o for o in observed.history if o.op == "fetch_inc"))
-        found = [str(v) for v in screen_counter(history)]
-        return found or _linearizable(observed, history, Counter())
+    return JUDGES[programs.KINDS[observed.scenario.kind].judge](observed)
+
+
+def _counter_problems(observed: Observed) -> list[str]:
+    history = History(tuple(o for o in observed.history if o.op == "fetch_inc"))
+    found = [str(v) for v in screen_counter(history)]
+    return found or _linearizable(observed, history, Counter())
+
+
+def _register_problems(observed: Observed) -> list[str]:
     return _linearizable(observed, observed.history, Register(0))
 
 
@@ -153,18 +152,20 @@ def _linearizable(observed: Observed, history: History, model: Any) -> list[str]
 
 def _queue_problems(observed: Observed) -> list[str]:
     raw = observed.raw
-    simple = observed.scenario.kind == "simple_queue"
+    linearizable = programs.KINDS[observed.scenario.kind].linearizable
     flushed = {f"w{w}" for w in raw["flushed"]}
     producers = {o.process for o in observed.history if o.op == "put"}
     found = screen_queue(
         observed.history,
         drained=raw["drained"] and not raw["killed"],
         may_lose=producers - flushed,
-        cross_producer=simple,
+        cross_producer=linearizable,
     )
     if found:
         return [str(v) for v in found]
-    return _linearizable(observed, observed.history, FifoQueue() if simple else RelaxedQueue())
+    return _linearizable(
+        observed, observed.history, FifoQueue() if linearizable else RelaxedQueue()
+    )
 
 
 def _lock_problems(observed: Observed) -> list[str]:
@@ -192,6 +193,16 @@ def _semaphore_problems(observed: Observed) -> list[str]:
             f"Semaphore({programs.SLOTS})"
         )
     return out
+
+
+# Kind.judge -> the history check of that kind of scenario.
+JUDGES: dict[str, Callable[[Observed], list[str]]] = {
+    "queue": _queue_problems,
+    "lock": _lock_problems,
+    "semaphore": _semaphore_problems,
+    "counter": _counter_problems,
+    "register": _register_problems,
+}
 
 
 def _sections(history: History, killed: dict[Hashable, int]) -> list[Section]:

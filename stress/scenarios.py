@@ -17,7 +17,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-KINDS = ("queue", "simple_queue", "lock", "semaphore", "counter", "register")
+from .programs import KINDS as KIND_TABLE
+
+KINDS = tuple(KIND_TABLE)
 # Zero first, so that delays shrink away; the others make interleavings and pauses likely.
 DELAYS = st.sampled_from([0.0, 0.0, 0.0, 0.001, 0.005])
 HOLDS = st.sampled_from([0.0, 0.001, 0.005, 0.02])
@@ -99,22 +101,12 @@ def _steps(kind: str, wid: int, ops: list[str], delays: list[float], holds: list
     return tuple(out)
 
 
-OPS = {
-    "queue": ("put", "get"),
-    "simple_queue": ("put", "get"),
-    "lock": ("lock",),
-    "semaphore": ("lock",),
-    "counter": ("inc",),
-    "register": ("write", "read"),
-}
-
-
 @st.composite
 def program(draw: Any, kind: str, wid: int, min_ops: int = 3, max_ops: int = 8) -> tuple:
     size = draw(st.integers(min_ops, max_ops))
-    choices = OPS[kind]
-    if kind == "simple_queue" and wid != 0:
-        choices = ("put",)  # one consumer: SimpleQueue.get() has no timeout to bound a race
+    choices = KIND_TABLE[kind].ops
+    if KIND_TABLE[kind].one_consumer and wid != 0:
+        choices = tuple(op for op in choices if op != "get")
     ops = [draw(st.sampled_from(choices)) for _ in range(size)]
     delays = [draw(DELAYS) for _ in range(size)]
     holds = [draw(HOLDS) for _ in range(size)]
@@ -132,9 +124,9 @@ def allowed_nemeses(kind: str, has_signals: bool = True) -> tuple[str, ...]:
     if not has_signals:
         return ("none",)
     names = ["none", "pause", "pin"]
-    if kind in ("queue", "lock", "counter"):
+    if KIND_TABLE[kind].killable:
         names.insert(2, "kill")
-    if kind == "queue":
+    if KIND_TABLE[kind].feeder:
         names.append("exit")
     return tuple(names)
 
