@@ -25,9 +25,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__, expectations, jobs, profiles, registry, results
+from . import __version__, expectations, jobs, options, registry, results
 from .errors import PYTEST_NO_TESTS, PYTEST_USAGE, USAGE_EXIT_CODE, ConfigError
-from .options import check_writable_dir, choose_start_methods, parse_shard, split_list
+from .options import check_writable_dir, split_list
 from .status import SEVERITY_ORDER, Status
 
 DEFAULT_REPORT_DIR = os.path.join("reports", "out")
@@ -50,25 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.required = True
 
     run = sub.add_parser("run", help="run the suite against a backend and write the reports")
-    run.add_argument(
-        "--backend",
-        action="append",
-        help="stdlib (default), dummy, billiard, "
-        "multiprocess, an entry-point name or module:attr; repeatable",
-    )
-    run.add_argument(
-        "--start-method",
-        action="append",
-        help="repeatable; default: every start method the backend supports",
-    )
-    run.add_argument("--profile", default="ci", help=f"one of {', '.join(profiles.PROFILES)}")
+    options.add_cli_options(run)  # the settings shared with the pytest plugin
     run.add_argument(
         "--suite",
         action="append",
         help=f"what to run: {', '.join(SUITES)} (repeatable or comma-separated; default: all)",
-    )
-    run.add_argument(
-        "--stress-seconds", type=float, help="seconds per stress workload (default: by profile)"
     )
     run.add_argument(
         "--report",
@@ -84,19 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         "(two per CPU: they mostly wait for their children), or 0 for one process",
     )
     run.add_argument("--seed", help="Hypothesis seed (turns off derandomization)")
-    run.add_argument("--timeout", type=float, help="seconds per test before TIMEOUT")
     run.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
-    run.add_argument("--shard", metavar="K/N", help="run only the K-th of N slices of the tests")
-    run.add_argument(
-        "--expectations",
-        metavar="FILE",
-        help="expectation file: known failures and accepted outcomes (see 'expectations')",
-    )
-    run.add_argument(
-        "--run-known-failures",
-        action="store_true",
-        help="run the tests the expectation file marks xfail instead of skipping them",
-    )
     run.add_argument("pytest_args", nargs="*", help="after --: extra arguments for pytest")
 
     sub.add_parser("backends", help="list known backends, installed or not")
@@ -186,51 +160,41 @@ def pytest_command(
     start_methods: Sequence[str] | None = None,
 ) -> list[str]:
     """The pytest command of one job; ``backends`` and ``start_methods`` narrow the run's to
-    one wave's."""
+    one wave's, and ``shard`` is the job's slice."""
     suites = [SUITES[name] for name in args.suite or SUITES]
     cmd = [sys.executable, "-c", INSTALLED_PYTEST, "-p", "no:cacheprovider", "--pyargs", *suites]
-    for backend in backends or args.backend or ["stdlib"]:
-        cmd += ["--mp-backend", backend]
-    for method in args.start_method if start_methods is None else start_methods:
-        cmd += ["--mp-start-method", method]
-    cmd += ["--mp-profile", args.profile, "--mp-report-dir", report_dir, "-q", "-rN"]
+    values = dict(args.values)
+    if backends is not None:
+        values["backend"] = list(backends)
+    if start_methods is not None:
+        values["start-method"] = list(start_methods)
+    if shard is not None:
+        values["shard"] = [shard]
+    if "expectations" in values:  # the jobs run in other folders
+        values["expectations"] = [os.path.abspath(v) for v in values["expectations"]]
+    values["report-dir"] = [report_dir]
+    cmd += [*options.pytest_args(values), "-q", "-rN"]
     if args.seed is not None:
         cmd += ["--hypothesis-seed", args.seed]
-    if args.timeout is not None:
-        cmd += ["--mp-timeout", str(args.timeout)]
-    if args.stress_seconds is not None:
-        cmd += ["--mp-stress-seconds", str(args.stress_seconds)]
     if args.keyword:
         cmd += ["-k", args.keyword]
-    if shard or args.shard:
-        cmd += ["--mp-shard", shard or args.shard]
-    if args.expectations:
-        cmd += ["--mp-expectations", os.path.abspath(args.expectations)]
-    if args.run_known_failures:
-        cmd += ["--mp-run-known-failures"]
     return cmd + list(args.pytest_args)
 
 
 def _run(args: argparse.Namespace) -> int:
-    # Same checks the plugin makes, done here so that errors come before any test starts.
+    # The plugin's own checks (options.settings), made here so that errors come before any
+    # test starts.
     sys.path.append(os.getcwd())  # a module:attr backend may live here (see INSTALLED_PYTEST)
-    args.backend = split_list(args.backend) or ["stdlib"]
-    args.start_method = list(dict.fromkeys(split_list(args.start_method)))
-    adapters = [registry.resolve(b) for b in args.backend]
-    requested = args.start_method
+    args.values = options.from_namespace(args)
+    checked = options.settings(args.values, seed=args.seed, activate=False)
+    specs = {a.name: checked.specs[a.name] for a in checked.adapters}
+    args.backend = [specs[a.name] for a in checked.adapters]
+    adapters = list(checked.adapters)
     chosen = {
-        backend: choose_start_methods(adapter, requested, adapters)
-        for backend, adapter in zip(args.backend, adapters)
+        specs[a.name]: [t.start_method for t in checked.targets if t.adapter is a] for a in adapters
     }
-    profiles.get(args.profile)
     _validate_jobs(args.jobs)
-    if args.expectations:
-        expectations.load(args.expectations)
-    ci_shard = parse_shard(args.shard)
-    if args.timeout is not None and args.timeout <= 0:
-        raise ConfigError("--timeout must be positive")
-    if args.stress_seconds is not None and not args.stress_seconds > 0:
-        raise ConfigError("--stress-seconds must be positive")
+    ci_shard = checked.shard
     args.suite = list(dict.fromkeys(split_list(args.suite))) or None
     unknown = [name for name in args.suite or () if name not in SUITES]
     if unknown:

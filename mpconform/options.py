@@ -7,6 +7,7 @@ after minutes of collection.
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,78 +21,170 @@ from .errors import ConfigError
 from .expectations import Expectations
 from .target import Target
 
-# (option name, ini/env key, help)
-OPTIONS: tuple[tuple[str, str, str], ...] = (
-    (
-        "--mp-backend",
-        "mp_backend",
-        "backend(s) to test: stdlib, dummy, billiard, multiprocess, "
-        "an entry-point name or module:attr; comma-separated or repeated (default: stdlib)",
+
+@dataclass(frozen=True)
+class Option:
+    """One setting of a run, declared once: ``mpconform run --<name>`` (when ``cli``), the
+    plugin's ``--mp-<name>``, the ini key ``mp_<name>`` and ``MPCONFORM_<NAME>``. Values are
+    read as text wherever they come from and checked in one place, :func:`settings`."""
+
+    name: str
+    help: str
+    many: bool = False  # comma-separated or repeated
+    flag: bool = False  # on when given (env: any value but "" and "0")
+    cli: bool = True  # also an option of ``mpconform run`` (which forwards it to pytest)
+    metavar: str | None = None
+
+    @property
+    def key(self) -> str:
+        return "mp_" + self.name.replace("-", "_")
+
+    @property
+    def pytest_flag(self) -> str:
+        return f"--mp-{self.name}"
+
+    @property
+    def cli_flag(self) -> str:
+        return f"--{self.name}"
+
+    @property
+    def env(self) -> str:
+        return "MPCONFORM_" + self.name.replace("-", "_").upper()
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "backend",
+        "backend(s) to test: stdlib, dummy, billiard, multiprocess, an entry-point name or "
+        "module:attr; comma-separated or repeated (default: stdlib)",
+        many=True,
     ),
-    (
-        "--mp-start-method",
-        "mp_start_method",
-        "start method(s), comma-separated (default: every one the backend supports)",
+    Option(
+        "start-method",
+        "start method(s), comma-separated or repeated (default: every one the backend supports)",
+        many=True,
     ),
-    (
-        "--mp-profile",
-        "mp_profile",
-        "Hypothesis budget: dev, ci (default, derandomized) or thorough",
+    Option("profile", f"Hypothesis budget: one of {', '.join(profiles.PROFILES)} (default: ci)"),
+    Option(
+        "report-dir",
+        "write results.json, report.md and report.html here",
+        cli=False,  # mpconform run has --report and gives each of its jobs a folder of its own
+        metavar="DIR",
     ),
-    ("--mp-report-dir", "mp_report_dir", "write results.json, report.md and report.html here"),
-    (
-        "--mp-timeout",
-        "mp_timeout",
-        "seconds per test before it ends as TIMEOUT (default: set by the profile)",
-    ),
-    (
-        "--mp-stress-seconds",
-        "mp_stress_seconds",
+    Option("timeout", "seconds per test before it ends as TIMEOUT (default: set by the profile)"),
+    Option(
+        "stress-seconds",
         "seconds each stress workload runs, from seconds (CI) to hours (default: by profile)",
     ),
-    (
-        "--mp-shard",
-        "mp_shard",
-        "K/N: run only the K-th of N equal slices of the tests (CI sharding; merge the "
-        "shards' results.json with 'mpconform report')",
+    Option(
+        "shard",
+        "K/N: run only the K-th of N equal slices of the tests (CI sharding; merge the shards' "
+        "results.json with 'mpconform report')",
+        metavar="K/N",
     ),
-    (
-        "--mp-expectations",
-        "mp_expectations",
+    Option(
+        "expectations",
         "expectation file: known failures and accepted outcomes, one test id per line",
+        metavar="FILE",
+    ),
+    Option(
+        "run-known-failures",
+        "run tests the expectation file marks xfail instead of skipping them; a pass is "
+        "reported as XPASS",
+        flag=True,
     ),
 )
+BY_NAME = {option.name: option for option in OPTIONS}
+
+#: Option name -> the values given for it, as text (a flag that is on: ["1"]).
+Values = dict[str, list[str]]
 
 
 def add_options(parser: pytest.Parser) -> None:
+    """The plugin's options, from the table."""
     group = parser.getgroup("mpconform", "multiprocessing backend conformance")
-    for flag, key, help_text in OPTIONS:
-        env = "MPCONFORM_" + key[3:].upper()
-        group.addoption(
-            flag, dest=key, action="append", default=None, help=f"{help_text} [env {env}]"
+    for option in OPTIONS:
+        text = f"{option.help} [env {option.env}]"
+        if option.flag:
+            group.addoption(option.pytest_flag, dest=option.key, action="store_true", help=text)
+        else:
+            group.addoption(
+                option.pytest_flag, dest=option.key, action="append", default=None, help=text
+            )
+        if not option.flag:
+            parser.addini(option.key, help=option.help, default=None)
+
+
+def add_cli_options(parser: argparse.ArgumentParser) -> None:
+    """``mpconform run``'s share of the table (read back with :func:`from_namespace`)."""
+    for option in OPTIONS:
+        if not option.cli:
+            continue
+        text = f"{option.help} [env {option.env}]"
+        if option.flag:
+            parser.add_argument(option.cli_flag, dest=option.key, action="store_true", help=text)
+            continue
+        metavar = option.metavar or option.name.replace("-", "_").upper()
+        parser.add_argument(
+            option.cli_flag, dest=option.key, action="append", metavar=metavar, help=text
         )
-        parser.addini(key, help=help_text, default=None)
-    group.addoption(
-        "--mp-run-known-failures",
-        dest="mp_run_known_failures",
-        action="store_true",
-        default=False,
-        help="run tests the expectation file marks xfail instead of skipping them; a pass is "
-        "reported as XPASS [env MPCONFORM_RUN_KNOWN_FAILURES=1]",
-    )
 
 
-def _raw(config: pytest.Config, key: str) -> list[str] | None:
-    cli = config.getoption(key)
-    if cli:
-        return list(cli)
-    ini = config.getini(key)
-    if ini:
-        return [ini] if isinstance(ini, str) else list(ini)
-    env = os.environ.get("MPCONFORM_" + key[3:].upper())
-    if env:
-        return [env]
-    return None
+def _given(option: Option, given: Any) -> list[str] | None:
+    """A parsed command line's value as text values (None when not given)."""
+    if option.flag:
+        return ["1"] if given else None
+    return list(given) if given else None
+
+
+def _from_env(option: Option) -> list[str] | None:
+    text = os.environ.get(option.env)
+    if option.flag:
+        return ["1"] if text not in (None, "", "0") else None
+    return [text] if text else None
+
+
+def from_pytest(config: pytest.Config) -> Values:
+    """Each option's values: command line, else ini file, else environment."""
+    found: Values = {}
+    for option in OPTIONS:
+        given = config.getoption(option.key)
+        raw = _given(option, given)
+        if raw is None and not option.flag:
+            ini = config.getini(option.key)
+            if ini:
+                raw = [ini] if isinstance(ini, str) else list(ini)
+        if raw is None:
+            raw = _from_env(option)
+        if raw:
+            found[option.name] = raw
+    return found
+
+
+def from_namespace(args: argparse.Namespace) -> Values:
+    """``mpconform run``'s values: its command line, else the environment (which its pytest
+    processes read too)."""
+    found: Values = {}
+    for option in OPTIONS:
+        if not option.cli:
+            continue
+        raw = _given(option, getattr(args, option.key, None)) or _from_env(option)
+        if raw:
+            found[option.name] = raw
+    return found
+
+
+def pytest_args(values: Values) -> list[str]:
+    """The plugin's command-line arguments that carry ``values``."""
+    out: list[str] = []
+    for name, raw in values.items():
+        option = BY_NAME[name]
+        if option.flag:
+            out.append(option.pytest_flag)
+            continue
+        for value in raw:
+            out += [option.pytest_flag, value]
+    return out
 
 
 def split_list(values: list[str] | None) -> list[str]:
@@ -101,11 +194,11 @@ def split_list(values: list[str] | None) -> list[str]:
     return out
 
 
-def _single(config: pytest.Config, key: str) -> str | None:
-    values = split_list(_raw(config, key))
-    if len(values) > 1:
-        raise ConfigError(f"{key.replace('_', '-')} takes one value, got {', '.join(values)}")
-    return values[0] if values else None
+def _single(values: Values, name: str) -> str | None:
+    found = split_list(values.get(name))
+    if len(found) > 1:
+        raise ConfigError(f"--{name} takes one value, got {', '.join(found)}")
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -114,8 +207,8 @@ class Settings:
     targets: tuple[Target, ...]
     profile: profiles.Profile
     timeout: float
-    report_dir: str | None
-    seed: Any | None
+    report_dir: str | None = None
+    seed: Any | None = None
     expectations: Expectations | None = None
     run_known_failures: bool = False
     shard: tuple[int, int] | None = None
@@ -125,68 +218,57 @@ class Settings:
     stress_seconds: float = 2.0
 
 
-def resolve(config: pytest.Config) -> Settings:
-    names = split_list(_raw(config, "mp_backend")) or ["stdlib"]
+def settings(values: Values, seed: Any | None = None, activate: bool = True) -> Settings:
+    """Every option checked, in one place, for the plugin and ``mpconform run`` alike: a bad
+    value is one ConfigError line before anything runs. ``activate`` registers the profile
+    with Hypothesis (the CLI only checks)."""
+    names = split_list(values.get("backend")) or ["stdlib"]
     adapters: list[Adapter] = []
     specs: dict[str, str] = {}
     for name in dict.fromkeys(names):
         adapters.append(registry.resolve(name))
         specs[adapters[-1].name] = name
-    methods = list(dict.fromkeys(split_list(_raw(config, "mp_start_method"))))
+    methods = list(dict.fromkeys(split_list(values.get("start-method"))))
     targets = [
         Target(a, m, specs.get(a.name))
         for a in adapters
         for m in choose_start_methods(a, methods, adapters)
     ]
-    seed = config.getoption("hypothesis_seed", None)
-    profile = profiles.activate(_single(config, "mp_profile") or "ci", seeded=seed is not None)
-    timeout_text = _single(config, "mp_timeout")
-    timeout = profile.timeout
-    if timeout_text is not None:
-        try:
-            timeout = float(timeout_text)
-        except ValueError:
-            raise ConfigError(
-                f"--mp-timeout must be a number of seconds, not {timeout_text!r}"
-            ) from None
-        if timeout <= 0:
-            raise ConfigError("--mp-timeout must be positive")
-    report_dir = _single(config, "mp_report_dir")
-    if report_dir is not None:
-        report_dir = check_writable_dir(report_dir)
-    expectations_path = _single(config, "mp_expectations")
-    known = expectations.load(expectations_path) if expectations_path is not None else None
-    run_known = bool(config.getoption("mp_run_known_failures", False)) or os.environ.get(
-        "MPCONFORM_RUN_KNOWN_FAILURES", ""
-    ) not in ("", "0")
-    shard = parse_shard(_single(config, "mp_shard"))
-    stress_seconds = _positive(
-        _single(config, "mp_stress_seconds"), "--mp-stress-seconds", profile.stress_seconds
-    )
+    name = _single(values, "profile") or "ci"
+    seeded = seed is not None
+    profile = profiles.activate(name, seeded=seeded) if activate else profiles.get(name)
+    report_dir = _single(values, "report-dir")
+    expectations_path = _single(values, "expectations")
     return Settings(
-        tuple(adapters),
-        tuple(targets),
-        profile,
-        timeout,
-        report_dir,
-        seed,
-        known,
-        run_known,
-        shard,
-        specs,
-        stress_seconds,
+        adapters=tuple(adapters),
+        targets=tuple(targets),
+        profile=profile,
+        timeout=_seconds(_single(values, "timeout"), "timeout", profile.timeout),
+        report_dir=check_writable_dir(report_dir) if report_dir is not None else None,
+        seed=seed,
+        expectations=expectations.load(expectations_path) if expectations_path else None,
+        run_known_failures=bool(values.get("run-known-failures")),
+        shard=parse_shard(_single(values, "shard")),
+        specs=specs,
+        stress_seconds=_seconds(
+            _single(values, "stress-seconds"), "stress-seconds", profile.stress_seconds
+        ),
     )
 
 
-def _positive(text: str | None, flag: str, default: float) -> float:
+def resolve(config: pytest.Config) -> Settings:
+    return settings(from_pytest(config), seed=config.getoption("hypothesis_seed", None))
+
+
+def _seconds(text: str | None, name: str, default: float) -> float:
     if text is None:
         return default
     try:
         value = float(text)
     except ValueError:
-        raise ConfigError(f"{flag} must be a number of seconds, not {text!r}") from None
+        raise ConfigError(f"--{name} must be a number of seconds, not {text!r}") from None
     if not value > 0 or value == float("inf"):
-        raise ConfigError(f"{flag} must be a positive number of seconds")
+        raise ConfigError(f"--{name} must be a positive number of seconds")
     return value
 
 
@@ -196,7 +278,7 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     index, sep, count = text.partition("/")
     if sep and index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count):
         return int(index), int(count)
-    raise ConfigError(f"--mp-shard must look like K/N with 1 <= K <= N (e.g. 2/4), not {text!r}")
+    raise ConfigError(f"--shard must look like K/N with 1 <= K <= N (e.g. 2/4), not {text!r}")
 
 
 def choose_start_methods(
