@@ -15,10 +15,11 @@ if they are not activated; those nox cannot find are skipped with a warning.
 from __future__ import annotations
 
 import glob
-import gzip
+import io
 import json
 import os
 import shutil
+import tarfile
 
 import nox
 
@@ -103,37 +104,37 @@ def report(session: nox.Session) -> None:
 
 @nox.session
 def examples(session: nox.Session) -> None:
-    """Regenerate reports/examples/ (kept under 2 MB): the merged report, one repro script per
-    area, and the results files it came from without their tracebacks."""
+    """Regenerate reports/examples/ (kept under 3 MB): the merged report, one repro script per
+    area, and the results files it came from, without their tracebacks, in one .tar.xz
+    (``mpconform report reports/examples/results.tar.xz`` renders them again)."""
     session.install("-q", ".")
     found = sorted(glob.glob(os.path.join(RESULTS, "py*", "*", "results.json")))
     if len({os.path.dirname(os.path.dirname(path)) for path in found}) < 2:
         session.error("the examples need results from two Pythons; run two conformance sessions")
     target = os.path.join("reports", "examples")
     shutil.rmtree(target, ignore_errors=True)
-    os.makedirs(os.path.join(target, "results"))
-    copies = []
-    for path in found:
-        backend_dir = os.path.dirname(path)
-        python = os.path.basename(os.path.dirname(backend_dir))
-        name = f"{python}-{os.path.basename(backend_dir)}.json.gz"
-        copy = os.path.join(target, "results", name)
-        _without_tracebacks(path, copy)
-        copies.append(copy)
-    session.run("mpconform", "report", *copies, "--out", target, "--repro", "one-per-area")
+    os.makedirs(target)
+    archive = os.path.join(target, "results.tar.xz")
+    with tarfile.open(archive, "w:xz", preset=9) as tar:
+        for path in found:
+            backend_dir = os.path.dirname(path)
+            python = os.path.basename(os.path.dirname(backend_dir))
+            data = _without_tracebacks(path)
+            member = tarfile.TarInfo(f"{python}-{os.path.basename(backend_dir)}.json")
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    session.run("mpconform", "report", archive, "--out", target, "--repro", "one-per-area")
     os.unlink(os.path.join(target, "junit.xml"))  # for CI systems, not for reading
 
 
-def _without_tracebacks(source: str, target: str) -> None:
-    """A gzipped results file with each result's ``details`` (the traceback) emptied: the
-    message and the falsifying example stay, and a rerun gives the traceback."""
+def _without_tracebacks(source: str) -> bytes:
+    """A results file with each result's ``details`` (the traceback) emptied: the message and
+    the falsifying example stay, and a rerun gives the traceback."""
     with open(source, encoding="utf-8") as fh:
         doc = json.load(fh)
     for result in doc["results"]:
         result["details"] = ""
-    with gzip.open(target, "wt", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1)
-        fh.write("\n")
+    return (json.dumps(doc, indent=1) + "\n").encode("utf-8")
 
 
 @nox.session(python=PYTHONS)

@@ -76,7 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("backends", help="list known backends, installed or not")
 
     report = sub.add_parser("report", help="render (and merge) existing results files")
-    report.add_argument("results", nargs="+", metavar="RESULTS.json")
+    report.add_argument(
+        "results", nargs="+", metavar="RESULTS.json", help=".json, .json.gz or a .tar.xz of them"
+    )
     report.add_argument("--out", default=DEFAULT_REPORT_DIR, metavar="DIR")
     report.add_argument(
         "--repro",
@@ -398,9 +400,11 @@ def _backends(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from mpconform.reports import render_all
 
-    docs = [results.load(path) for path in args.results]
+    loaded = [found for path in args.results for found in results.load_all(path)]
+    docs = [doc for _, doc in loaded]
     out = check_writable_dir(args.out)
-    for path in render_all(docs, out, sources=args.results, repro_scope=args.repro):
+    sources = [name for name, _ in loaded]
+    for path in render_all(docs, out, sources=sources, repro_scope=args.repro):
         print(path)
     return EXIT_OK
 

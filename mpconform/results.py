@@ -185,6 +185,37 @@ def load(path: str) -> dict[str, Any]:
     return doc
 
 
+def load_all(path: str) -> list[tuple[str, dict[str, Any]]]:
+    """(name, document) of every results file ``path`` holds: itself, or each ``.json`` member
+    of a ``.tar.xz`` archive (the examples keep their eighteen runs in one; runs of one backend
+    on two Pythons compress together to a third of their separate gzip files)."""
+    if not path.endswith(".tar.xz"):
+        return [(path, load(path))]
+    import tarfile
+
+    found = []
+    try:
+        with tarfile.open(path, "r:xz") as archive:
+            for member in sorted(archive.getmembers(), key=lambda m: m.name):
+                if not (member.isfile() and member.name.endswith(".json")):
+                    continue
+                origin = f"{path}:{member.name}"
+                handle = archive.extractfile(member)
+                try:
+                    doc = json.load(handle) if handle is not None else None
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    raise ConfigError(f"{origin} is not valid JSON: {exc}") from None
+                validate(doc, origin)
+                found.append((origin, doc))
+    except FileNotFoundError:
+        raise ConfigError(f"results archive {path!r} does not exist") from None
+    except (OSError, tarfile.TarError, EOFError) as exc:
+        raise ConfigError(f"cannot read results archive {path!r}: {exc}") from None
+    if not found:
+        raise ConfigError(f"results archive {path!r} holds no results file")
+    return found
+
+
 def validate(doc: Any, origin: str = "<results>") -> None:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ConfigError(f"{origin} is not an mpconform results file (no format: {FORMAT!r})")

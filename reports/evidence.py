@@ -126,10 +126,9 @@ def test_name(cell: Cell) -> str:
 
 
 def parameters(cell: Cell) -> str:
-    """The node id's parameter part, "[billiard-fork]": what tells one cell's test from the
-    others of its feature."""
-    _, bracket, rest = cell.nodeid.partition("[")
-    return f"{bracket}{rest}"
+    """The test's own parameters beyond its column ("[same-python]"), which tell one cell of
+    a parametrized feature from the others; "" when the column says it all."""
+    return f"[{cell.row.variant}]" if cell.row.variant else ""
 
 
 def sources(cells: Iterable[Cell]) -> list[str]:

@@ -476,7 +476,9 @@ def _evidence_outcome(outcome: evidence.Outcome, repro: Mapping[str, str]) -> st
 def _evidence_cell(cell: Cell, script: str | None) -> str:
     """The cell's own line: its column first (where the matrix link lands), then what is its
     own: duration, test id, repro script and traceback."""
-    bits = [f"{cell.duration:.3f}s", f"<code>{_e(evidence.parameters(cell))}</code>"]
+    bits = [f"{cell.duration:.3f}s"]
+    if evidence.parameters(cell):
+        bits.append(f"<code>{_e(evidence.parameters(cell))}</code>")
     if script:
         bits.append(f'repro: <a href="{_e(script)}"><code>python {_e(script)}</code></a>')
     details = ""

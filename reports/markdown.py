@@ -293,7 +293,9 @@ def _detail_outcome(outcome: evidence.Outcome, repro: Mapping[str, str]) -> str:
 
 def _detail_cell(cell: Cell, script: str | None) -> str:
     """The cell's own line, with its anchor: the matrix link lands here."""
-    bits = [f"{cell.duration:.3f}s", _code_span(evidence.parameters(cell))]
+    bits = [f"{cell.duration:.3f}s"]
+    if evidence.parameters(cell):
+        bits.append(_code_span(evidence.parameters(cell)))
     if script:
         bits.append(f"repro: [{_text(script)}]({script}) (run it with python)")
     return f'- <a id="{cell.anchor}"></a>**{_text(cell.column.label)}**: ' + ", ".join(bits)

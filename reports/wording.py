@@ -205,11 +205,17 @@ def run_warnings(source: Source) -> list[str]:
 
 
 def missing_capabilities(missing: Mapping[str, Mapping[str, str]]) -> list[str]:
-    """'spawn: Process.kill (reason)' lines; start methods missing nothing are left out."""
-    lines = []
+    """'Process.kill (reason): fork, spawn' lines, one per capability and reason, naming the
+    start methods that lack it (all of them is the usual case, said once instead of thrice);
+    start methods missing nothing are left out."""
+    methods: dict[tuple[str, str], list[str]] = {}
     for method, caps in missing.items():
         for capability, reason in caps.items():
-            lines.append(f"{method}: {capability}" + (f" ({reason})" if reason else ""))
+            methods.setdefault((capability, reason), []).append(method)
+    lines = []
+    for (capability, reason), where in methods.items():
+        because = f" ({reason})" if reason else ""
+        lines.append(f"{capability}{because}: {', '.join(where)}")
     return lines
 
 

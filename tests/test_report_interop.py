@@ -7,7 +7,7 @@ from typing import Any
 
 from test_reports import document, parse, result
 
-from mpconform.reports import html, interop, markdown
+from mpconform.reports import evidence, html, interop, markdown
 from mpconform.reports.matrix import build
 
 AREA = "Interop across backends and Pythons"
@@ -66,6 +66,8 @@ def test_one_line_per_column_that_ran_and_a_pair_per_peer() -> None:
     assert client_across.first_exception is not None
     assert client_across.first_exception.row.feature == "test_client_refused"
     assert client_across.peer_name == "CPython 3.11.7 multiprocessing"
+    # Its evidence line names the peer variant, not the column's backend and start method.
+    assert evidence.parameters(client_across.first_exception) == "[across-3.12]"
 
 
 def test_both_renderers_show_the_pairs_and_link_the_failing_one() -> None:

@@ -499,9 +499,10 @@ def test_html_evidence_holds_message_example_and_details() -> None:
     assert re.search(
         r"<details>.*Traceback \(most recent call last\): boom.*</details>", evidence, re.S
     )
-    # The feature names its test once; the cell's line has its parameters and duration.
+    # The feature names its test once; the cell's line has its duration (and parameters only
+    # beyond its column's backend and start method: none here).
     assert "<dd>test_lifecycle.py::test_exit</dd>" in article.split('id="ev-1"', 1)[0]
-    assert "<code>[stdlib-fork]</code>" in evidence
+    assert "<code>[stdlib-fork]</code>" not in evidence
     assert "0.012s" in evidence
     # The matrix cell links to that evidence and repeats none of it (no per-cell tooltip).
     assert parse(page).matrix_cells[0]["links"] == [("#ev-1", None)]
@@ -831,11 +832,15 @@ def test_heatmap_shares_count_conforming_and_accepted_over_what_applies() -> Non
 
 
 def test_the_example_reports_stay_small_and_link_only_scripts_they_ship() -> None:
-    """reports/examples is committed: it must stay small enough to browse in a repository (2 MB)
-    and every repro script it links must be there."""
+    """reports/examples is committed: it must stay small enough to browse in a repository and
+    every repro script it links must be there.
+
+    The bound was 2 MB for four backends (12 columns); nine backends on two Pythons are 36
+    columns, and the evidence each non-passing cell keeps is what a reader opens the example
+    for, so the bound is 3 MB (2.77 MB when it was set, results archived as one .tar.xz)."""
     examples = Path(__file__).resolve().parents[1] / "reports" / "examples"
     size = sum(p.stat().st_size for p in examples.rglob("*") if p.is_file())
-    assert size < 2_000_000, f"reports/examples is {size:,} bytes"
+    assert size < 3_000_000, f"reports/examples is {size:,} bytes"
     text = (examples / "report.md").read_text(encoding="utf-8")
     linked = set(re.findall(r"\(repro/([^)]+\.py)\)", text))
     shipped = {p.name for p in (examples / "repro").iterdir()}

@@ -139,3 +139,28 @@ def test_results_are_ordered_by_definition_within_area():
     doc = results.document(results.RunInfo(started=results.now()), [late, early])
     assert [r["line"] for r in doc["results"]] == [10, 50]
     json.dumps(doc)  # serialisable as is
+
+
+def test_an_archive_of_results_files_reads_as_its_documents(tmp_path) -> None:
+    """The examples keep their runs in one .tar.xz; each member is read and validated."""
+    import io
+    import json as _json
+    import tarfile
+
+    doc = results.document(results.RunInfo(started=results.now()), [make_result()])
+    archive = tmp_path / "results.tar.xz"
+    with tarfile.open(archive, "w:xz") as tar:
+        for name, body in [("b.json", doc), ("a.json", doc), ("notes.txt", None)]:
+            data = b"x" if body is None else _json.dumps(body).encode()
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    found = results.load_all(str(archive))
+    assert [name for name, _ in found] == [f"{archive}:a.json", f"{archive}:b.json"]
+    broken = tmp_path / "broken.tar.xz"
+    with tarfile.open(broken, "w:xz") as tar:
+        member = tarfile.TarInfo("bad.json")
+        member.size = 3
+        tar.addfile(member, io.BytesIO(b"{{{"))
+    with pytest.raises(ConfigError, match=r"bad\.json is not valid JSON"):
+        results.load_all(str(broken))

@@ -7,7 +7,7 @@ Recorded: FAIL on py3.11.
 What mpconform saw:
     AssertionError: Lock: release() in the test process raised RuntimeError: release unlocked lock while unlocked; CPython raises ValueError
     assert False
-     +  where False = _matches(Reply(value=None, raised=('RuntimeError', 'Exception', 'BaseException', 'object'), message='release unlocked lock', t_invoke=55941691363412, t_return=55941691368412), (True, 'ValueError'))
+     +  where False = _matches(Reply(value=None, raised=('RuntimeError', 'Exception', 'BaseException', 'object'), message='release unlocked lock', t_invoke=69515084925405, t_return=69515084929130), (True, 'ValueError'))
     Failing test case: sequence(
         which=0,
         steps=[(0, 'release')],

@@ -6,7 +6,7 @@ Recorded: FAIL on py3.11.
 
 What mpconform saw:
     AssertionError: outer[0] returned a plain dict copy {}, not a proxy: nested proxies (CPython 3.6+) are not supported, so writes through it are lost
-    assert ({} is <DictProxy object, typeid 'dict' at 0x7f3235731450> or not True)
+    assert ({} is <DictProxy object, typeid 'dict' at 0x7fe4cd113a90> or not True)
      +  where True = isinstance({}, dict)
     Failing test case: visible(
         items=[('a', 0)],

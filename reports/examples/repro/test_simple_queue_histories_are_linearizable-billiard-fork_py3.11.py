@@ -31,6 +31,7 @@ import contextlib
 import os
 import signal
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 # This module is pasted verbatim into standalone scripts that run without mpconform, so it
@@ -46,7 +47,6 @@ ACQUIRE_TIMEOUT = 10.0  # nobody holds a lock that long unless its holder died
 ACQUIRE_TIMEOUT_KILL = 0.1  # when a holder may be killed: waiters must give up quickly
 EMPTY = ("mpconform-empty",)  # a get that found nothing
 GAVE_UP = ("mpconform-gave-up",)  # a fetch_inc whose lock acquire timed out
-QUEUE_KINDS = ("queue", "simple_queue")
 SLOTS = 2  # a semaphore scenario's initial value: at most this many holders at once
 PARENT = "parent"
 
@@ -87,41 +87,50 @@ def _ret(log: Any, result: Any) -> None:
 def _perform(
     wid: int, kind: str, op: str, arg: Any, hold: float, objs: dict, log: Any, options: dict
 ) -> None:
-    if op == "put":
-        _call(log, "put", (arg,))
-        objs["queue"].put(arg)
-        _ret(log, None)
-    elif op == "get":
-        _call(log, "get", ())
-        _ret(log, _get(objs["queue"], kind))
-    elif op == "lock" and kind == "semaphore":
-        _slot(objs, hold, log, options["acquire_timeout"])
-    elif op == "lock":
-        _section(wid, objs, hold, log, options["acquire_timeout"])
-    elif op == "inc":
-        _fetch_inc(objs["value"], hold, log, options["acquire_timeout"])
-    elif op == "read":
-        _call(log, "read", ())
-        _ret(log, objs["value"].value)
-    elif op == "write":
-        _call(log, "write", (arg,))
-        objs["value"].value = arg
-        _ret(log, None)
-    else:
-        raise ValueError(f"unknown step {op!r}")
+    try:
+        step = KINDS[kind].steps[op]
+    except KeyError:
+        raise ValueError(f"unknown step {op!r} of a {kind} program") from None
+    step(wid, objs, arg, hold, log, options["acquire_timeout"])
 
 
-def _get(q: Any, kind: str) -> Any:
-    """Queue: get(timeout). SimpleQueue has no timed get, so its (single) consumer polls
-    empty(), which is exact there: put() writes to the pipe before it returns."""
-    if kind == "queue":
-        try:
-            return q.get(timeout=GET_TIMEOUT)
-        except Exception as exc:
-            if type(exc).__name__ == "Empty":
-                return EMPTY
+def _put(wid: int, objs: dict, arg: Any, hold: float, log: Any, timeout: float) -> None:
+    _call(log, "put", (arg,))
+    objs["queue"].put(arg)
+    _ret(log, None)
+
+
+def _timed_get(wid: int, objs: dict, arg: Any, hold: float, log: Any, timeout: float) -> None:
+    _call(log, "get", ())
+    try:
+        got = objs["queue"].get(timeout=GET_TIMEOUT)
+    except Exception as exc:
+        if type(exc).__name__ != "Empty":
             raise
-    end = time.monotonic() + GET_TIMEOUT
+        got = EMPTY
+    _ret(log, got)
+
+
+def _polled_get(wid: int, objs: dict, arg: Any, hold: float, log: Any, timeout: float) -> None:
+    """SimpleQueue has no timed get, so its (single) consumer polls empty(), which is exact
+    there: put() writes to the pipe before it returns."""
+    _call(log, "get", ())
+    _ret(log, _poll_get(objs["queue"], GET_TIMEOUT))
+
+
+def _value_read(wid: int, objs: dict, arg: Any, hold: float, log: Any, timeout: float) -> None:
+    _call(log, "read", ())
+    _ret(log, objs["value"].value)
+
+
+def _value_write(wid: int, objs: dict, arg: Any, hold: float, log: Any, timeout: float) -> None:
+    _call(log, "write", (arg,))
+    objs["value"].value = arg
+    _ret(log, None)
+
+
+def _poll_get(q: Any, seconds: float) -> Any:
+    end = time.monotonic() + seconds
     while q.empty():
         if time.monotonic() >= end:
             return EMPTY
@@ -129,7 +138,7 @@ def _get(q: Any, kind: str) -> Any:
     return q.get()
 
 
-def _section(wid: int, objs: dict, hold: float, log: Any, timeout: float) -> None:
+def _section(wid: int, objs: dict, arg: Any, hold: float, log: Any, timeout: float) -> None:
     """acquire(timeout); if it succeeded, an owner-checked critical section, then release.
 
     The owner cell is the in-band check: it needs no clocks, so it also sees overlaps too
@@ -156,7 +165,7 @@ def _section(wid: int, objs: dict, hold: float, log: Any, timeout: float) -> Non
     _ret(log, None)
 
 
-def _slot(objs: dict, hold: float, log: Any, timeout: float) -> None:
+def _slot(wid: int, objs: dict, arg: Any, hold: float, log: Any, timeout: float) -> None:
     """acquire(timeout) on a Semaphore(SLOTS); holders count themselves in and out of a
     Value under its own lock, so a count above SLOTS is a holder too many."""
     sem, inside = objs["lock"], objs["inside"]
@@ -181,9 +190,10 @@ def _slot(objs: dict, hold: float, log: Any, timeout: float) -> None:
         _ret(log, None)
 
 
-def _fetch_inc(value: Any, hold: float, log: Any, timeout: float) -> None:
+def _fetch_inc(wid: int, objs: dict, arg: Any, hold: float, log: Any, timeout: float) -> None:
     """Fetch-and-increment under the Value's own lock, the documented way to make += atomic;
     ``hold`` widens the read-to-write window a broken lock would let others into."""
+    value = objs["value"]
     lock = value.get_lock()
     _call(log, "fetch_inc", ())
     if not lock.acquire(timeout=timeout):
@@ -205,18 +215,9 @@ def _fetch_inc(value: Any, hold: float, log: Any, timeout: float) -> None:
 def make_objects(ctx: Any, kind: str, make_lock: Callable[[Any], Any] | None = None) -> dict:
     """The shared objects of a scenario; ``make_lock`` replaces ``ctx.Lock()`` (scripts use
     it to show that they detect a broken lock)."""
-    if kind == "queue":
-        return {"queue": ctx.Queue()}
-    if kind == "simple_queue":
-        return {"queue": ctx.SimpleQueue()}
-    if kind == "lock":
-        lock = make_lock(ctx) if make_lock is not None else ctx.Lock()
-        return {"lock": lock, "owner": ctx.RawValue("i", 0)}
-    if kind == "semaphore":
-        return {"lock": ctx.Semaphore(SLOTS), "inside": ctx.Value("i", 0)}
-    if kind in ("counter", "register"):
-        return {"value": ctx.Value("i", 0)}
-    raise ValueError(f"unknown scenario kind {kind!r}")
+    if kind not in KINDS:
+        raise ValueError(f"unknown scenario kind {kind!r}")
+    return KINDS[kind].make(ctx, make_lock or (lambda ctx: ctx.Lock()))
 
 
 def release_objects(objs: dict, clean: bool) -> None:
@@ -330,7 +331,7 @@ def drive(
         go.set()
         _follow(procs, logs, run, nemesis, wait or _flat_wait)
         _join(procs, run)
-        if kind in QUEUE_KINDS:
+        if KINDS[kind].queue:
             _record_flushes(procs, run, nemesis)
             _drain(objs["queue"], kind, run, sum(len(p) for p in programs))
         clean = not run.killed and name != "exit"
@@ -455,17 +456,18 @@ def _record_flushes(procs: list, run: _Run, nemesis: Any) -> None:
 
 
 def _drain(q: Any, kind: str, run: _Run, limit: int) -> None:
+    polled = KINDS[kind].polled
     for _ in range(limit + 1):
         t = time.monotonic_ns()
-        if kind == "queue":
+        if polled:
+            got = q.get() if not q.empty() else EMPTY
+        else:
             try:
                 got = q.get(timeout=DRAIN_TIMEOUT)
             except Exception as exc:
                 if type(exc).__name__ != "Empty":
                     raise
                 got = EMPTY
-        else:
-            got = q.get() if not q.empty() else EMPTY
         run.drain.append((PARENT, "get", (), got, t, time.monotonic_ns()))
         if got == EMPTY:
             return
@@ -477,18 +479,20 @@ def _drain(q: Any, kind: str, run: _Run, limit: int) -> None:
 def quick_check(kind: str, result: dict) -> list[str]:
     """Plain, sound checks of a run, for scripts: overlaps, owners, loss, order, counts."""
     ops = [o for o in result["ops"] if o[0] != PARENT or o[1] == "get"]
-    killed = {f"w{w}" for w in result["killed"]}
-    if kind == "lock":
-        return _quick_lock(ops, result)
-    if kind == "semaphore":
-        return [f"w{w} counted {n} holders of a Semaphore({SLOTS})" for w, n, _ in result["over"]]
-    if kind in QUEUE_KINDS:
-        flushed = {f"w{w}" for w in result["flushed"]}
-        return _quick_queue(ops, flushed if result["drained"] and not killed else set())
-    if kind == "counter":
-        olds = [o[3] for o in ops if o[1] == "fetch_inc" and o[5] is not None and o[3] != GAVE_UP]
-        dups = sorted({v for v in olds if olds.count(v) > 1})
-        return [f"fetch_inc returned {v} more than once (a lost increment)" for v in dups]
+    return KINDS[kind].quick(ops, result)
+
+
+def _quick_semaphore(ops: list, result: dict) -> list[str]:
+    return [f"w{w} counted {n} holders of a Semaphore({SLOTS})" for w, n, _ in result["over"]]
+
+
+def _quick_counter(ops: list, result: dict) -> list[str]:
+    olds = [o[3] for o in ops if o[1] == "fetch_inc" and o[5] is not None and o[3] != GAVE_UP]
+    dups = sorted({v for v in olds if olds.count(v) > 1})
+    return [f"fetch_inc returned {v} more than once (a lost increment)" for v in dups]
+
+
+def _quick_register(ops: list, result: dict) -> list[str]:
     written = {0} | {o[2][0] for o in ops if o[1] == "write"}
     odd = sorted({o[3] for o in ops if o[1] == "read" and o[5] is not None} - written)
     return [f"read returned {v!r}, which nobody wrote" for v in odd]
@@ -524,10 +528,13 @@ def _quick_lock(ops: list, result: dict) -> list[str]:
     return out
 
 
-def _quick_queue(ops: list, flushed: set) -> list[str]:
+def _quick_queue(ops: list, result: dict) -> list[str]:
     """Loss is judged only for producers known flushed, and only when nothing was killed
     (a consumer killed inside get() keeps the reader lock, and the drain then reads nothing)."""
     out = []
+    flushed = set()
+    if result["drained"] and not result["killed"]:
+        flushed = {f"w{w}" for w in result["flushed"]}
     puts = {o[2][0]: o for o in ops if o[1] == "put"}
     got = [o[3] for o in ops if o[1] == "get" and o[5] is not None and o[3] != EMPTY]
     for v in sorted(set(got), key=repr):
@@ -550,6 +557,90 @@ def _quick_queue(ops: list, flushed: set) -> list[str]:
         if len(lost) > pending_gets:
             out.append(f"{len(lost)} items were never dequeued: {sorted(lost)[:10]}")
     return out
+
+
+# -- the kinds ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A stress kind in one place: its shared objects, the steps its programs take, the check
+    a standalone script makes, and what the rest of the suite must know about it.
+
+    ``judge`` names the parent's history check (``mpconform.stress.runner.JUDGES``): the
+    model or screen, which needs mpconform and so cannot live in this stdlib-only module.
+    """
+
+    make: Callable[[Any, Callable[[Any], Any]], dict]  # (ctx, make_lock) -> shared objects
+    steps: dict[str, Callable[..., None]]  # op -> what a worker does for it
+    quick: Callable[[list, dict], list[str]]
+    judge: str
+    queue: bool = False  # producers flush through a feeder or pipe; the parent drains at the end
+    polled: bool = False  # no timed get(): gets poll empty()
+    one_consumer: bool = False  # only worker 0 gets (an untimed get cannot bound a race)
+    linearizable: bool = False  # put() returns with its item in the pipe: FIFO across producers
+    killable: bool = False  # every wait has a timeout, so a killed worker hangs nobody
+    feeder: bool = False  # items pass a feeder thread an abrupt exit can lose (the exit nemesis)
+    needs_get_lock: bool = False  # uses Value.get_lock()
+
+    @property
+    def ops(self) -> tuple[str, ...]:
+        return tuple(self.steps)
+
+
+def _lock_objects(ctx: Any, make_lock: Callable[[Any], Any]) -> dict:
+    return {"lock": make_lock(ctx), "owner": ctx.RawValue("i", 0)}
+
+
+KINDS: dict[str, Kind] = {
+    "queue": Kind(
+        make=lambda ctx, _: {"queue": ctx.Queue()},
+        steps={"put": _put, "get": _timed_get},
+        quick=_quick_queue,
+        judge="queue",
+        queue=True,
+        killable=True,
+        feeder=True,
+    ),
+    "simple_queue": Kind(
+        make=lambda ctx, _: {"queue": ctx.SimpleQueue()},
+        steps={"put": _put, "get": _polled_get},
+        quick=_quick_queue,
+        judge="queue",
+        queue=True,
+        polled=True,
+        one_consumer=True,
+        linearizable=True,
+    ),
+    "lock": Kind(
+        make=_lock_objects,
+        steps={"lock": _section},
+        quick=_quick_lock,
+        judge="lock",
+        killable=True,
+    ),
+    "semaphore": Kind(
+        make=lambda ctx, _: {"lock": ctx.Semaphore(SLOTS), "inside": ctx.Value("i", 0)},
+        steps={"lock": _slot},
+        quick=_quick_semaphore,
+        judge="semaphore",
+        needs_get_lock=True,
+    ),
+    "counter": Kind(
+        make=lambda ctx, _: {"value": ctx.Value("i", 0)},
+        steps={"inc": _fetch_inc},
+        quick=_quick_counter,
+        judge="counter",
+        killable=True,
+        needs_get_lock=True,
+    ),
+    "register": Kind(
+        make=lambda ctx, _: {"value": ctx.Value("i", 0)},
+        steps={"write": _value_write, "read": _value_read},
+        quick=_quick_register,
+        judge="register",
+    ),
+}
 
 
 # -- the scenario ------------------------------------------------------------------------------

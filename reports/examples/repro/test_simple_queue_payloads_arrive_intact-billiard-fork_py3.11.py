@@ -7,8 +7,8 @@ Recorded: FAIL on py3.11.
 What mpconform saw:
     hypothesis.errors.FlakyFailure: Inconsistent results from replaying a test case!
       last: INTERESTING from AttributeError at /work/main/.nox/conformance-3-11/lib/python3.11/site-packages/billiard/queues.py:350
-        context: AttributeError at /work/main/.nox/conformance-3-11/lib/python3.11/site-packages/billiard/queues.py:350
-      this: INTERESTING from AttributeError at /work/main/.nox/conformance-3-11/lib/python3.11/site-packages/billiard/queues.py:350 (3 sub-exceptions)
+      this: INTERESTING from AttributeError at /work/main/.nox/conformance-3-11/lib/python3.11/site-packages/billiard/queues.py:350
+        context: AttributeError at /work/main/.nox/conformance-3-11/lib/python3.11/site-packages/billiard/queues.py:350 (3 sub-exceptions)
     first failure: AttributeError: 'SimpleQueue' object has no attribute '_poll'
 
 Run it with any Python that has the backend installed: python test_simple_queue_payloads_arrive_intact-billiard-fork_py3.11.py [MODULE]

@@ -6,8 +6,8 @@ Recorded: FAIL on py3.11.
 
 What mpconform saw:
     AssertionError: assert 0 == 1
-     +  where 0 = run_to_end(<mp dummy-thread>, <function raise_error at 0x7f1c6a25e700>, <class 'ValueError'>, '')
-     +    where <function raise_error at 0x7f1c6a25e700> = kids.raise_error
+     +  where 0 = run_to_end(<mp dummy-thread>, <function raise_error at 0x7f369aa014e0>, <class 'ValueError'>, '')
+     +    where <function raise_error at 0x7f369aa014e0> = kids.raise_error
     Failing test case: test_uncaught_exception_gives_exitcode_one(
         mp=<mp dummy-thread>,
         exc_type=ValueError,
