@@ -38,6 +38,19 @@ def become_subreaper() -> bool:
 
 
 def _identity(proc: psutil.Process) -> Identity | None:
+    """(pid, start time) where the start time never changes for a process.
+
+    psutil's create_time() adds the process's start (in clock ticks since boot) to the boot
+    time, which it derives from the wall clock: when the clock is adjusted, the same process
+    gets another create_time, and a process of the baseline (the job's watchdog) looked new,
+    a LEAK nobody caused (seen twice in three runs under load, 2026-12-05). On Linux the
+    start in clock ticks is read from /proc; elsewhere create_time() is what there is."""
+    try:
+        with open(f"/proc/{proc.pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (proc.pid, float(fields[19]))  # field 22, starttime: ticks after boot
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         return (proc.pid, proc.create_time())
     except psutil.Error:
