@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
+from . import semaphores
 from .errors import PYTEST_NO_TESTS, PYTEST_USAGE
 from .status import Status
 
@@ -238,6 +239,8 @@ def wait(jobs: Sequence[Job], t0: float, show: bool = True, label: str = "") -> 
                 handled.add(job.proc.pid)
                 if job.log is not None:
                     job.log.close()
+                # Its exit handlers never ran: what they would have unlinked is ours to.
+                semaphores.remove_left_by(job.proc.pid)
                 restarts[job.number] += 1
                 if recovery.recover(job, restart=restarts[job.number] <= MAX_RESTARTS):
                     running = True

@@ -64,3 +64,30 @@ def leaked_since(before: frozenset[str]) -> list[str]:
         gc.collect()
         new = ours() - before
     return sorted(new)
+
+
+def left_by(pid: int) -> list[str]:
+    """What a dead test process (an ``mpconform run`` job killed mid-test) left in /dev/shm:
+    its stamped semaphores and blocks, and loky's, which carry the creating pid. Nobody else
+    can be using them: their names belong to that process alone."""
+    prefixes = (
+        f"sem.mp-mpc{pid}-",
+        f"sem.mp-mpc{pid}x",
+        f"mpc{pid}-",
+        f"mpc{pid}x",
+        f"sem.loky-{pid}-",
+    )
+    try:
+        return sorted(n for n in os.listdir(SHM_DIR) if n.startswith(prefixes))
+    except OSError:
+        return []
+
+
+def remove_left_by(pid: int) -> list[str]:
+    """Unlink :func:`left_by` ``pid``; returns the names removed."""
+    removed = []
+    for name in left_by(pid):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(SHM_DIR, name))
+            removed.append(name)
+    return removed
