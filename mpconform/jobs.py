@@ -255,6 +255,10 @@ def wait(jobs: Sequence[Job], t0: float, show: bool = True, label: str = "") -> 
     for job in jobs:
         if job.log is not None:
             job.log.close()
+        # The job's group is killed once it has exited (its watchdog's sweep), which can
+        # take a backend's resource tracker before it unlinked what the job left: loky's
+        # semaphores stayed after every run. The job is gone, so nobody uses its names.
+        semaphores.remove_left_by(job.proc.pid)
     # A killed attempt whose results were recovered ended like a run with a failure.
     return [1 if job.proc.pid in handled else int(job.proc.returncode) for job in jobs]
 
