@@ -41,8 +41,6 @@ from mpconform.waiting import in_thread, receive, wait_until
 pytestmark = [
     pytest.mark.mp_area("Interop across backends and Pythons"),
     pytest.mark.mp_basis("cpython"),
-    # One shard holds them all: its peers start once per run, not once per job.
-    pytest.mark.mp_shard_together,
 ]
 
 FAMILIES = st.sampled_from(FAMILY_NAMES)

@@ -70,11 +70,6 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "mp_shard_together: the module's tests go to one shard (they share a costly session "
-        "resource)",
-    )
-    config.addinivalue_line(
-        "markers",
         "mp_peer(role): an interop property: 'client' (the backend connects to a peer "
         "interpreter) or 'server' (the peer connects to the backend); see name_peer()",
     )
@@ -171,18 +166,10 @@ def mp_stress(request: pytest.FixtureRequest) -> Iterator[StressRun]:
 
 
 def _keep_shard(config: pytest.Config, items: list[pytest.Item], index: int, count: int) -> None:
-    """Keep every count-th unit, by node id, starting at index: shards partition the tests
-    exactly whatever order collection produced, and each gets a mix of every area. A unit is
-    a test, or the whole module of tests marked ``mp_shard_together`` (they share a costly
-    session resource, such as the interop area's peer interpreters, that every shard holding
-    one of them would start again)."""
-
-    def unit(item: pytest.Item) -> str:
-        together = item.get_closest_marker("mp_shard_together") is not None
-        return item.nodeid.split("::", 1)[0] if together else item.nodeid
-
-    rank = {u: r for r, u in enumerate(sorted({unit(item) for item in items}))}
-    mine = {i for i, item in enumerate(items) if rank[unit(item)] % count == index - 1}
+    """Keep every count-th test, by node id, starting at index: shards partition the tests
+    exactly whatever order collection produced, and each gets a mix of every area."""
+    ordered = sorted(range(len(items)), key=lambda i: items[i].nodeid)
+    mine = {i for rank, i in enumerate(ordered) if rank % count == index - 1}
     dropped = [item for i, item in enumerate(items) if i not in mine]
     items[:] = [item for i, item in enumerate(items) if i in mine]
     if dropped:

@@ -35,35 +35,3 @@ def test_a_bad_shard_is_one_readable_error(text: str) -> None:
 
 def test_a_good_shard_parses() -> None:
     assert parse_shard("2/4") == (2, 4) and parse_shard(None) is None
-
-
-class _Item:
-    def __init__(self, nodeid: str, together: bool) -> None:
-        self.nodeid, self.together = nodeid, together
-
-    def get_closest_marker(self, name: str) -> object:
-        return object() if name == "mp_shard_together" and self.together else None
-
-
-class _Config:
-    class hook:
-        @staticmethod
-        def pytest_deselected(items: list) -> None:
-            pass
-
-
-def test_a_module_marked_shard_together_goes_to_one_shard_whole() -> None:
-    """Its tests share session resources (the interop peers): one shard starts them once."""
-    from mpconform.plugin import _keep_shard
-
-    items = [_Item(f"test_a.py::t{i}", False) for i in range(7)]
-    items += [_Item(f"test_interop.py::t{i}[p-{m}]", True) for i in range(4) for m in "xyz"]
-    kept = []
-    for k in (1, 2, 3):
-        mine = list(items)
-        _keep_shard(_Config(), mine, k, 3)
-        kept.append({item.nodeid for item in mine})
-    assert set().union(*kept) == {item.nodeid for item in items}
-    assert sum(len(shard) for shard in kept) == len(items)
-    holding = [shard for shard in kept if any("test_interop" in n for n in shard)]
-    assert len(holding) == 1 and sum("test_interop" in n for n in holding[0]) == 12
