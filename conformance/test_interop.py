@@ -117,9 +117,10 @@ def peer_listener(peer: peers.Peer, family: str, authkey: bytes) -> Iterator[Any
 
 
 def refused(mp: Target, call: Any, what: str) -> None:
-    """``call()`` raises the backend's AuthenticationError, said plainly otherwise."""
+    """``call()`` (bounded by the caller) raises the backend's AuthenticationError, said
+    plainly otherwise."""
     try:
-        in_thread(call, what)
+        call()
     except mp.AuthenticationError:
         return
     except Exception as exc:
@@ -205,13 +206,16 @@ def test_a_listener_of_another_interpreter_refuses_a_wrong_authkey(mp, peer):
             def connect() -> None:
                 mp.connection.Client(address, family=family, authkey=wrong).close()
 
-            refused(mp, connect, f"Client() with a wrong authkey to {peer.name}")
+            what = f"Client() with a wrong authkey to {peer.name}"
+            refused(mp, lambda: in_thread(connect, what), what)
             # The client may read the refusal before the peer's accept() has raised.
             seen: list[str] = []
 
             def accept_ended(slice_: float) -> bool:
                 seen[:] = peer.call("refused", address)
-                return bool(seen) or bool(time.sleep(slice_))
+                if not seen:
+                    time.sleep(slice_)
+                return bool(seen)
 
             wait_until(accept_ended, f"{peer.name}'s accept() to end", [peer])
             assert seen == ["AuthenticationError"], (
