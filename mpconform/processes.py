@@ -37,29 +37,82 @@ def become_subreaper() -> bool:
         return False
 
 
-def _identity(proc: psutil.Process) -> Identity | None:
-    """(pid, start time) where the start time never changes for a process.
+@dataclass(frozen=True)
+class Seen:
+    """One process as a single read of the process table saw it."""
 
-    psutil's create_time() adds the process's start (in clock ticks since boot) to the boot
-    time, which it derives from the wall clock: when the clock is adjusted, the same process
-    gets another create_time, and a process of the baseline (the job's watchdog) looked new,
-    a LEAK nobody caused (seen twice in three runs under load, 2026-12-05). On Linux the
-    start in clock ticks is read from /proc; elsewhere create_time() is what there is."""
-    try:
-        with open(f"/proc/{proc.pid}/stat", "rb") as fh:
-            fields = fh.read().rsplit(b")", 1)[1].split()
-        return (proc.pid, float(fields[19]))  # field 22, starttime: ticks after boot
-    except (OSError, IndexError, ValueError):
-        pass
-    try:
-        return (proc.pid, proc.create_time())
-    except psutil.Error:
-        return None
+    pid: int
+    ppid: int
+    #: Never changes for a process (see :func:`_linux_table`): with the pid, its identity.
+    start: float
+    zombie: bool
+
+    @property
+    def identity(self) -> Identity:
+        return (self.pid, self.start)
 
 
-def _is_helper(proc: psutil.Process) -> bool:
+def _linux_table() -> dict[int, Seen]:
+    """Every process, from one pass over /proc/<pid>/stat.
+
+    The start is field 22 (clock ticks after boot), not psutil's create_time(): that adds
+    the boot time, which psutil derives from the wall clock, so when the clock is adjusted the
+    same process gets another create_time and a process of the baseline (the job's watchdog)
+    looked new, a LEAK nobody caused (seen twice in three runs under load, 2026-12-05)."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            pid = int(name)
+            table[pid] = Seen(pid, int(fields[1]), float(fields[19]), fields[0] == b"Z")
+        except (OSError, IndexError, ValueError):
+            continue  # it ended while we read
+    return table
+
+
+def _portable_table() -> dict[int, Seen]:
+    table = {}
+    for proc in psutil.process_iter(["ppid", "create_time", "status"]):
+        info = proc.info
+        if info["ppid"] is None or info["create_time"] is None:
+            continue
+        zombie = info["status"] == psutil.STATUS_ZOMBIE
+        table[proc.pid] = Seen(proc.pid, info["ppid"], info["create_time"], zombie)
+    return table
+
+
+class ProcessTable:
+    """The machine's processes as one read saw them, indexed by parent.
+
+    Every check of a test (its baseline, its strays, the kept resources' subtrees) asks for
+    several subtrees at once; walking psutil's tree once per subtree re-read every process of
+    the machine each time, and was a fifth of a test process's CPU time (py-spy, 2026-12-06).
+    One read answers them all."""
+
+    def __init__(self) -> None:
+        self.seen = _linux_table() if sys.platform.startswith("linux") else _portable_table()
+        self._children: dict[int, list[int]] = {}
+        for entry in self.seen.values():
+            self._children.setdefault(entry.ppid, []).append(entry.pid)
+
+    def below(self, root: int) -> list[Seen]:
+        """Every descendant of ``root`` (not ``root`` itself), parents before children."""
+        found, queue = [], list(self._children.get(root, ()))
+        while queue:
+            pid = queue.pop(0)
+            if pid == root or pid not in self.seen:
+                continue
+            found.append(self.seen[pid])
+            queue.extend(self._children.get(pid, ()))
+        return found
+
+
+def _is_helper(pid: int) -> bool:
     try:
-        return bool(_HELPER.search(" ".join(proc.cmdline())))
+        return bool(_HELPER.search(" ".join(psutil.Process(pid).cmdline())))
     except psutil.Error:
         return False
 
@@ -72,15 +125,16 @@ def _alive(proc: psutil.Process) -> bool:
 
 
 def descendants() -> list[psutil.Process]:
-    try:
-        return psutil.Process().children(recursive=True)
-    except psutil.Error:
-        return []
+    found = []
+    for entry in ProcessTable().below(os.getpid()):
+        with contextlib.suppress(psutil.Error):
+            found.append(psutil.Process(entry.pid))
+    return found
 
 
 def snapshot() -> frozenset[Identity]:
     """Identities of every live descendant now: the baseline a test is compared with."""
-    return frozenset(i for p in descendants() if (i := _identity(p)) is not None)
+    return frozenset(entry.identity for entry in ProcessTable().below(os.getpid()))
 
 
 @dataclass(frozen=True)
@@ -95,20 +149,18 @@ class Stray:
 def strays(baseline: frozenset[Identity], kept: Iterable[int] = ()) -> list[psutil.Process]:
     """Live descendants that are not in ``baseline``, not run-long helpers, and neither
     ``kept`` processes (warm resources, see :mod:`mpconform.warm`) nor below one."""
-    everything = descendants()
+    table = ProcessTable()
     exempt = set(kept)
-    for proc in everything:
-        if proc.pid in exempt:
-            with contextlib.suppress(psutil.Error):
-                exempt.update(p.pid for p in proc.children(recursive=True))
+    for pid in kept:
+        exempt.update(entry.pid for entry in table.below(pid))
     found = []
-    for proc in everything:
-        if proc.pid in exempt:
+    for entry in table.below(os.getpid()):
+        if entry.pid in exempt or entry.zombie or entry.identity in baseline:
             continue
-        ident = _identity(proc)
-        if ident is None or ident in baseline or not _alive(proc) or _is_helper(proc):
+        if _is_helper(entry.pid):
             continue
-        found.append(proc)
+        with contextlib.suppress(psutil.Error):
+            found.append(psutil.Process(entry.pid))
     return found
 
 
@@ -153,12 +205,11 @@ def kill_tree(procs: Iterable[psutil.Process], wait: float = 5.0) -> None:
 def reap_orphans(known_children: Iterable[int] = ()) -> None:
     """Collect zombies re-parented to us (we are a subreaper) that no backend will reap."""
     keep = set(known_children)
-    for proc in psutil.Process().children(recursive=False):
-        if proc.pid in keep:
-            continue
-        with contextlib.suppress(psutil.Error, ChildProcessError, OSError):
-            if proc.status() == psutil.STATUS_ZOMBIE:
-                os.waitpid(proc.pid, os.WNOHANG)
+    me = os.getpid()
+    for entry in ProcessTable().seen.values():
+        if entry.ppid == me and entry.zombie and entry.pid not in keep:
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(entry.pid, os.WNOHANG)
 
 
 def is_gone(pid: int) -> bool:
