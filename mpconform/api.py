@@ -19,6 +19,7 @@ documentation of the Python it ran on.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -307,6 +308,7 @@ def documented(python: tuple[int, int] | None = None) -> dict[str, str]:
     }
 
 
+@functools.cache
 def everything() -> frozenset[str]:
     """Every name any supported Python documents: what an ``mp_api`` marker may name."""
     return frozenset(name for python in PYTHONS for name in documented(python))
