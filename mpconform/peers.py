@@ -94,8 +94,9 @@ def across_handshake_change() -> Interpreter | None:
         for version, path in _candidates()
         if version >= (3, 9) and (version >= HANDSHAKE_CHANGE) != here
     ]
-    # Nearest version first: 3.12 for an older Python, 3.11 for a newer one.
-    for claimed, path in sorted(other_side, reverse=here):
+    # Nearest version first: 3.12 for an older Python, 3.11 for a newer one; of one version,
+    # pyenv's own binary before PATH's (a pyenv shim runs a dozen shell scripts to answer).
+    for claimed, path in sorted(other_side, key=lambda found: found[0], reverse=here):
         if _version_of(path) == claimed:
             return Interpreter(path, claimed)
     return None
