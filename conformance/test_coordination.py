@@ -132,6 +132,7 @@ def put_to_sleep(team: Crew, waiters: int, timeout: float, times: int = 1) -> No
         team.expect(i, "waiting", f"agent {i} about to wait")
 
 
+@pytest.mark.mp_catches("mutants.coordination:notify_wakes_all")
 @pytest.mark.mp_api("Condition")
 def test_condition_notify_wakes_one(mp):
     """notify() wakes exactly one of the waiting processes; the rest sleep on.
@@ -152,6 +153,7 @@ def test_condition_notify_wakes_one(mp):
         example()
 
 
+@pytest.mark.mp_catches("mutants.coordination:notify_wakes_all")
 @pytest.mark.mp_api("Condition")
 def test_condition_notify_wakes_exactly_n(mp):
     """notify(n) wakes exactly n of the waiting processes (all when fewer wait); the rest
@@ -226,6 +228,7 @@ def notify_some(team: Crew, cond: Any, waiters: int, n: int | None) -> None:
         )
 
 
+@pytest.mark.mp_catches("mutants.coordination:notify_all_wakes_one")
 @pytest.mark.mp_api("Condition")
 def test_condition_notify_all_wakes_every_waiter(mp):
     """notify_all() wakes every waiting process, and each one's wait() returns True."""
@@ -247,6 +250,7 @@ def test_condition_notify_all_wakes_every_waiter(mp):
         example()
 
 
+@pytest.mark.mp_catches("mutants.coordination:condition_timeout_true")
 @pytest.mark.mp_api("Condition")
 def test_condition_wait_timeout(mp):
     """Condition.wait(timeout) returns False after the timeout, True when notified in time."""
@@ -271,6 +275,7 @@ def test_condition_wait_timeout(mp):
         example()
 
 
+@pytest.mark.mp_catches("mutants.coordination:notify_banked")
 @pytest.mark.mp_api("Condition")
 def test_condition_notify_is_not_remembered(mp):
     """A notify() with nobody waiting is lost, and one that comes after a waiter timed out
@@ -389,6 +394,7 @@ def test_condition_needs_its_lock(mp, method, holder):
     )
 
 
+@pytest.mark.mp_catches("mutants.coordination:given_lock_ignored")
 @pytest.mark.parametrize("kind", ["Lock", "RLock"])
 @pytest.mark.mp_api("Condition", "Condition(lock)")
 def test_condition_uses_the_given_lock(mp, kind):
@@ -434,6 +440,7 @@ def given_lock_is_shared(
         check_woken("wait() after notify() under the given lock", woke, t_invoke, t_notify)
 
 
+@pytest.mark.mp_catches("mutants.coordination:wait_keeps_rlock_level")
 @pytest.mark.mp_api("Condition", "Condition(lock)")
 def test_condition_wait_releases_every_rlock_level(mp):
     """wait() releases a Condition's RLock however many times it is held, then restores it.
@@ -475,6 +482,7 @@ def event_crew(mp: Target, size: int) -> Iterator[tuple[Crew, Any]]:
         yield team, event
 
 
+@pytest.mark.mp_catches("mutants.coordination:event_timeout_none")
 @pytest.mark.mp_api("Event")
 def test_event_wait_timeout(mp):
     """Event.wait(timeout) returns False after the timeout while unset, True at once when set."""
@@ -531,6 +539,9 @@ def test_event_set_wakes_every_waiter(mp):
 ACTORS = st.sampled_from(["test", 0, 1])
 
 
+@pytest.mark.mp_catches(
+    "mutants.coordination:event_clear_ignored", "mutants.coordination:event_timeout_none"
+)
 @pytest.mark.mp_api("Event")
 def test_event_clear_clears(mp):
     """After set() then clear(), in any processes, is_set() is False and wait(timeout) times out."""
@@ -575,6 +586,7 @@ def event_op(process: Any, row: tuple) -> Op:
     return Op(process, "write", (name == "set",), None, t_invoke, t_return)
 
 
+@pytest.mark.mp_catches("mutants.coordination:event_clear_ignored")
 @pytest.mark.mp_api("Event")
 def test_event_is_a_shared_flag(mp):
     """set(), clear() and is_set() from several processes act on one flag, atomically.
@@ -692,6 +704,7 @@ def full_cycle(team: Crew, parties: int) -> dict[int, tuple[int, int, int]]:
     return {i: passed(f"wait() in agent {i}", r) for i, r in got.items()}
 
 
+@pytest.mark.mp_catches("mutants.coordination:barrier_releases_early")
 @pytest.mark.mp_api("Barrier", "Barrier(parties)")
 def test_barrier_releases_nobody_before_all_arrive(mp):
     """Barrier(n).wait() returns in no party before the n-th party has called wait().
@@ -729,6 +742,7 @@ def test_barrier_releases_nobody_before_all_arrive(mp):
         example()
 
 
+@pytest.mark.mp_catches("mutants.coordination:barrier_same_index")
 @pytest.mark.mp_api("Barrier", "Barrier(parties)")
 def test_barrier_wait_returns_distinct_indices(mp):
     """The n parties of one Barrier cycle get the indices 0..n-1 from wait(), each once."""
@@ -750,6 +764,7 @@ def test_barrier_wait_returns_distinct_indices(mp):
         example()
 
 
+@pytest.mark.mp_catches("mutants.coordination:barrier_action_by_all")
 @pytest.mark.mp_api("Barrier", "Barrier(action)")
 def test_barrier_action_runs_once_per_cycle(mp):
     """A Barrier's action runs exactly once per cycle, after the last party arrives and before
@@ -842,6 +857,7 @@ def test_barrier_abort_breaks_it_until_reset(mp):
         example()
 
 
+@pytest.mark.mp_catches("mutants.coordination:barrier_same_index")
 @pytest.mark.mp_api("Barrier")
 def test_barrier_reset_breaks_current_waiters(mp):
     """reset() makes the parties waiting raise BrokenBarrierError and leaves the Barrier usable."""

@@ -98,6 +98,7 @@ def outcome_of(future: concurrent.futures.Future, what: str) -> tuple[str, Any]:
         return "raised", (type(exc), str(exc))
 
 
+@pytest.mark.mp_catches("mutants.executor:stale_results")
 @pytest.mark.mp_api("SimpleQueue", "SimpleQueue.put", "SimpleQueue.get", "Queue", "Process")
 @budget("cheap")
 @given(values=st.lists(SMALL, max_size=20), chunksize=st.integers(1, 4))
@@ -120,6 +121,7 @@ def test_executor_results_are_what_the_function_returns(mp, values, chunksize):
         )
 
 
+@pytest.mark.mp_catches("mutants.executor:lost_exceptions")
 @pytest.mark.mp_api("SimpleQueue", "SimpleQueue.get")
 @budget("cheap")
 @given(values=st.lists(SMALL, min_size=1, max_size=8))
@@ -154,6 +156,7 @@ def _first_error(results: Iterator[Any]) -> tuple[type, str] | None:
     return None
 
 
+@pytest.mark.mp_catches("mutants.executor:deaf_sentinel")
 @pytest.mark.mp_api("Process.sentinel", "connection.wait", "Process")
 def test_a_killed_worker_breaks_the_executor(mp):
     """A worker killed while running a task makes its future raise BrokenProcessPool.

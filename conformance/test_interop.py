@@ -133,6 +133,7 @@ def refused(mp: Target, call: Any, what: str) -> None:
 # -- connections -------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.interop:tuples_to_lists")
 @pytest.mark.mp_peer("client")
 @pytest.mark.mp_requires("connection.Client")
 @pytest.mark.mp_api(
@@ -162,6 +163,7 @@ def test_a_client_talks_to_a_listener_of_another_interpreter(mp, peer):
     check()
 
 
+@pytest.mark.mp_catches("mutants.interop:tuples_to_lists")
 @pytest.mark.mp_peer("server")
 @pytest.mark.mp_requires("connection.Listener")
 @pytest.mark.mp_api(
@@ -190,6 +192,7 @@ def test_a_listener_serves_a_client_of_another_interpreter(mp, peer):
     check()
 
 
+@pytest.mark.mp_catches("mutants.interop:authkey_ignored")
 @pytest.mark.mp_peer("client")
 @pytest.mark.mp_requires("connection.Client", "AuthenticationError")
 @pytest.mark.mp_api("AuthenticationError", "connection.Client", "connection.Client(authkey)")
@@ -226,6 +229,7 @@ def test_a_listener_of_another_interpreter_refuses_a_wrong_authkey(mp, peer):
     check()
 
 
+@pytest.mark.mp_catches("mutants.interop:authkey_ignored")
 @pytest.mark.mp_peer("server")
 @pytest.mark.mp_requires("connection.Listener", "AuthenticationError")
 @pytest.mark.mp_api(
@@ -290,6 +294,7 @@ def served_manager(mp: Target) -> Iterator[tuple[Any, bytes]]:
         yield kept
 
 
+@pytest.mark.mp_catches("mutants.interop:tuples_to_lists")
 @pytest.mark.mp_peer("client")
 @pytest.mark.mp_api(
     "managers.BaseManager",
@@ -320,6 +325,7 @@ def test_a_manager_of_another_interpreter_serves_the_backend(mp, peer):
     check()
 
 
+@pytest.mark.mp_catches("mutants.interop:tuples_to_lists")
 @pytest.mark.mp_peer("server")
 @pytest.mark.mp_api(
     "managers.BaseManager",

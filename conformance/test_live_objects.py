@@ -62,6 +62,7 @@ def queue_of(srv: Standby) -> Any:
 # -- Connections -------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.live_objects:connection_inherited_only")
 @pytest.mark.mp_api("Pipe", "Queue.put", "connection.Connection", "connection.Connection.send")
 @pytest.mark.parametrize("via", ["Pipe", "Queue"])
 def test_a_connection_sent_to_a_running_process_carries_messages_there(
@@ -122,6 +123,7 @@ INHERITED = {
 }
 
 
+@pytest.mark.mp_catches("mutants.live_objects:lock_pickles_anytime")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api(*sorted(INHERITED))
 @pytest.mark.parametrize("kind", sorted(INHERITED))
@@ -147,6 +149,7 @@ def test_objects_shared_by_inheritance_refuse_to_be_sent_later(mp: Target, kind:
 # -- manager proxies ---------------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.live_objects:list_proxy_sent_as_copy")
 @pytest.mark.mp_api(
     "managers.BaseProxy",
     "managers.SyncManager.Queue",
@@ -193,6 +196,9 @@ def wake(listener: Any, family: str) -> None:
         sock.connect(listener.address)
 
 
+@pytest.mark.mp_catches(
+    "mutants.live_objects:listener_close_ignored", "mutants.live_objects:listener_forgets_client"
+)
 @pytest.mark.mp_api(
     "connection.Client",
     "connection.Client(address)",
@@ -256,6 +262,7 @@ def test_listener_address_and_last_accepted_of_each_family(mp: Target, family: s
 AUTHKEYS = st.binary(min_size=1, max_size=32)
 
 
+@pytest.mark.mp_catches("mutants.live_objects:refusal_unnoticed")
 @pytest.mark.mp_api(
     "AuthenticationError",
     "connection.answer_challenge",
@@ -308,6 +315,7 @@ def test_deliver_and_answer_challenge_authenticate_both_ends(mp: Target) -> None
         check()
 
 
+@pytest.mark.mp_catches("mutants.live_objects:connect_does_nothing")
 @pytest.mark.mp_api(
     "managers.BaseManager(address)",
     "managers.BaseManager(authkey)",
@@ -350,6 +358,7 @@ def test_a_manager_served_with_get_server_is_used_through_connect(mp: Target) ->
 CONNECT_BOUND = scaled(10.0)
 
 
+@pytest.mark.mp_catches("mutants.live_objects:backlog_ignored")
 @pytest.mark.mp_api("connection.Listener(backlog)")
 @pytest.mark.parametrize("family", ["AF_INET", "AF_UNIX"])
 def test_a_listener_keeps_backlog_clients_waiting_until_accepted(mp: Target, family: str) -> None:
@@ -394,6 +403,7 @@ def test_a_listener_keeps_backlog_clients_waiting_until_accepted(mp: Target, fam
                 client.close()
 
 
+@pytest.mark.mp_catches("mutants.live_objects:fork_lock_unchecked")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("Lock", "Process.start", "get_context(method)")
 def test_a_lock_of_the_fork_context_is_refused_by_another_start_method(mp: Target) -> None:

@@ -384,6 +384,11 @@ def _replay(mp: Target, kind: str, sizes: tuple[int | None, ...]) -> None:
         sequence()
 
 
+@pytest.mark.mp_catches(
+    "mutants.locks:failed_acquire_returns_none",
+    "mutants.locks:lock_is_rlock",
+    "mutants.locks:lock_per_process",
+)
 @pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.acquire(block)", "Lock.release")
 def test_lock_follows_its_sequential_model(mp):
     """Lock: acquire(False) is True if free, False if held; releasing it unlocked raises ValueError.
@@ -396,6 +401,11 @@ def test_lock_follows_its_sequential_model(mp):
     _replay(mp, "Lock", (None,))
 
 
+@pytest.mark.mp_catches(
+    "mutants.locks:failed_acquire_returns_none",
+    "mutants.locks:rlock_not_reentrant",
+    "mutants.locks:rlock_release_unchecked",
+)
 @pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.acquire(block)", "RLock.release")
 def test_rlock_follows_its_sequential_model(mp):
     """RLock: only its owner re-acquires; release() by another or unowned raises AssertionError.
@@ -406,6 +416,9 @@ def test_rlock_follows_its_sequential_model(mp):
     _replay(mp, "RLock", (None,))
 
 
+@pytest.mark.mp_catches(
+    "mutants.locks:failed_acquire_returns_none", "mutants.locks:semaphore_one_extra"
+)
 @pytest.mark.mp_api("Semaphore", "Semaphore(value)")
 def test_semaphore_follows_its_sequential_model(mp):
     """Semaphore(n) grants n acquire(False) calls, then False until some process releases.
@@ -416,6 +429,11 @@ def test_semaphore_follows_its_sequential_model(mp):
     _replay(mp, "Semaphore", (0, 1, 2, 3, 4))
 
 
+@pytest.mark.mp_catches(
+    "mutants.locks:bounded_semaphore_unbounded",
+    "mutants.locks:failed_acquire_returns_none",
+    "mutants.locks:semaphore_one_extra",
+)
 @pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)")
 def test_bounded_semaphore_follows_its_sequential_model(mp):
     """BoundedSemaphore(n) is a Semaphore(n) whose release() beyond n raises ValueError.
@@ -446,6 +464,7 @@ def made(mp: Target, kinds: Sequence[str]) -> tuple[list[str], list[Any]]:
     return names, objects
 
 
+@pytest.mark.mp_catches("mutants.locks:acquire_timeout_ignored", "mutants.locks:lock_per_process")
 @pytest.mark.mp_api(
     "BoundedSemaphore",
     "Lock.acquire",
@@ -530,6 +549,7 @@ def test_negative_timeout_acts_as_zero(mp):
         negative()
 
 
+@pytest.mark.mp_catches("mutants.locks:lock_per_process")
 @pytest.mark.mp_api(
     "BoundedSemaphore",
     "Lock.acquire",
@@ -585,6 +605,9 @@ class BodyFailed(Exception):
     """Raised inside a ``with`` block to see the object released on the way out."""
 
 
+@pytest.mark.mp_catches(
+    "mutants.locks:failed_acquire_returns_none", "mutants.locks:lock_per_process"
+)
 @pytest.mark.mp_api("BoundedSemaphore", "Lock", "RLock", "Semaphore")
 def test_with_statement_acquires_and_releases(mp):
     """A with statement holds the lock for its body and releases it after, also when the body
@@ -626,6 +649,7 @@ def test_with_statement_acquires_and_releases(mp):
 # -- RLock recursion ---------------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.locks:rlock_not_reentrant")
 @pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.acquire(block)", "RLock.release")
 def test_rlock_needs_as_many_releases_as_acquires(mp):
     """An RLock acquired d times by one process stays held until it was released d times.
@@ -736,6 +760,7 @@ def _count_under(mp: Target, counter: Any, lock: Any, depth: int, what: str) -> 
         exact()
 
 
+@pytest.mark.mp_catches("mutants.locks:value_get_lock_fresh")
 @pytest.mark.mp_api("Value", "Value(lock)")
 def test_value_get_lock_makes_increments_exact(mp):
     """v.get_lock() held around `v.value += 1` in several processes loses no increment.
@@ -749,6 +774,7 @@ def test_value_get_lock_makes_increments_exact(mp):
     _count_under(mp, counter, None, 1, "Value.get_lock()")
 
 
+@pytest.mark.mp_catches("mutants.locks:lock_per_process")
 @pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.release", "sharedctypes.RawValue")
 def test_lock_makes_raw_value_increments_exact(mp):
     """A Lock held around `v.value += 1` on a RawValue makes increments from several processes
@@ -759,6 +785,7 @@ def test_lock_makes_raw_value_increments_exact(mp):
     _count_under(mp, mp.RawValue("i", 0), mp.Lock(), 1, "Lock over a RawValue")
 
 
+@pytest.mark.mp_catches("mutants.locks:lock_per_process")
 @pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.release", "Value")
 def test_lock_makes_unlocked_value_increments_exact(mp):
     """A Lock held around `v.value += 1` on a Value(lock=False) makes increments exact.
@@ -768,6 +795,7 @@ def test_lock_makes_unlocked_value_increments_exact(mp):
     _count_under(mp, value_cell(mp), mp.Lock(), 1, "Lock over a Value(lock=False)")
 
 
+@pytest.mark.mp_catches("mutants.locks:rlock_not_reentrant")
 @pytest.mark.mp_api("RLock", "RLock.acquire", "RLock.release", "Value")
 def test_rlock_makes_increments_exact(mp):
     """An RLock taken twice around `v.value += 1` excludes the other processes just as a Lock."""
@@ -793,6 +821,7 @@ def semaphores(mp: Target) -> tuple[list[tuple[str, int]], list[Any]]:
 SEM_KINDS = ("Semaphore", "BoundedSemaphore")
 
 
+@pytest.mark.mp_catches("mutants.locks:semaphore_one_extra")
 @pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_semaphore_admits_at_most_n_holders(mp):
     """A Semaphore(n) never has more than n holders at once, however many processes compete.
@@ -830,6 +859,9 @@ def test_semaphore_admits_at_most_n_holders(mp):
         bounded()
 
 
+@pytest.mark.mp_catches(
+    "mutants.locks:failed_acquire_returns_none", "mutants.locks:semaphore_one_extra"
+)
 @pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_semaphore_admits_n_holders_at_once(mp):
     """n processes can all hold a Semaphore(n) at once; acquire(False) in one more returns False.
@@ -861,6 +893,7 @@ def test_semaphore_admits_n_holders_at_once(mp):
         all_in()
 
 
+@pytest.mark.mp_catches("mutants.locks:semaphore_one_extra")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("BoundedSemaphore", "Semaphore")
 def test_semaphore_get_value_counts_free_slots(mp):
@@ -897,6 +930,9 @@ def test_semaphore_get_value_counts_free_slots(mp):
         counted()
 
 
+@pytest.mark.mp_catches(
+    "mutants.locks:bounded_semaphore_unbounded", "mutants.locks:semaphore_one_extra"
+)
 @pytest.mark.mp_api("BoundedSemaphore", "BoundedSemaphore(value)", "Semaphore", "Semaphore(value)")
 def test_release_beyond_initial_value(mp):
     """Semaphore.release() past the initial value adds a slot; BoundedSemaphore's raises ValueError.
@@ -953,6 +989,7 @@ def _acquire_in_thread(obj: Any, timeout: float) -> tuple[threading.Thread, list
     return thread, result
 
 
+@pytest.mark.mp_catches("mutants.locks:lock_is_rlock")
 @pytest.mark.mp_api("Lock", "Lock.acquire", "Lock.acquire(block)", "Lock.release", "Semaphore")
 def test_release_by_another_process_wakes_a_waiter(mp):
     """A Lock acquired by one process may be released by another, which lets a waiter in.

@@ -325,6 +325,7 @@ def merged_in_order(final: list, sequences: list[list]) -> None:
 # -- single-process semantics against a local model --------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.managers:errors_become_remote_error")
 @pytest.mark.mp_api("managers.SyncManager.list", "managers.SyncManager.list(sequence)")
 def test_list_proxy_behaves_like_a_list(mp):
     """A list proxy returns what a local list returns, exceptions included, for any operations.
@@ -345,6 +346,9 @@ def test_list_proxy_behaves_like_a_list(mp):
         behaves()
 
 
+@pytest.mark.mp_catches(
+    "mutants.managers:dict_get_ignores_default", "mutants.managers:errors_become_remote_error"
+)
 @pytest.mark.mp_api("managers.SyncManager.dict", "managers.SyncManager.dict(mapping)")
 def test_dict_proxy_behaves_like_a_dict(mp):
     """A dict proxy returns what a local dict returns, exceptions included, for any operations.
@@ -368,6 +372,7 @@ def test_dict_proxy_behaves_like_a_dict(mp):
 # -- several processes on one object ------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.managers:list_append_not_atomic")
 @pytest.mark.mp_api("managers.SyncManager.list")
 def test_list_appends_from_several_processes_interleave(mp):
     """Appends from several processes to one list proxy are neither lost nor duplicated.
@@ -396,6 +401,7 @@ def owned(op: tuple, prefix: str) -> tuple:
     return (name, prefix + args[0], *args[1:])
 
 
+@pytest.mark.mp_catches("mutants.managers:dict_setitem_not_atomic")
 @pytest.mark.mp_api("managers.SyncManager.dict")
 def test_dict_operations_from_several_processes_are_atomic(mp):
     """Operations from several processes on one dict proxy each behave as on a local dict.
@@ -434,6 +440,7 @@ def test_dict_operations_from_several_processes_are_atomic(mp):
         atomic()
 
 
+@pytest.mark.mp_catches("mutants.managers:namespace_writes_stay_local")
 @pytest.mark.mp_api("managers.Namespace", "managers.SyncManager.Namespace")
 def test_namespace_attributes_set_by_children_are_seen(mp):
     """Attributes set on a Namespace proxy by other processes are read back by this one."""
@@ -506,6 +513,7 @@ def stored(make: Callable[[], Any]) -> tuple[str, Any]:
         return "raises", type(exc).__name__
 
 
+@pytest.mark.mp_catches("mutants.managers:array_typecode_ignored")
 @pytest.mark.mp_api(
     "managers.SyncManager.Array",
     "managers.SyncManager.Array(sequence)",
@@ -651,6 +659,7 @@ def test_manager_accepts_only_clients_with_its_authkey(mp, key, wrong):
 # -- queues and synchronisation primitives --------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.managers:queue_proxy_lifo")
 @pytest.mark.parametrize("kind", ["Queue", "JoinableQueue"])
 @pytest.mark.mp_api("managers.SyncManager.Queue")
 def test_queue_proxy_is_fifo_across_processes(mp, kind):
@@ -813,6 +822,7 @@ def test_registered_type_is_usable_from_a_child(mp):
         usable()
 
 
+@pytest.mark.mp_catches("mutants.managers:exposed_ignored")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_requires("managers.BaseManager")
 @pytest.mark.mp_api("managers.BaseManager.register", "managers.BaseManager.register(exposed)")
@@ -851,6 +861,7 @@ def start_for(mp: Target, how: str) -> Any:
     return manager
 
 
+@pytest.mark.mp_catches("mutants.managers:shutdown_leaves_process")
 @pytest.mark.parametrize("how", ["with", "shutdown"])
 @pytest.mark.mp_api("Manager", "managers.BaseManager.shutdown")
 def test_shutdown_ends_the_manager_process(mp, how):
@@ -924,6 +935,7 @@ def test_killed_manager_makes_proxy_calls_fail(mp):
 # -- the rest of the documented manager and proxy API ------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.managers:initializer_ignored")
 @pytest.mark.mp_api(
     "managers.BaseManager.start",
     "managers.BaseManager.start(initargs)",
@@ -940,6 +952,7 @@ def test_start_runs_the_initializer_in_the_manager_process(mp):
     assert seen == token, f"the manager's objects see {seen!r}, the initializer stored {token!r}"
 
 
+@pytest.mark.mp_catches("mutants.managers:method_to_typeid_ignored")
 @pytest.mark.mp_api(
     "managers.BaseManager.register",
     "managers.BaseManager.register(create_method)",
@@ -976,6 +989,7 @@ def test_register_options_shape_the_proxies_a_manager_returns(mp):
         assert counter.value() == 5, "changing _getvalue()'s copy changed the referent"
 
 
+@pytest.mark.mp_catches("mutants.managers:queue_maxsize_ignored")
 @pytest.mark.mp_api(
     "managers.SyncManager.Barrier",
     "managers.SyncManager.Barrier(action)",
@@ -1031,6 +1045,7 @@ def test_sync_manager_factories_honour_their_arguments(mp, tmp_path):
         assert manager.dict([("a", 1), ("b", 2)]).copy() == {"a": 1, "b": 2}, "dict(sequence)"
 
 
+@pytest.mark.mp_catches("mutants.managers:proxy_str_is_repr")
 @pytest.mark.mp_api("managers.BaseProxy.__repr__", "managers.BaseProxy.__str__")
 def test_a_proxy_prints_as_its_referent_and_represents_itself(mp):
     """str() of a proxy is the referent's representation; repr() describes the proxy itself."""

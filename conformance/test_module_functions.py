@@ -60,6 +60,7 @@ def check_identity(
     )
 
 
+@pytest.mark.mp_catches("mutants.module_functions:child_renamed")
 @pytest.mark.mp_api(
     "Process(daemon)",
     "Process(name)",
@@ -104,6 +105,7 @@ def test_a_child_sees_itself_and_its_parent_as_the_parent_sees_them(
     )
 
 
+@pytest.mark.mp_catches("mutants.module_functions:parent_is_grandparent")
 @pytest.mark.mp_api("current_process", "parent_process")
 @given(name=NAMES.filter(bool))
 @budget("heavy")
@@ -127,6 +129,7 @@ def test_a_grandchild_sees_its_parent_child_as_its_parent(mp: Target, name: str)
     )
 
 
+@pytest.mark.mp_catches("mutants.module_functions:pool_workers_not_daemonic")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("current_process", "parent_process", "pool.Pool")
 def test_pool_workers_are_daemonic_children_of_the_pool_owner(mp: Target) -> None:
@@ -154,6 +157,7 @@ def test_pool_workers_are_daemonic_children_of_the_pool_owner(mp: Target) -> Non
         assert not strangers, f"tasks ran in {strangers}, not in the Pool's workers {workers}"
 
 
+@pytest.mark.mp_catches("mutants.module_functions:active_children_empty")
 @pytest.mark.mp_api("active_children")
 def test_active_children_lists_live_children_and_reaps_finished_ones(mp: Target) -> None:
     """active_children() lists the live children and not those that have finished.
@@ -173,6 +177,7 @@ def test_active_children_lists_live_children_and_reaps_finished_ones(mp: Target)
         assert first.proc.exitcode == 0, f"the ended child's exitcode is {first.proc.exitcode}"
 
 
+@pytest.mark.mp_catches("mutants.module_functions:cpu_count_off_by_one")
 @pytest.mark.mp_api("cpu_count")
 def test_cpu_count_is_the_number_of_cpus_in_the_system(mp: Target) -> None:
     """cpu_count() is the number of CPUs in the system, as os.cpu_count() gives it."""
@@ -184,6 +189,7 @@ def test_cpu_count_is_the_number_of_cpus_in_the_system(mp: Target) -> None:
         assert got.value == expected, f"cpu_count() {got.show()}; os.cpu_count() is {expected}"
 
 
+@pytest.mark.mp_catches("mutants.module_functions:log_without_process")
 @pytest.mark.mp_api("get_logger", "log_to_stderr", "log_to_stderr(level)")
 def test_log_to_stderr_writes_records_of_its_level_and_above_in_the_documented_format(
     mp: Target,
@@ -213,6 +219,7 @@ def test_log_to_stderr_writes_records_of_its_level_and_above_in_the_documented_f
     assert got["output"] == expected, f"stderr got {got['output']!r}, expected {expected!r}"
 
 
+@pytest.mark.mp_catches("mutants.module_functions:logger_renamed")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("get_logger")
 def test_get_logger_is_the_logger_named_multiprocessing(mp: Target) -> None:
@@ -229,6 +236,7 @@ def test_get_logger_is_the_logger_named_multiprocessing(mp: Target) -> None:
     assert logger is same, "get_logger() is not logging.getLogger('multiprocessing')"
 
 
+@pytest.mark.mp_catches("mutants.module_functions:start_method_always_spawn")
 @pytest.mark.mp_api(
     "get_context", "get_context(method)", "get_start_method", "get_start_method(allow_none)"
 )
@@ -269,6 +277,7 @@ def test_get_all_start_methods_lists_the_default_first(mp: Target) -> None:
     assert every[0] == first, f"get_all_start_methods() is {every}; the default is {first!r}"
 
 
+@pytest.mark.mp_catches("mutants.module_functions:set_start_method_accepted")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("set_start_method", "set_start_method(method)")
 def test_a_context_of_one_start_method_refuses_set_start_method(mp: Target) -> None:
@@ -282,6 +291,7 @@ def test_a_context_of_one_start_method_refuses_set_start_method(mp: Target) -> N
     assert mp.get_start_method() == mp.start_method, "the context's start method changed"
 
 
+@pytest.mark.mp_catches("mutants.module_functions:set_executable_ignored")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("set_executable", "set_executable(executable)")
 def test_set_executable_is_the_interpreter_spawn_children_run(mp: Target, tmp_path: Any) -> None:
@@ -314,6 +324,7 @@ def test_set_executable_is_the_interpreter_spawn_children_run(mp: Target, tmp_pa
     assert seen == mark, f"the child was not started by the executable set ({wrapper})"
 
 
+@pytest.mark.mp_catches("mutants.module_functions:set_forkserver_preload_ignored")
 @pytest.mark.mp_api("set_forkserver_preload", "set_forkserver_preload(module_names)")
 def test_set_forkserver_preload_imports_the_modules_before_children_start(mp: Target) -> None:
     """Modules named to set_forkserver_preload() are imported in every fork server child.
@@ -338,6 +349,7 @@ def test_set_forkserver_preload_imports_the_modules_before_children_start(mp: Ta
     )
 
 
+@pytest.mark.mp_catches("mutants.module_functions:buffer_too_short_not_a_process_error")
 @pytest.mark.mp_api("AuthenticationError", "BufferTooShort", "ProcessError", "TimeoutError")
 def test_the_documented_exceptions_derive_from_process_error(mp: Target) -> None:
     """ProcessError is the base class of the documented exceptions, and an Exception.

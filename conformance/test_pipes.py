@@ -242,6 +242,7 @@ def slices(draw: Any) -> tuple[Any, int, int | None]:
     return buf, offset, size
 
 
+@pytest.mark.mp_catches("mutants.messaging:send_bytes_offset_ignored")
 @pytest.mark.mp_api(
     "connection.Connection.poll",
     "connection.Connection.recv_bytes",
@@ -310,6 +311,7 @@ def test_send_bytes_rejects_slices_outside_the_buffer(mp, case):
     assert theirs.recv_bytes() == b"after"
 
 
+@pytest.mark.mp_catches("mutants.messaging:recv_bytes_maxlength_ignored")
 @pytest.mark.mp_api(
     "connection.Connection.poll",
     "connection.Connection.recv_bytes",
@@ -396,6 +398,7 @@ def test_recv_bytes_into_rejects_offset_outside_buffer(mp, size, offset):
 # -- poll, end-of-file and closing -------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.messaging:poll_never_waits")
 @pytest.mark.mp_api("connection.Connection.poll", "connection.Connection.poll(timeout)")
 @budget("process")  # each example sleeps: the timeout is the cost, not the process
 @given(timeout=st.floats(min_value=0.0, max_value=0.05), duplex=st.booleans())
@@ -408,6 +411,7 @@ def test_poll_timeout_without_data_returns_false(mp, timeout, duplex):
     assert reader.poll() is False, "poll() without a timeout must not block"
 
 
+@pytest.mark.mp_catches("mutants.messaging:poll_never_waits")
 @pytest.mark.mp_api("connection.Connection.poll", "connection.Connection.poll(timeout)")
 def test_poll_returns_true_once_data_arrives(mp):
     """poll(timeout) waiting for a message sent later by another process returns True."""
@@ -581,6 +585,7 @@ def test_wait_returns_empty_list_after_timeout(mp, timeout, count):
     assert elapsed >= timeout - CLOCK_SLACK, f"wait(timeout={timeout}) returned after {elapsed}"
 
 
+@pytest.mark.mp_catches("mutants.messaging:exit_leaves_open")
 @pytest.mark.mp_api("Pipe", "connection.Connection", "connection.Connection.close")
 @pytest.mark.parametrize("duplex", [True, False])
 def test_a_connection_closes_when_its_with_block_ends(mp, duplex):
@@ -641,6 +646,7 @@ def test_client_with_right_authkey_connects(mp):
         check()
 
 
+@pytest.mark.mp_catches("mutants.messaging:authkey_ignored")
 @pytest.mark.mp_requires("AuthenticationError", "connection.Listener", "connection.Client")
 @pytest.mark.mp_api(
     "AuthenticationError",

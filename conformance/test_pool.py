@@ -242,6 +242,7 @@ def raised(call: Callable[..., Any], *args: Any) -> tuple[type, str] | None:
 # -- results equal the sequential computation --------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.pool:map_drops_partial_chunk")
 @pytest.mark.mp_api(
     "pool.AsyncResult.get",
     "pool.Pool.map",
@@ -279,6 +280,7 @@ def test_map_returns_results_in_order(mp):
         check()
 
 
+@pytest.mark.mp_catches("mutants.pool:map_drops_partial_chunk")
 @pytest.mark.mp_api(
     "pool.AsyncResult.get",
     "pool.Pool.starmap",
@@ -330,6 +332,7 @@ PACED = st.lists(st.tuples(st.integers(), PAUSES), max_size=20)
 SLOW_FIRST = [(7, 0.05), *((i, 0.0) for i in range(6))]
 
 
+@pytest.mark.mp_catches("mutants.pool:imap_in_completion_order")
 @pytest.mark.mp_api("pool.Pool.imap", "pool.Pool.imap(func)", "pool.Pool.imap(iterable)")
 def test_imap_returns_results_in_order(mp):
     """imap() yields func applied to every item, in input order, whatever order tasks finish in.
@@ -417,6 +420,7 @@ def test_apply_calls_func_with_args_and_kwds(mp):
 # -- exceptions and callbacks ------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.pool:exceptions_become_runtime_error")
 @pytest.mark.mp_api("pool.AsyncResult.get", "pool.Pool.map", "pool.Pool.map_async")
 def test_map_raises_the_task_exception(mp):
     """map() raises the exception a task raised, with its type and message, and the pool goes on.
@@ -452,6 +456,7 @@ def test_map_raises_the_task_exception(mp):
         check()
 
 
+@pytest.mark.mp_catches("mutants.pool:exceptions_become_runtime_error")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("pool.Pool.imap", "pool.Pool.imap(chunksize)")
 def test_imap_raises_at_the_failing_position(mp):
@@ -486,6 +491,11 @@ def test_imap_raises_at_the_failing_position(mp):
         check()
 
 
+@pytest.mark.mp_catches(
+    "mutants.pool:callback_twice",
+    "mutants.pool:error_callback_dropped",
+    "mutants.pool:exceptions_become_runtime_error",
+)
 @pytest.mark.mp_api(
     "pool.AsyncResult.get",
     "pool.Pool.apply_async",
@@ -556,6 +566,9 @@ def test_callbacks_are_called_once_with_the_outcome(mp):
 # -- AsyncResult -------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches(
+    "mutants.pool:exceptions_become_runtime_error", "mutants.pool:timeout_is_builtin"
+)
 @pytest.mark.mp_api(
     "TimeoutError",
     "pool.AsyncResult",
@@ -647,6 +660,7 @@ def test_successful_before_ready_raises_value_error(mp):
 # -- workers: count, initializer, replacement --------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.pool:one_worker_too_many")
 @pytest.mark.mp_api("pool.Pool", "pool.Pool(processes)")
 @budget("heavy")
 # More tasks than workers: an extra worker would get some (and run alongside the others).
@@ -685,6 +699,7 @@ def test_pool_runs_exactly_processes_workers(mp, processes, rounds):
     )
 
 
+@pytest.mark.mp_catches("mutants.pool:initializer_skipped_on_replacement")
 @pytest.mark.mp_api("pool.Pool", "pool.Pool(initargs)", "pool.Pool(initializer)")
 @budget("heavy")
 @example(processes=1, tasks=3, maxtasks=1, value=0)  # two replacement workers serve tasks
@@ -735,6 +750,9 @@ def test_initializer_runs_once_in_every_worker(mp, processes, tasks, maxtasks, v
     )
 
 
+@pytest.mark.mp_catches(
+    "mutants.pool:initializer_skipped_on_replacement", "mutants.pool:maxtasks_ignored"
+)
 @pytest.mark.mp_api("pool.Pool", "pool.Pool(initializer)", "pool.Pool(maxtasksperchild)")
 def test_maxtasksperchild_replaces_workers(mp):
     """With maxtasksperchild=k, no worker runs more than k tasks: spent workers are replaced.
@@ -791,6 +809,7 @@ def chunked(mp: Target, pool: Any, call: str, items: list, chunksize: int) -> li
     return in_thread(calls[call], f"{call}()")
 
 
+@pytest.mark.mp_catches("mutants.pool:chunksize_ignored")
 @pytest.mark.mp_api(
     "pool.Pool.imap_unordered(chunksize)",
     "pool.Pool.map(chunksize)",
@@ -933,6 +952,7 @@ BLOCKING_SUBMISSIONS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+@pytest.mark.mp_catches("mutants.pool:close_accepts_work")
 @pytest.mark.mp_api("pool.Pool.close")
 def test_submitting_after_close_raises_value_error(mp):
     """After close(), apply, map, starmap, imap and their async forms raise ValueError.
@@ -1217,6 +1237,7 @@ def test_thread_pool_raises_the_task_exception(mp):
 # -- Pool(context=...) and ThreadPool's initializer --------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.pool:pool_ignores_context")
 @pytest.mark.mp_api("pool.Pool", "pool.Pool(context)")
 def test_pool_workers_are_started_by_the_context_given(mp):
     """Pool(context=ctx) starts its workers with ctx's start method.
@@ -1242,6 +1263,7 @@ def test_pool_workers_are_started_by_the_context_given(mp):
     assert seen == [expected], f"a {mp.start_method} worker saw {seen[0]!r}, not {expected!r}"
 
 
+@pytest.mark.mp_catches("mutants.pool:thread_pool_initializer_ignored")
 @pytest.mark.mp_api("pool.ThreadPool", "pool.ThreadPool(initargs)", "pool.ThreadPool(initializer)")
 def test_thread_pool_runs_its_initializer_in_every_thread(mp):
     """ThreadPool(n, initializer, initargs) calls initializer(*initargs) once in each thread.
@@ -1260,6 +1282,7 @@ def test_thread_pool_runs_its_initializer_in_every_thread(mp):
     assert set(seen) == {token}, f"tasks saw {set(seen)} of their thread's initialisation"
 
 
+@pytest.mark.mp_catches("mutants.pool:thread_pool_one_thread_too_many")
 @pytest.mark.mp_api("pool.ThreadPool", "pool.ThreadPool(processes)")
 @pytest.mark.mp_requires("pool.ThreadPool")
 @budget("process")

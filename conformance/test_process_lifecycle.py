@@ -167,6 +167,7 @@ def test_sys_exit_out_of_range_keeps_low_byte(mp, code):
     assert run_to_end(mp, kids.exit_with, code) == code & 0xFF
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:exit_text_is_zero")
 @pytest.mark.mp_api("Process.exitcode")
 @budget("process")
 @given(
@@ -192,6 +193,7 @@ def _signal_with(mp: Target, method: str, wait_ready: bool) -> Any:
         return join(child.proc)
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:exitcode_sign_lost")
 @pytest.mark.mp_requires("Process.terminate")
 @pytest.mark.mp_api("Process.exitcode", "Process.terminate")
 @budget("process")
@@ -201,6 +203,7 @@ def test_terminate_gives_minus_sigterm(mp, wait_ready):
     assert _signal_with(mp, "terminate", wait_ready) == -signal.SIGTERM
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:exitcode_sign_lost")
 @pytest.mark.mp_requires("Process.kill")
 @pytest.mark.mp_api("Process.exitcode", "Process.kill")
 @budget("process")
@@ -210,6 +213,7 @@ def test_kill_gives_minus_sigkill(mp, wait_ready):
     assert _signal_with(mp, "kill", wait_ready) == -signal.SIGKILL
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:exitcode_sign_lost")
 @pytest.mark.mp_requires("Process.pid")
 @pytest.mark.mp_api("Process.exitcode")
 @budget("process")
@@ -242,6 +246,7 @@ def test_running_child_is_alive_without_exitcode(mp):
     assert child.proc.exitcode == 0
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:join_timeout_truncated")
 @pytest.mark.mp_api("Process.exitcode", "Process.is_alive", "Process.join", "Process.join(timeout)")
 @budget("process")
 @given(timeouts=st.lists(st.floats(min_value=0.0, max_value=0.05), min_size=1, max_size=3))
@@ -320,6 +325,7 @@ def test_active_children_lists_running_children(mp, data, count):
 # -- arguments and attributes ------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:kwargs_dropped")
 @pytest.mark.mp_api("Process(args)", "Process(kwargs)", "Process(target)")
 @budget("process")
 @given(
@@ -332,6 +338,7 @@ def test_args_and_kwargs_reach_target_intact(mp, args, kwargs):
     assert report == kids.describe((args, kwargs))
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:child_renamed")
 @pytest.mark.mp_api("Process(name)", "Process.name", "current_process")
 @budget("process")
 @given(name=st.text(max_size=20), via=st.sampled_from(["constructor", "attribute"]))
@@ -352,6 +359,7 @@ def test_name_is_kept_and_seen_by_child(mp, name, via):
     assert proc.name == name
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:child_renamed")
 @pytest.mark.mp_api("Process(name)", "Process.name", "current_process")
 @budget("process")
 @given(count=st.integers(1, 4))
@@ -376,6 +384,7 @@ def test_default_names_number_children_in_order(mp, count):
     assert report["name"] == procs[0].name
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:daemon_ignored")
 @pytest.mark.mp_api("Process(daemon)", "Process.daemon", "current_process")
 @budget("process")
 @example(daemon=True, via="constructor")  # the value a backend that ignores the flag gets wrong
@@ -433,6 +442,7 @@ CLOSED_ACCESSORS = {
 }
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:close_leaves_attributes")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_requires("Process.close")
 @pytest.mark.mp_api("Process.close")
@@ -471,6 +481,7 @@ def test_close_while_running_raises_value_error(mp):
 # -- misuse (CPython raises AssertionError; the documentation names no exception) --------------
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:start_twice_ignored")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("Process.start")
 @budget("process")
@@ -569,6 +580,7 @@ def test_daemonic_children_end_with_their_parent(mp, ending):
     assert code == expected
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:child_renamed")
 @pytest.mark.mp_api("Process", "Process.run", "current_process")
 @budget("process")
 @given(payload=PAYLOAD, name=st.none() | st.text(min_size=1, max_size=10))
@@ -586,6 +598,7 @@ def test_subclass_run_override_runs_in_child(mp, payload, name):
         assert proc.name == name
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:spawn_fallback")
 @pytest.mark.mp_api("Process.start")
 @budget("process")
 @given(value=st.text(max_size=10))
@@ -606,6 +619,7 @@ def test_child_memory_follows_start_method(mp, value):
     assert after == (childs_value if model == "shared" else value)
 
 
+@pytest.mark.mp_catches("mutants.lifecycle:group_ignored")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("Process(group)")
 def test_group_other_than_none_is_refused(mp):

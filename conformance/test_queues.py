@@ -402,6 +402,9 @@ def test_simple_queue_is_fifo_in_real_time(mp, scenario):
 # -- Queue API ---------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches(
+    "mutants.messaging:full_put_dropped", "mutants.messaging:joinable_maxsize_ignored"
+)
 @pytest.mark.mp_api(
     "JoinableQueue",
     "JoinableQueue(maxsize)",
@@ -448,6 +451,7 @@ def test_full_queue_refuses_put(mp, kind, maxsize, timeout):
         assert not q.full()
 
 
+@pytest.mark.mp_catches("mutants.messaging:get_timeout_ignored")
 @pytest.mark.mp_api("Queue.get", "Queue.get(block)", "Queue.get(timeout)", "Queue.get_nowait")
 @budget("process")
 @given(timeouts=st.lists(st.floats(0.0, 0.05), max_size=2), waited=st.floats(0.005, 0.05))
@@ -472,6 +476,7 @@ def test_get_on_empty_queue_raises_empty(mp, timeouts, waited):
             )
 
 
+@pytest.mark.mp_catches("mutants.messaging:last_put_lost")
 @pytest.mark.mp_api("Queue.empty", "Queue.get", "Queue.get(block)", "Queue.qsize")
 @budget("process")
 @given(count=st.integers(0, 6))
@@ -529,6 +534,7 @@ def test_closed_queue_raises_value_error(mp, operation):
     assert issubclass(raised[0], ValueError), f"{operation}() after close() raised {raised}"
 
 
+@pytest.mark.mp_catches("mutants.messaging:last_put_lost")
 @pytest.mark.mp_api("Queue", "Queue.get", "Queue.put", "Queue.put(obj)")
 @budget("process")
 @given(sizes=st.lists(st.sampled_from([0, 1, 100, 64 * 1024, 1024 * 1024]), max_size=6))
@@ -586,6 +592,7 @@ def test_cancel_join_thread_lets_a_child_exit_with_items_unread(mp, count):
 # -- JoinableQueue -----------------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.messaging:join_when_empty")
 @pytest.mark.mp_api("JoinableQueue.join", "JoinableQueue.task_done")
 @budget("process")
 @given(count=st.integers(1, 4), pause=st.floats(0.0, 0.02))
@@ -637,6 +644,7 @@ def test_task_done_too_often_raises_value_error(mp, count):
 # -- SimpleQueue -------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.messaging:simple_queue_lifo")
 @pytest.mark.mp_api(
     "SimpleQueue.empty", "SimpleQueue.get", "SimpleQueue.put", "SimpleQueue.put(item)"
 )

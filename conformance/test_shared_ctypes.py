@@ -353,6 +353,9 @@ def slot_writes(factory: str, kinds: tuple[Kind, ...]) -> st.SearchStrategy:
     return st.lists(one, min_size=1, max_size=4)
 
 
+@pytest.mark.mp_catches(
+    "mutants.shared_ctypes:array_wrong_width", "mutants.shared_ctypes:value_process_local"
+)
 @pytest.mark.parametrize("factory", FACTORIES)
 @pytest.mark.mp_api(
     "Array",
@@ -453,6 +456,7 @@ def across(made: dict[str, tuple[Kind, ...]], *parts: Any) -> st.SearchStrategy:
 NUMBERS = INT_KINDS + SINGLE_KINDS
 
 
+@pytest.mark.mp_catches("mutants.shared_ctypes:array_wrong_width")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("Array", "Value")
 def test_out_of_range_numbers_wrap_silently(mp):
@@ -586,6 +590,9 @@ def reset(agent: Agent, name: str, values: list) -> None:
         kids.write(agent.ledger["pool"][name], (("item", index),), value)
 
 
+@pytest.mark.mp_catches(
+    "mutants.shared_ctypes:negative_index_refused", "mutants.shared_ctypes:slice_assignment_short"
+)
 @pytest.mark.parametrize("factory", ARRAYS)
 @pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 def test_array_indexing_and_slicing_behave_like_a_list(mp, factory):
@@ -698,6 +705,7 @@ def require_char_api(agent: Agent) -> None:
             raise Unsupported(f"{type(obj).__name__} of 'c' has no .{attribute}")
 
 
+@pytest.mark.mp_catches("mutants.shared_ctypes:char_value_not_nul_terminated")
 @pytest.mark.parametrize("factory", ARRAYS)
 @pytest.mark.mp_api("Array", "sharedctypes.RawArray")
 def test_char_array_value_stops_at_nul_and_raw_has_every_byte(mp, factory):
@@ -887,6 +895,7 @@ def after_join_writes(kinds: dict[str, tuple[Kind, ...]]) -> st.SearchStrategy:
     return st.lists(one, min_size=1, max_size=5)
 
 
+@pytest.mark.mp_catches("mutants.shared_ctypes:value_process_local")
 @pytest.mark.mp_api("Array", "Value", "sharedctypes.RawArray", "sharedctypes.RawValue")
 @budget("process")
 @given(data=st.data())
@@ -958,6 +967,7 @@ def reading_in_thread(obj: Any, path: tuple) -> Iterator[threading.Event]:
         thread.join(LIVENESS)
 
 
+@pytest.mark.mp_catches("mutants.shared_ctypes:get_lock_new_per_call")
 @pytest.mark.mp_api("Array(lock)", "Value(lock)")
 def test_get_lock_is_the_lock_that_guards_the_object(mp):
     """get_lock() is the lock guarding the object: the same on every call, the one passed in.
@@ -1018,6 +1028,7 @@ def test_default_lock_is_recursive(mp, factory):
         agent.run("release", "obj")
 
 
+@pytest.mark.mp_catches("mutants.shared_ctypes:lock_false_ignored")
 @pytest.mark.parametrize("factory", SYNCHRONIZED)
 @pytest.mark.mp_api("Array(lock)", "Value(lock)")
 def test_lock_false_gives_a_raw_shared_object(mp, factory):
@@ -1142,6 +1153,7 @@ def test_value_without_initial_value_holds_zero(mp, factory):
 # -- the sharedctypes module's own functions ---------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.shared_ctypes:copy_not_a_copy")
 @pytest.mark.mp_api(
     "sharedctypes.Array",
     "sharedctypes.Array(lock)",

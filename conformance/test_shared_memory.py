@@ -151,6 +151,7 @@ def reference_list(values: list[Any]) -> Iterator[Any]:
 # -- SharedMemory ------------------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.shared_memory:private_attach")
 @pytest.mark.mp_api(
     "shared_memory.SharedMemory",
     "shared_memory.SharedMemory(create)",
@@ -213,6 +214,7 @@ BAD_CALLS = {
 }
 
 
+@pytest.mark.mp_catches("mutants.shared_memory:taken_name_attached")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.parametrize("case", sorted(BAD_CALLS))
 @pytest.mark.mp_api(
@@ -245,6 +247,7 @@ def test_bad_names_and_sizes_raise_like_cpython(mp: Target, case: str) -> None:
         assert not made, f"SharedMemory({kwargs}) created {missing}"
 
 
+@pytest.mark.mp_catches("mutants.shared_memory:unlink_ignored")
 @pytest.mark.mp_api("shared_memory.SharedMemory.unlink")
 def test_unlinked_block_cannot_be_attached_but_open_instances_keep_it(mp: Target) -> None:
     """After unlink() no process can attach the block, but open instances still share it.
@@ -275,6 +278,7 @@ def test_unlinked_block_cannot_be_attached_but_open_instances_keep_it(mp: Target
         check()
 
 
+@pytest.mark.mp_catches("mutants.shared_memory:close_unlinks")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("shared_memory.SharedMemory.buf", "shared_memory.SharedMemory.close")
 def test_close_ends_only_this_instance(mp: Target) -> None:
@@ -310,6 +314,7 @@ def test_close_ends_only_this_instance(mp: Target) -> None:
 # -- ShareableList -----------------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.shared_memory:bool_read_as_int")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api(
     "shared_memory.ShareableList",
@@ -352,6 +357,7 @@ def assignments(draw: Any) -> tuple[list[Any], list[tuple[int, Any]]]:
     return values, draw(st.lists(st.tuples(index, ITEMS), max_size=4), label="assignments")
 
 
+@pytest.mark.mp_catches("mutants.shared_memory:overlong_item_cut")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api("shared_memory.ShareableList", "shared_memory.ShareableList(name)")
 def test_shareable_list_items_set_in_one_process_are_read_in_the_other(mp: Target) -> None:
@@ -393,6 +399,7 @@ def probes(draw: Any) -> tuple[list[Any], Any]:
     return values, probe
 
 
+@pytest.mark.mp_catches("mutants.shared_memory:index_absent_is_minus_one")
 @pytest.mark.mp_basis("cpython")
 @pytest.mark.mp_api(
     "shared_memory.ShareableList.count",
@@ -446,6 +453,7 @@ def test_shareable_list_count_index_format_and_shm_describe_its_items(mp: Target
 # -- SharedMemoryManager -----------------------------------------------------------------------
 
 
+@pytest.mark.mp_catches("mutants.shared_memory:client_side_blocks")
 @pytest.mark.mp_api(
     "managers.SharedMemoryManager",
     "managers.SharedMemoryManager.ShareableList",
@@ -500,6 +508,7 @@ def test_shared_memory_manager_unlinks_its_blocks_at_shutdown(mp: Target) -> Non
         check()
 
 
+@pytest.mark.mp_catches("mutants.shared_memory:track_ignored")
 @pytest.mark.mp_api("shared_memory.SharedMemory(track)")
 def test_an_untracked_block_outlives_the_program_that_made_it(mp: Target) -> None:
     """A block made with track=False stays after its program ends, and nothing is reported.
@@ -529,6 +538,7 @@ def test_an_untracked_block_outlives_the_program_that_made_it(mp: Target) -> Non
         scrub(name)
 
 
+@pytest.mark.mp_catches("mutants.shared_memory:smm_address_ignored")
 @pytest.mark.mp_api(
     "managers.SharedMemoryManager(address)", "managers.SharedMemoryManager(authkey)"
 )

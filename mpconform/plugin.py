@@ -74,6 +74,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "mp_peer(role): an interop property: 'client' (the backend connects to a peer "
         "interpreter) or 'server' (the peer connects to the backend); see name_peer()",
     )
+    config.addinivalue_line(
+        "markers",
+        "mp_catches(*mutants): the mutants (stdlib with one bug, 'mutants.<area>:<name>' under "
+        "mpconform's tests/) that this property must fail; tests/test_meta.py runs each",
+    )
     try:
         settings = resolve(config)
     except ConfigError as exc:

@@ -56,6 +56,7 @@ def check_kind(mp: Target, kind: str, data: Any, repro_dir: Path) -> None:
         event(f"outcome: {outcome.split(' (')[0].split(':')[0]}")
 
 
+@pytest.mark.mp_catches("mutants.stress:queue_pairs_swapped")
 @budget("heavy")
 @given(data=st.data())
 def test_queue_histories_fit_per_producer_fifo(mp: Target, repro_dir: Path, data: Any) -> None:
@@ -73,6 +74,7 @@ def test_simple_queue_histories_are_linearizable(mp: Target, repro_dir: Path, da
     check_kind(mp, "simple_queue", data, repro_dir)
 
 
+@pytest.mark.mp_catches("mutants.stress:lock_two_holders")
 @budget("heavy")
 @given(data=st.data())
 def test_lock_has_one_holder_at_a_time(mp: Target, repro_dir: Path, data: Any) -> None:
@@ -80,6 +82,7 @@ def test_lock_has_one_holder_at_a_time(mp: Target, repro_dir: Path, data: Any) -
     check_kind(mp, "lock", data, repro_dir)
 
 
+@pytest.mark.mp_catches("mutants.stress:semaphore_off_by_one")
 @budget("heavy")
 @given(data=st.data())
 def test_semaphore_admits_at_most_its_value(mp: Target, repro_dir: Path, data: Any) -> None:
@@ -87,6 +90,7 @@ def test_semaphore_admits_at_most_its_value(mp: Target, repro_dir: Path, data: A
     check_kind(mp, "semaphore", data, repro_dir)
 
 
+@pytest.mark.mp_catches("mutants.stress:value_lock_fresh")
 @budget("heavy")
 @given(data=st.data())
 def test_value_lock_makes_increments_atomic(mp: Target, repro_dir: Path, data: Any) -> None:

@@ -233,6 +233,7 @@ def lock_kinds(mp: Target) -> dict[str, Callable[[], Any]]:
     return {"Lock": mp.Lock, "RLock": mp.RLock, "Semaphore": lambda: mp.Semaphore(1)}
 
 
+@pytest.mark.mp_catches("mutants.stress:lock_two_holders")
 def test_lock_contention(mp: Target, mp_stress: StressRun, request: pytest.FixtureRequest) -> None:
     """Lock, RLock and Semaphore(1) stay exclusive under 2-4 x cpu_count contending processes."""
     smoke_once(mp, mp_stress, request)
@@ -253,6 +254,7 @@ def test_lock_contention(mp: Target, mp_stress: StressRun, request: pytest.Fixtu
     fail_if(tally.problems, f"{mp.adapter.name} let two processes hold a lock at once")
 
 
+@pytest.mark.mp_catches("mutants.stress:value_lock_fresh")
 def test_value_counter_contention(
     mp: Target, mp_stress: StressRun, request: pytest.FixtureRequest
 ) -> None:
@@ -395,6 +397,7 @@ def _screened(made: list, taken: list) -> list[str]:
     return [str(v) for v in screen_queue(History(tuple(ops)), drained=True)[:SHOWN]]
 
 
+@pytest.mark.mp_catches("mutants.stress:queue_drops_items", "mutants.stress:queue_pairs_swapped")
 def test_queue_volume(mp: Target, mp_stress: StressRun, request: pytest.FixtureRequest) -> None:
     """Queue delivers every item once, in each producer's order, under sustained volume.
 

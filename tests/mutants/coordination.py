@@ -1,8 +1,8 @@
 """Coordination mutants: stdlib Conditions, Events and Barriers with one realistic bug each.
 
 Each module attribute below is an Adapter (use it as ``--mp-backend
-mutants.coordination:<name>``); ``CAUGHT_BY`` names the properties of
-``test_coordination`` that must FAIL against it. Only the factory a mutant overrides changes
+mutants.coordination:<name>``); the properties of ``test_coordination`` that must FAIL against
+it name it in an ``mp_catches`` marker. Only the factory a mutant overrides changes
 (``Condition``, ``Event`` or ``Barrier``); everything else, the Events' and Barriers' own inner
 Conditions included, is the stdlib's, so a bug cannot leak into the helpers the suite uses.
 Mutated classes are module-level so that spawn and forkserver children can unpickle them by
@@ -218,28 +218,3 @@ barrier_releases_early = factory_mutant(
     "Barrier(n) releases its parties when n - 1 have arrived",
     Barrier=barrier_of(ReleasedOneEarly),
 )
-
-
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_coordination",)
-
-# Mutant attribute -> the coordination properties that must FAIL against it (under fork).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "notify_wakes_all": (
-        "test_condition_notify_wakes_one",
-        "test_condition_notify_wakes_exactly_n",
-    ),
-    "notify_all_wakes_one": ("test_condition_notify_all_wakes_every_waiter",),
-    "condition_timeout_true": ("test_condition_wait_timeout",),
-    "notify_banked": ("test_condition_notify_is_not_remembered",),
-    "given_lock_ignored": ("test_condition_uses_the_given_lock",),
-    "wait_keeps_rlock_level": ("test_condition_wait_releases_every_rlock_level",),
-    "event_timeout_none": ("test_event_wait_timeout", "test_event_clear_clears"),
-    "event_clear_ignored": ("test_event_clear_clears", "test_event_is_a_shared_flag"),
-    "barrier_same_index": (
-        "test_barrier_wait_returns_distinct_indices",
-        "test_barrier_reset_breaks_current_waiters",
-    ),
-    "barrier_action_by_all": ("test_barrier_action_runs_once_per_cycle",),
-    "barrier_releases_early": ("test_barrier_releases_nobody_before_all_arrive",),
-}

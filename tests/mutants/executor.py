@@ -1,10 +1,10 @@
 """ProcessPoolExecutor mutants: a stdlib context with one realistic bug in what the executor
 builds on (the results SimpleQueue, a Process's sentinel).
 
-Each module attribute below is an Adapter (``--mp-backend mutants.executor:<name>``);
-``CAUGHT_BY`` names the executor properties that must FAIL against it. The classes are
-module-level so that workers could unpickle them by name; the meta-tests use fork, where the
-workers inherit them.
+Each module attribute below is an Adapter (``--mp-backend mutants.executor:<name>``); the
+executor properties that must FAIL against it name it in an ``mp_catches`` marker. The
+classes are module-level so that workers could unpickle them by name; the meta-tests use fork,
+where the workers inherit them.
 """
 
 from __future__ import annotations
@@ -83,13 +83,3 @@ deaf_sentinel = mutant(
     globals(),
     "stdlib whose Process.sentinel never reports the end of the process",
 )
-
-
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_executor",)
-
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "stale_results": ("test_executor_results_are_what_the_function_returns",),
-    "lost_exceptions": ("test_executor_task_exceptions_reach_their_futures",),
-    "deaf_sentinel": ("test_a_killed_worker_breaks_the_executor",),
-}

@@ -1,7 +1,7 @@
 """stdlib with one bug that shows only when a program exits.
 
-Use as ``--mp-backend mutants.exit_hygiene:<name>``; ``CAUGHT_BY`` names the
-properties that must FAIL against each (under fork). The exit-hygiene property loads the
+Use as ``--mp-backend mutants.exit_hygiene:<name>``; the properties that must FAIL against
+each (under fork) name it in an ``mp_catches`` marker. The exit-hygiene property loads the
 backend again in a program of its own, by this same name.
 """
 
@@ -53,17 +53,3 @@ lock_leaks_a_semaphore = factory_mutant(
 queue_finalizer_raises = factory_mutant(
     "queue-finalizer-raises", "a Queue's finalizer raises at exit", Queue=_noisy_queue
 )
-
-
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_exit_hygiene",)
-
-# Mutant attribute -> the properties that must FAIL against it (under fork).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "lock_leaks_a_semaphore": (
-        "test_a_program_using_every_kind_of_object_exits_quietly_and_leaves_nothing",
-    ),
-    "queue_finalizer_raises": (
-        "test_a_program_using_every_kind_of_object_exits_quietly_and_leaves_nothing",
-    ),
-}

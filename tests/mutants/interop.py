@@ -1,9 +1,9 @@
 """Interop mutants: stdlib whose wire differs from CPython's, as a backend with its own
 serializer or handshake would.
 
-Each module attribute is an Adapter (``--mp-backend mutants.interop:<name>``);
-``CAUGHT_BY`` names the interop properties that must FAIL against it. A peer on the same
-Python is enough to catch each, so the meta-tests do not depend on another Python being
+Each module attribute is an Adapter (``--mp-backend mutants.interop:<name>``); the interop
+properties that must FAIL against it name it in an ``mp_catches`` marker. A peer on the
+same Python is enough to catch each, so the meta-tests do not depend on another Python being
 installed.
 """
 
@@ -12,13 +12,11 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.managers
-import platform
 from typing import Any
-
-from mpconform.adapter import Adapter
 
 from .managers import managers_module
 from .messaging import authkey_ignored, connection_module, rewrap
+from .wrap import stdlib_with
 
 
 def tuples_as_lists(value: Any) -> Any:
@@ -66,34 +64,15 @@ class ListManager(multiprocessing.managers.BaseManager):
         super().__init__(address, authkey, SERIALIZER, ctx, **kwargs)
 
 
-tuples_to_lists = Adapter(
-    name="tuples-to-lists",
-    get_context=multiprocessing.get_context,
-    start_methods=tuple(multiprocessing.get_all_start_methods()),
-    version=platform.python_version(),
+tuples_to_lists = stdlib_with(
+    "tuples-to-lists",
+    "stdlib whose connections and managers send tuples as lists",
     connection=connection_module("tuples_to_lists", Listener=ListListener, Client=list_client),
     managers=managers_module("tuples_to_lists", BaseManager=ListManager),
-    description="stdlib whose connections and managers send tuples as lists",
 )
 
 __all__ = ["authkey_ignored", "tuples_to_lists"]
 
 
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_interop",)
 # Only against the peer on this Python: every machine has it, and it catches each mutant.
 SELECT = "same-python"
-
-# Mutant attribute -> the interop properties that must FAIL against it (under fork).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "tuples_to_lists": (
-        "test_a_client_talks_to_a_listener_of_another_interpreter",
-        "test_a_listener_serves_a_client_of_another_interpreter",
-        "test_a_manager_of_another_interpreter_serves_the_backend",
-        "test_a_manager_serves_a_client_of_another_interpreter",
-    ),
-    "authkey_ignored": (
-        "test_a_listener_of_another_interpreter_refuses_a_wrong_authkey",
-        "test_a_listener_refuses_a_client_of_another_interpreter_with_a_wrong_authkey",
-    ),
-}

@@ -1,9 +1,9 @@
 """Process lifecycle mutants: stdlib with one realistic bug each, for the meta-tests.
 
-Each module attribute below is an Adapter (use it as ``--mp-backend
-mutants.lifecycle:<name>``); ``CAUGHT_BY`` names the lifecycle properties that must
-FAIL against it. Every bug is one a real backend has had or could plausibly have, so a
-property that lets one through is too weak to trust on real backends.
+Each module attribute below is an Adapter (use it as ``--mp-backend mutants.lifecycle:<name>``);
+the lifecycle properties that must FAIL against it name it in an ``mp_catches`` marker.
+Every bug is one a real backend has had or could plausibly have, so a property that lets one
+through is too weak to trust on real backends.
 """
 
 from __future__ import annotations
@@ -140,29 +140,3 @@ start_twice_ignored = mutant(
 spawn_fallback = mutant(
     "spawn-fallback", SpawnFallback, globals(), "every start method spawns, even fork"
 )
-
-
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_process_lifecycle",)
-
-# Mutant attribute -> the lifecycle properties that must FAIL against it (under fork).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "group_ignored": ("test_group_other_than_none_is_refused",),
-    "exitcode_sign_lost": (
-        "test_terminate_gives_minus_sigterm",
-        "test_kill_gives_minus_sigkill",
-        "test_signal_death_gives_negative_signal_number",
-    ),
-    "join_timeout_truncated": ("test_join_timeout_waits_at_least_timeout",),
-    "kwargs_dropped": ("test_args_and_kwargs_reach_target_intact",),
-    "daemon_ignored": ("test_daemon_flag_is_kept_and_seen_by_child",),
-    "close_leaves_attributes": ("test_closed_process_raises_value_error",),
-    "child_renamed": (
-        "test_name_is_kept_and_seen_by_child",
-        "test_default_names_number_children_in_order",
-        "test_subclass_run_override_runs_in_child",
-    ),
-    "exit_text_is_zero": ("test_sys_exit_with_non_integer_gives_exitcode_one",),
-    "start_twice_ignored": ("test_start_twice_raises_assertion_error",),
-    "spawn_fallback": ("test_child_memory_follows_start_method",),
-}

@@ -1,12 +1,13 @@
 """stdlib with one bug in how a live object reaches a process that already runs.
 
-Use as ``--mp-backend mutants.live_objects:<name>``; ``CAUGHT_BY`` names the
-properties that must FAIL against each (under fork).
+Use as ``--mp-backend mutants.live_objects:<name>``; the properties that must FAIL against
+each (under fork) name it in an ``mp_catches`` marker.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing.connection
 import multiprocessing.managers
 import multiprocessing.synchronize
@@ -103,7 +104,8 @@ def _unchecked_lock(base: Any) -> Any:
 
 
 def _unchecked_contexts(base: Any, method: Any = None) -> Any:
-    return SwappedContext(base.get_context(method), {"Lock": _unchecked_lock})
+    context = base.get_context(method)
+    return SwappedContext(context, {"Lock": functools.partial(_unchecked_lock, context)})
 
 
 def _connection_module(**overrides: Any) -> ModuleType:
@@ -153,24 +155,6 @@ listener_close_ignored = factory_mutant(
     connection=_connection_module(Listener=UnclosableListener),
 )
 
-
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_live_objects",)
-
-# Mutant attribute -> the properties that must FAIL against it (under fork).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "connection_inherited_only": (
-        "test_a_connection_sent_to_a_running_process_carries_messages_there",
-    ),
-    "lock_pickles_anytime": ("test_objects_shared_by_inheritance_refuse_to_be_sent_later",),
-    "list_proxy_sent_as_copy": ("test_a_proxy_sent_to_a_running_process_works_there",),
-    "listener_forgets_client": ("test_listener_address_and_last_accepted_of_each_family",),
-    "backlog_ignored": ("test_a_listener_keeps_backlog_clients_waiting_until_accepted",),
-    "fork_lock_unchecked": ("test_a_lock_of_the_fork_context_is_refused_by_another_start_method",),
-    "listener_close_ignored": ("test_listener_address_and_last_accepted_of_each_family",),
-    "refusal_unnoticed": ("test_deliver_and_answer_challenge_authenticate_both_ends",),
-    "connect_does_nothing": ("test_a_manager_served_with_get_server_is_used_through_connect",),
-}
 
 #: Mutants whose bug fork cannot show: the property is about children of other start methods.
 START_METHOD: dict[str, str] = {"fork_lock_unchecked": "spawn"}

@@ -1,8 +1,8 @@
 """Lock and semaphore mutants: stdlib synchronisation primitives with one realistic bug each.
 
-Each module attribute below is an Adapter (use it as ``--mp-backend
-mutants.locks:<name>``); ``CAUGHT_BY`` names the Locks and semaphores properties that
-must FAIL against it (at least one of their parametrizations, under fork).
+Each module attribute below is an Adapter (use it as ``--mp-backend mutants.locks:<name>``); the
+Locks and semaphores properties that must FAIL against it carry its name in an ``mp_catches``
+marker (at least one of their parametrizations, under fork).
 
 Most bugs sit where a backend's own SemLock binding would put them, so they affect every
 SemLock-based factory at once, as such a bug would. Stdlib's SemLock binds ``acquire`` and
@@ -215,51 +215,3 @@ value_get_lock_fresh = factory_mutant(
     "Value.get_lock() returns a new lock on every call",
     Value=value_with_fresh_locks,
 )
-
-
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_locks",)
-
-# Mutant attribute -> the Locks and semaphores properties that must FAIL against it (fork).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "acquire_timeout_ignored": ("test_acquire_timeout_returns_false_after_the_timeout",),
-    "failed_acquire_returns_none": (
-        "test_lock_follows_its_sequential_model",
-        "test_rlock_follows_its_sequential_model",
-        "test_semaphore_follows_its_sequential_model",
-        "test_bounded_semaphore_follows_its_sequential_model",
-        "test_with_statement_acquires_and_releases",
-        "test_semaphore_admits_n_holders_at_once",
-    ),
-    "lock_per_process": (
-        "test_lock_follows_its_sequential_model",
-        "test_lock_makes_raw_value_increments_exact",
-        "test_lock_makes_unlocked_value_increments_exact",
-        "test_with_statement_acquires_and_releases",
-        "test_blocked_acquire_returns_true_once_released",
-        "test_acquire_timeout_returns_false_after_the_timeout",
-    ),
-    "lock_is_rlock": (
-        "test_lock_follows_its_sequential_model",
-        "test_release_by_another_process_wakes_a_waiter",
-    ),
-    "rlock_not_reentrant": (
-        "test_rlock_follows_its_sequential_model",
-        "test_rlock_needs_as_many_releases_as_acquires",
-        "test_rlock_makes_increments_exact",
-    ),
-    "rlock_release_unchecked": ("test_rlock_follows_its_sequential_model",),
-    "bounded_semaphore_unbounded": (
-        "test_bounded_semaphore_follows_its_sequential_model",
-        "test_release_beyond_initial_value",
-    ),
-    "semaphore_one_extra": (
-        "test_semaphore_follows_its_sequential_model",
-        "test_bounded_semaphore_follows_its_sequential_model",
-        "test_semaphore_admits_at_most_n_holders",
-        "test_semaphore_admits_n_holders_at_once",
-        "test_semaphore_get_value_counts_free_slots",
-        "test_release_beyond_initial_value",
-    ),
-    "value_get_lock_fresh": ("test_value_get_lock_makes_increments_exact",),
-}

@@ -1,11 +1,11 @@
 """Manager mutants: stdlib SyncManager (or BaseManager) with one realistic bug each.
 
-Each module attribute below is an Adapter (use it as ``--mp-backend
-mutants.managers:<name>``); ``CAUGHT_BY`` names the Managers properties that must FAIL
-against it. ``Manager()`` on a mutant's context starts the mutated SyncManager, and the
-mutant's ``managers`` module carries the same class as ``SyncManager`` (and, for the exposed=
-mutant, a mutated ``BaseManager``); everything else is stdlib, so a mutant's bug cannot reach
-the helpers the suite itself uses.
+Each module attribute below is an Adapter (use it as ``--mp-backend mutants.managers:<name>``);
+the Managers properties that must FAIL against it name it in an ``mp_catches`` marker.
+``Manager()`` on a mutant's context starts the mutated SyncManager, and the mutant's
+``managers`` module carries the same class as ``SyncManager`` (and, for the exposed= mutant, a
+mutated ``BaseManager``); everything else is stdlib, so a mutant's bug cannot reach the helpers
+the suite itself uses.
 
 Mutated classes are module-level so that proxies sent to children unpickle by name; the
 meta-tests only use fork, where the mutant ``managers`` module needs no importable name.
@@ -13,34 +13,28 @@ meta-tests only use fork, where the mutant ``managers`` module needs no importab
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.managers
 import multiprocessing.pool
-import platform
 import queue
 from types import ModuleType
 from typing import Any
 
 from mpconform.adapter import Adapter
 
-from .wrap import Passthrough, module_like
+from .wrap import module_like, stdlib_with
 
 managers = multiprocessing.managers
 SyncManager = managers.SyncManager
 
 
-class ManagersContext(Passthrough):
-    """A stdlib context whose Manager() starts ``manager_class``; everything else passes."""
-
-    def __init__(self, base: Any, manager_class: type) -> None:
-        self._base = base
-        self._manager_class = manager_class
-
-    def Manager(self) -> Any:
-        manager = self._manager_class(ctx=self._base)
-        manager.start()
-        return manager
+def _started(manager_class: type, base: Any) -> Any:
+    """``base.Manager()`` as a context whose SyncManager is ``manager_class`` starts it."""
+    manager = manager_class(ctx=base)
+    manager.start()
+    return manager
 
 
 # -- proxies -----------------------------------------------------------------------------------
@@ -243,19 +237,11 @@ def managers_mutant(
 ) -> Adapter:
     """An adapter named ``name``: stdlib whose SyncManager is ``sync``, BaseManager ``base``."""
 
-    def get_context(method: str) -> ManagersContext:
-        return ManagersContext(multiprocessing.get_context(method), sync)
-
-    module_name = name.replace("-", "_")
-    return Adapter(
-        name=name,
-        get_context=get_context,
-        start_methods=tuple(multiprocessing.get_all_start_methods()),
-        version=platform.python_version(),
-        connection=multiprocessing.connection,
-        pool=multiprocessing.pool,
-        managers=managers_module(module_name, SyncManager=sync, BaseManager=base),
-        description=description,
+    return stdlib_with(
+        name,
+        description,
+        lambda context: {"Manager": functools.partial(_started, sync, context)},
+        managers=managers_module(name.replace("-", "_"), SyncManager=sync, BaseManager=base),
     )
 
 
@@ -317,27 +303,3 @@ array_typecode_ignored = managers_mutant(
     "SyncManager.Array() ignores its typecode and keeps a list",
     sync=ArrayTypecodeIgnoredManager,
 )
-
-
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_managers",)
-
-# Mutant attribute -> the Managers properties that must FAIL against it (under fork).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "initializer_ignored": ("test_start_runs_the_initializer_in_the_manager_process",),
-    "method_to_typeid_ignored": ("test_register_options_shape_the_proxies_a_manager_returns",),
-    "queue_maxsize_ignored": ("test_sync_manager_factories_honour_their_arguments",),
-    "array_typecode_ignored": ("test_array_proxy_holds_what_an_array_of_its_typecode_holds",),
-    "proxy_str_is_repr": ("test_a_proxy_prints_as_its_referent_and_represents_itself",),
-    "list_append_not_atomic": ("test_list_appends_from_several_processes_interleave",),
-    "dict_setitem_not_atomic": ("test_dict_operations_from_several_processes_are_atomic",),
-    "errors_become_remote_error": (
-        "test_list_proxy_behaves_like_a_list",
-        "test_dict_proxy_behaves_like_a_dict",
-    ),
-    "dict_get_ignores_default": ("test_dict_proxy_behaves_like_a_dict",),
-    "namespace_writes_stay_local": ("test_namespace_attributes_set_by_children_are_seen",),
-    "queue_proxy_lifo": ("test_queue_proxy_is_fifo_across_processes",),
-    "shutdown_leaves_process": ("test_shutdown_ends_the_manager_process",),
-    "exposed_ignored": ("test_unexposed_method_is_refused",),
-}

@@ -1,9 +1,9 @@
 """Message-passing mutants: stdlib pipes, queues and connections with one realistic bug each.
 
-Each module attribute below is an Adapter (use it as ``--mp-backend
-mutants.messaging:<name>``); ``CAUGHT_BY`` names the Pipes and Queues properties that
-must FAIL against it. A property that lets one of these through would also miss the same bug in
-a real backend, so the meta-tests hold the properties to catching every one.
+Each module attribute below is an Adapter (use it as ``--mp-backend mutants.messaging:<name>``);
+the Pipes and Queues properties that must FAIL against it carry its name in an ``mp_catches``
+marker. A property that lets one of these through would also miss the same bug in a real
+backend, so the meta-tests hold the properties to catching every one.
 
 Only the factories a mutant overrides change (``Pipe``, ``Queue``...); the rest of the stdlib
 context passes through, so a mutant's bug cannot leak into the helpers the suite itself uses.
@@ -259,28 +259,3 @@ simple_queue_lifo = factory_mutant(
     "SimpleQueue.get() hands out each batch of waiting items in reverse",
     SimpleQueue=queue_of(BatchReversed),
 )
-
-
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_pipes", "mpconform.conformance.test_queues")
-
-# Mutant attribute -> the message-passing properties that must FAIL against it (under fork).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "send_bytes_offset_ignored": ("test_send_bytes_sends_the_slice",),
-    "exit_leaves_open": ("test_a_connection_closes_when_its_with_block_ends",),
-    "recv_bytes_maxlength_ignored": ("test_recv_bytes_maxlength",),
-    "poll_never_waits": (
-        "test_poll_timeout_without_data_returns_false",
-        "test_poll_returns_true_once_data_arrives",
-    ),
-    "authkey_ignored": ("test_wrong_authkey_is_rejected_on_both_sides",),
-    "last_put_lost": (
-        "test_items_put_by_exiting_child_are_not_lost",
-        "test_qsize_and_empty_are_exact_when_quiescent",
-    ),
-    "get_timeout_ignored": ("test_get_on_empty_queue_raises_empty",),
-    "join_when_empty": ("test_joinable_queue_join_waits_for_every_task",),
-    "full_put_dropped": ("test_full_queue_refuses_put",),
-    "joinable_maxsize_ignored": ("test_full_queue_refuses_put",),
-    "simple_queue_lifo": ("test_simple_queue_empty_put_get",),
-}

@@ -1,23 +1,20 @@
 """stdlib with one bug in a module-level function or in what a process knows of itself.
 
-Use as ``--mp-backend mutants.module_functions:<name>``; ``CAUGHT_BY`` names the
-properties that must FAIL against each, and ``START_METHOD`` the start method a mutant is
-judged under when fork cannot show its bug.
+Use as ``--mp-backend mutants.module_functions:<name>``; the properties that must FAIL
+against each name it in an ``mp_catches`` marker, and ``START_METHOD`` gives the start method
+a mutant is judged under when fork cannot show its bug.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import multiprocessing
 import multiprocessing.pool
 import os
 from typing import Any
 
-from mpconform.adapters import stdlib
-
 from .pool import pool_mutant
-from .wrap import Passthrough, factory_mutant, mutant
+from .wrap import factory_mutant, mutant, stdlib_with
 
 
 class RenamedInChild:
@@ -118,20 +115,10 @@ class LooseBufferTooShort(Exception):
     """A BufferTooShort that is not a ProcessError."""
 
 
-class LooseExceptions(Passthrough):
-    """A stdlib context whose BufferTooShort does not derive from ProcessError."""
-
-    BufferTooShort = LooseBufferTooShort
-
-    def __init__(self, base: Any) -> None:
-        self._base = base
-
-
-buffer_too_short_not_a_process_error = dataclasses.replace(
-    stdlib.load(),
-    name="buffer-too-short-not-a-process-error",
-    description="BufferTooShort does not derive from ProcessError",
-    get_context=lambda method: LooseExceptions(multiprocessing.get_context(method)),
+buffer_too_short_not_a_process_error = stdlib_with(
+    "buffer-too-short-not-a-process-error",
+    "BufferTooShort does not derive from ProcessError",
+    lambda base: {"BufferTooShort": LooseBufferTooShort},
 )
 pool_workers_not_daemonic = pool_mutant(
     "pool-workers-not-daemonic", NonDaemonicPool, "Pool workers are not daemonic"
@@ -169,30 +156,6 @@ set_executable_ignored = factory_mutant(
 )
 
 
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_module_functions",)
-
-# Mutant attribute -> the properties that must FAIL against it.
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "child_renamed": ("test_a_child_sees_itself_and_its_parent_as_the_parent_sees_them",),
-    "parent_is_grandparent": ("test_a_grandchild_sees_its_parent_child_as_its_parent",),
-    "pool_workers_not_daemonic": ("test_pool_workers_are_daemonic_children_of_the_pool_owner",),
-    "active_children_empty": ("test_active_children_lists_live_children_and_reaps_finished_ones",),
-    "cpu_count_off_by_one": ("test_cpu_count_is_the_number_of_cpus_in_the_system",),
-    "log_without_process": (
-        "test_log_to_stderr_writes_records_of_its_level_and_above_in_the_documented_format",
-    ),
-    "buffer_too_short_not_a_process_error": (
-        "test_the_documented_exceptions_derive_from_process_error",
-    ),
-    "logger_renamed": ("test_get_logger_is_the_logger_named_multiprocessing",),
-    "start_method_always_spawn": ("test_a_context_names_its_start_method",),
-    "set_start_method_accepted": ("test_a_context_of_one_start_method_refuses_set_start_method",),
-    "set_executable_ignored": ("test_set_executable_is_the_interpreter_spawn_children_run",),
-    "set_forkserver_preload_ignored": (
-        "test_set_forkserver_preload_imports_the_modules_before_children_start",
-    ),
-}
 #: Mutants whose bug fork cannot show: only spawn runs set_executable's interpreter, only the
 #: fork server preloads.
 START_METHOD: dict[str, str] = {

@@ -1,50 +1,41 @@
 """Pool mutants: a stdlib context whose Pool is a subclass carrying one realistic bug.
 
-Each module attribute below is an Adapter (use it as ``--mp-backend
-mutants.pool:<name>``); ``CAUGHT_BY`` names the Pool properties that must FAIL
-against it. Only ``Pool`` changes: the rest of the stdlib context, the ``pool`` module
-(ThreadPool) and the queues the suite uses to watch the workers stay correct, so a FAIL can only
-come from the injected bug. Classes and helpers are module-level so spawn and forkserver
-workers could unpickle them by name, although the meta-tests only use fork.
+Each module attribute below is an Adapter (use it as ``--mp-backend mutants.pool:<name>``); the
+Pool properties that must FAIL against it name it in an ``mp_catches`` marker. Only
+``Pool`` changes: the rest of the stdlib context, the ``pool`` module (ThreadPool) and the
+queues the suite uses to watch the workers stay correct, so a FAIL can only come from the
+injected bug. Classes and helpers are module-level so spawn and forkserver workers could
+unpickle them by name, although the meta-tests only use fork.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.managers
 import multiprocessing.pool
 import os
-import platform
 from types import ModuleType
 from typing import Any, Callable
 
 from mpconform.adapter import Adapter
-from mpconform.adapters import stdlib
 
-from .wrap import Passthrough, module_like
+from .wrap import factory_mutant, module_like, stdlib_with
 
 StdPool = multiprocessing.pool.Pool
 
 
-class PoolContext(Passthrough):
-    """A stdlib context whose ``Pool(...)`` builds ``pool_class``; everything else passes."""
-
-    def __init__(self, base: Any, pool_class: type) -> None:
-        self._base = base
-        self._pool_class = pool_class
-
-    def Pool(
-        self,
-        processes: int | None = None,
-        initializer: Callable[..., Any] | None = None,
-        initargs: tuple = (),
-        maxtasksperchild: int | None = None,
-    ) -> Any:
-        return self._pool_class(
-            processes, initializer, initargs, maxtasksperchild, context=self._base
-        )
+def _pool_of(
+    pool_class: type,
+    base: Any,
+    processes: int | None = None,
+    initializer: Callable[..., Any] | None = None,
+    initargs: tuple = (),
+    maxtasksperchild: int | None = None,
+) -> Any:
+    """``base.Pool(...)`` as a context whose Pool is ``pool_class`` builds it."""
+    return pool_class(processes, initializer, initargs, maxtasksperchild, context=base)
 
 
 # -- ordering and chunking ---------------------------------------------------------------------
@@ -286,20 +277,7 @@ class CloseAcceptsWork(StdPool):
 
 def pool_mutant(name: str, pool_class: type, description: str) -> Adapter:
     """An adapter named ``name``: stdlib whose contexts build ``pool_class`` pools."""
-
-    def get_context(method: str) -> PoolContext:
-        return PoolContext(multiprocessing.get_context(method), pool_class)
-
-    return Adapter(
-        name=name,
-        get_context=get_context,
-        start_methods=tuple(multiprocessing.get_all_start_methods()),
-        version=platform.python_version(),
-        connection=multiprocessing.connection,
-        pool=multiprocessing.pool,
-        managers=multiprocessing.managers,
-        description=description,
-    )
+    return factory_mutant(name, description, Pool=functools.partial(_pool_of, pool_class))
 
 
 imap_in_completion_order = pool_mutant(
@@ -364,57 +342,22 @@ def _pool_module(name: str, **overrides: Any) -> ModuleType:
     return module_like(multiprocessing.pool, f"{__name__}.{name}", **overrides)
 
 
-pool_ignores_context = dataclasses.replace(
-    stdlib.load(),
-    name="pool-ignores-context",
-    description="Pool(context=ctx) forks its workers whatever ctx is",
+pool_ignores_context = stdlib_with(
+    "pool-ignores-context",
+    "Pool(context=ctx) forks its workers whatever ctx is",
     pool=_pool_module("pool_ignores_context", Pool=ContextIgnoringPool),
 )
-thread_pool_initializer_ignored = dataclasses.replace(
-    stdlib.load(),
-    name="thread-pool-initializer-ignored",
-    description="ThreadPool never calls its initializer",
+thread_pool_initializer_ignored = stdlib_with(
+    "thread-pool-initializer-ignored",
+    "ThreadPool never calls its initializer",
     pool=_pool_module("thread_pool_initializer_ignored", ThreadPool=InitializerlessThreadPool),
 )
-thread_pool_one_thread_too_many = dataclasses.replace(
-    stdlib.load(),
-    name="thread-pool-one-thread-too-many",
-    description="ThreadPool(processes=n) starts n + 1 threads",
+thread_pool_one_thread_too_many = stdlib_with(
+    "thread-pool-one-thread-too-many",
+    "ThreadPool(processes=n) starts n + 1 threads",
     pool=_pool_module("thread_pool_one_thread_too_many", ThreadPool=OneThreadTooManyThreadPool),
 )
 
-
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_pool",)
-
-# Mutant attribute -> the Pool properties that must FAIL against it (under fork, or START_METHOD).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "pool_ignores_context": ("test_pool_workers_are_started_by_the_context_given",),
-    "thread_pool_initializer_ignored": ("test_thread_pool_runs_its_initializer_in_every_thread",),
-    "thread_pool_one_thread_too_many": ("test_thread_pool_runs_exactly_processes_threads",),
-    "chunksize_ignored": ("test_chunksize_cuts_the_input_into_tasks_of_that_size",),
-    "imap_in_completion_order": ("test_imap_returns_results_in_order",),
-    "map_drops_partial_chunk": (
-        "test_map_returns_results_in_order",
-        "test_starmap_unpacks_argument_tuples",
-    ),
-    "callback_twice": ("test_callbacks_are_called_once_with_the_outcome",),
-    "error_callback_dropped": ("test_callbacks_are_called_once_with_the_outcome",),
-    "timeout_is_builtin": ("test_async_result_reports_its_state",),
-    "exceptions_become_runtime_error": (
-        "test_map_raises_the_task_exception",
-        "test_imap_raises_at_the_failing_position",
-        "test_callbacks_are_called_once_with_the_outcome",
-        "test_async_result_reports_its_state",
-    ),
-    "initializer_skipped_on_replacement": (
-        "test_initializer_runs_once_in_every_worker",
-        "test_maxtasksperchild_replaces_workers",
-    ),
-    "maxtasks_ignored": ("test_maxtasksperchild_replaces_workers",),
-    "one_worker_too_many": ("test_pool_runs_exactly_processes_workers",),
-    "close_accepts_work": ("test_submitting_after_close_raises_value_error",),
-}
 
 #: Mutants whose bug fork cannot show: a forked worker is what the mutant makes anyway.
 START_METHOD: dict[str, str] = {"pool_ignores_context": "spawn"}

@@ -1,24 +1,23 @@
 """Shared-memory mutants: stdlib Value and Array with one realistic bug each.
 
 Each module attribute below is an Adapter (use it as ``--mp-backend
-mutants.shared_ctypes:<name>``); ``CAUGHT_BY`` names the Shared ctypes properties
-that must FAIL against it. Only the factories a mutant overrides change (``Value``, ``Array``);
-the rest of the stdlib context passes through, so the suite's own pipes and processes stay
-correct. The wrappers are stdlib's synchronized classes with one method changed; pickled for a
-spawn child they rebuild as stdlib's own (``__reduce__`` goes through ``synchronized()``), which
-is why the meta-tests run them under fork, where the child keeps the very object.
+mutants.shared_ctypes:<name>``); the Shared ctypes properties that must FAIL against it carry
+its name in an ``mp_catches`` marker. Only the factories a mutant overrides change (``Value``,
+``Array``); the rest of the stdlib context passes through, so the suite's own pipes and
+processes stay correct. The wrappers are stdlib's synchronized classes with one method changed;
+pickled for a spawn child they rebuild as stdlib's own (``__reduce__`` goes through
+``synchronized()``), which is why the meta-tests run them under fork, where the child keeps the
+very object.
 """
 
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import multiprocessing.sharedctypes as sharedctypes
 from types import ModuleType
 from typing import Any, Callable
 
-from mpconform.adapters import stdlib
-from mutants.wrap import factory_mutant, module_like
+from mutants.wrap import factory_mutant, module_like, stdlib_with
 
 # -- helpers -----------------------------------------------------------------------------------
 
@@ -214,31 +213,8 @@ def _sharedctypes_module(**overrides: Any) -> ModuleType:
     return module_like(sharedctypes, f"{__name__}.sharedctypes", **overrides)
 
 
-copy_not_a_copy = dataclasses.replace(
-    stdlib.load(),
-    name="copy-not-a-copy",
-    description="sharedctypes.copy(obj) returns obj itself",
+copy_not_a_copy = stdlib_with(
+    "copy-not-a-copy",
+    "sharedctypes.copy(obj) returns obj itself",
     sharedctypes=_sharedctypes_module(copy=_copy_is_the_original),
 )
-
-
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_shared_ctypes",)
-
-# Mutant attribute -> the Shared ctypes properties that must FAIL against it (under fork).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "value_process_local": (
-        "test_stores_are_read_back_by_the_other_process",
-        "test_writes_of_an_exited_child_are_visible_after_join",
-    ),
-    "array_wrong_width": (
-        "test_stores_are_read_back_by_the_other_process",
-        "test_out_of_range_numbers_wrap_silently",
-    ),
-    "get_lock_new_per_call": ("test_get_lock_is_the_lock_that_guards_the_object",),
-    "slice_assignment_short": ("test_array_indexing_and_slicing_behave_like_a_list",),
-    "negative_index_refused": ("test_array_indexing_and_slicing_behave_like_a_list",),
-    "char_value_not_nul_terminated": ("test_char_array_value_stops_at_nul_and_raw_has_every_byte",),
-    "lock_false_ignored": ("test_lock_false_gives_a_raw_shared_object",),
-    "copy_not_a_copy": ("test_sharedctypes_functions_make_shared_objects",),
-}

@@ -3,13 +3,13 @@
 Each mutant's ``shared_memory`` module is a copy of the stdlib module with one class swapped,
 registered in ``sys.modules`` under this module's name plus the mutant's, so the agent (which
 imports the backend's module by name) gets the same bug; a spawn child re-imports this module
-and finds it registered again. ``CAUGHT_BY`` names the properties that must FAIL against each.
+and finds it registered again. The properties that must FAIL against each carry its name in an
+``mp_catches`` marker.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import multiprocessing.managers
 import multiprocessing.shared_memory as stdlib_shm
 import os
@@ -17,10 +17,9 @@ from types import ModuleType
 from typing import Any
 
 from mpconform.adapter import Adapter
-from mpconform.adapters import stdlib
 
 from .managers import managers_module
-from .wrap import module_like
+from .wrap import module_like, stdlib_with
 
 
 def _module(name: str, **overrides: Any) -> ModuleType:
@@ -33,7 +32,7 @@ def _adapter(name: str, description: str, **overrides: Any) -> Adapter:
         fields["managers"] = managers_module(
             name.replace("-", "_"), SharedMemoryManager=overrides["SharedMemoryManager"]
         )
-    return dataclasses.replace(stdlib.load(), name=name, description=description, **fields)
+    return stdlib_with(name, description, **fields)
 
 
 class PrivateAttach(stdlib_shm.SharedMemory):
@@ -169,25 +168,5 @@ client_side_blocks = _adapter(
 )
 
 
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.conformance.test_shared_memory",)
-
-# Mutant attribute -> the shared_memory properties that must FAIL against it (under fork).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "private_attach": ("test_block_written_by_one_process_is_read_by_the_other",),
-    "taken_name_attached": ("test_bad_names_and_sizes_raise_like_cpython",),
-    "unlink_ignored": ("test_unlinked_block_cannot_be_attached_but_open_instances_keep_it",),
-    "close_unlinks": ("test_close_ends_only_this_instance",),
-    "bool_read_as_int": ("test_shareable_list_reads_the_same_in_every_process",),
-    "overlong_item_cut": ("test_shareable_list_items_set_in_one_process_are_read_in_the_other",),
-    "index_absent_is_minus_one": (
-        "test_shareable_list_count_index_format_and_shm_describe_its_items",
-    ),
-    "client_side_blocks": ("test_shared_memory_manager_unlinks_its_blocks_at_shutdown",),
-    "smm_address_ignored": (
-        "test_a_shared_memory_manager_serves_at_its_address_those_with_its_authkey",
-    ),
-    "track_ignored": ("test_an_untracked_block_outlives_the_program_that_made_it",),
-}
 #: Mutants whose property only runs on a newer Python (it reads SKIP before).
 NEEDS_PYTHON: dict[str, tuple[int, int]] = {"track_ignored": (3, 13)}

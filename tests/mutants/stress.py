@@ -1,12 +1,12 @@
 """Stress mutants: bugs that only show under concurrency and volume.
 
-Each module attribute below is an Adapter (use it as ``--mp-backend
-mutants.stress:<name>``); ``CAUGHT_BY`` names the stress tests (scenarios and
-workloads) that must FAIL against it under fork with the ci profile. These bugs are invisible
-to a single sequential check: a reordering needs two items buffered at once, a lost item one
-put in many, a second lock holder real contention, a lost increment two read-modify-writes
-interleaved. Only the factories a mutant overrides change; the rest of the stdlib context
-passes through (a Queue's internal locks and the harness's own Events stay correct).
+Each module attribute below is an Adapter (use it as ``--mp-backend mutants.stress:<name>``);
+the stress tests (scenarios and workloads) that must FAIL against it carry its name in an
+``mp_catches`` marker under fork with the ci profile. These bugs are invisible to a single
+sequential check: a reordering needs two items buffered at once, a lost item one put in many, a
+second lock holder real contention, a lost increment two read-modify-writes interleaved. Only
+the factories a mutant overrides change; the rest of the stdlib context passes through (a
+Queue's internal locks and the harness's own Events stay correct).
 """
 
 from __future__ import annotations
@@ -126,25 +126,3 @@ value_lock_fresh = factory_mutant(
     "Value.get_lock() returns a new lock on every call, so increments under it race",
     Value=value_with_fresh_locks,
 )
-
-
-# The suite modules whose properties CAUGHT_BY names (the meta-tests run them).
-SUITE = ("mpconform.stress.test_scenarios", "mpconform.stress.test_workloads")
-
-# Mutant attribute -> the stress tests that must FAIL against it (fork, ci profile).
-CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "queue_pairs_swapped": (
-        "test_queue_histories_fit_per_producer_fifo",
-        "test_queue_volume",
-    ),
-    "queue_drops_items": ("test_queue_volume",),
-    "lock_two_holders": (
-        "test_lock_has_one_holder_at_a_time",
-        "test_lock_contention",
-    ),
-    "semaphore_off_by_one": ("test_semaphore_admits_at_most_its_value",),
-    "value_lock_fresh": (
-        "test_value_lock_makes_increments_atomic",
-        "test_value_counter_contention",
-    ),
-}

@@ -1,21 +1,19 @@
-"""Builds a stdlib-backed adapter whose Process class carries one injected bug.
-
-The mutated class must be importable by qualified name (spawn and forkserver pickle the
-Process object), so one subclass per start method is created at import time and bound to a
-module-level name of the mutant's module.
-"""
+"""How every mutant is built: stdlib's adapter with some of its contexts' attributes (a
+factory, the Process class) or of its modules replaced by ones with a bug."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import multiprocessing
 import multiprocessing.connection
-import platform
 import sys
+from collections.abc import Callable, Mapping
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from mpconform.adapter import Adapter
+from mpconform.adapters import stdlib
 
 
 class Passthrough:
@@ -32,18 +30,57 @@ class Passthrough:
         return getattr(self._base, name)
 
 
-class MutantContext(Passthrough):
-    """A stdlib context with its Process class swapped; everything else passes through."""
+class SwappedContext(Passthrough):
+    """A stdlib context with some attributes replaced; everything else passes through, so a
+    mutant's bug cannot leak into the helpers the suite itself uses."""
 
-    def __init__(self, base: Any, process_class: type) -> None:
+    def __init__(self, base: Any, replaced: Mapping[str, Any]) -> None:
         self._base = base
-        self.Process = process_class
+        for name, value in replaced.items():
+            setattr(self, name, value)
+
+
+def stdlib_with(
+    name: str,
+    description: str,
+    replaced: Callable[[Any], Mapping[str, Any]] | None = None,
+    **fields: Any,
+) -> Adapter:
+    """An adapter named ``name``: stdlib's, whose every context has ``replaced(context)`` in
+    place of its own attributes, and ``fields`` in place of the adapter's (a module with a
+    bug). The one way every mutant is built."""
+    if replaced is not None:
+        swap = replaced
+
+        def get_context(method: str) -> SwappedContext:
+            base = multiprocessing.get_context(method)
+            return SwappedContext(base, swap(base))
+
+        fields["get_context"] = get_context
+    return dataclasses.replace(stdlib.load(), name=name, description=description, **fields)
+
+
+def factory_mutant(
+    name: str,
+    description: str,
+    connection: ModuleType = multiprocessing.connection,
+    **factories: Callable[..., Any],
+) -> Adapter:
+    """stdlib with ``factories`` in place of the context's own, each called as
+    ``factory(base_context, *args, **kwargs)``."""
+    return stdlib_with(
+        name,
+        description,
+        lambda base: {n: functools.partial(f, base) for n, f in factories.items()},
+        connection=connection,
+    )
 
 
 def mutant(name: str, mixin: type, namespace: dict[str, Any], description: str) -> Adapter:
-    """An adapter named ``name`` whose Process is ``mixin`` over the stdlib class.
+    """stdlib whose Process is ``mixin`` over the stdlib class.
 
-    ``namespace`` is the calling module's ``globals()``: the generated classes live there.
+    ``namespace`` is the calling module's ``globals()``: the generated classes live there, so
+    spawn and forkserver, which pickle the Process object, find them by qualified name.
     """
     classes: dict[str, type] = {}
     for method in multiprocessing.get_all_start_methods():
@@ -53,51 +90,8 @@ def mutant(name: str, mixin: type, namespace: dict[str, Any], description: str) 
         cls.__qualname__ = cls_name
         namespace[cls_name] = cls
         classes[method] = cls
-
-    def get_context(method: str) -> MutantContext:
-        return MutantContext(multiprocessing.get_context(method), classes[method])
-
-    return Adapter(
-        name=name,
-        get_context=get_context,
-        start_methods=tuple(classes),
-        version=platform.python_version(),
-        connection=multiprocessing.connection,
-        description=description,
-    )
-
-
-class SwappedContext(Passthrough):
-    """A stdlib context with some factories swapped; everything else passes through, so a
-    mutant's bug cannot leak into the helpers the suite itself uses.
-
-    Each factory is called as ``factory(base_context, *args, **kwargs)``.
-    """
-
-    def __init__(self, base: Any, factories: dict[str, Callable[..., Any]]) -> None:
-        self._base = base
-        for name, factory in factories.items():
-            setattr(self, name, functools.partial(factory, base))
-
-
-def factory_mutant(
-    name: str,
-    description: str,
-    connection: ModuleType = multiprocessing.connection,
-    **factories: Callable[..., Any],
-) -> Adapter:
-    """An adapter named ``name``: stdlib with ``factories`` swapped into every context."""
-
-    def get_context(method: str) -> SwappedContext:
-        return SwappedContext(multiprocessing.get_context(method), factories)
-
-    return Adapter(
-        name=name,
-        get_context=get_context,
-        start_methods=tuple(multiprocessing.get_all_start_methods()),
-        version=platform.python_version(),
-        connection=connection,
-        description=description,
+    return stdlib_with(
+        name, description, lambda base: {"Process": classes[base.get_start_method()]}
     )
 
 
