@@ -212,7 +212,7 @@ class Adapter:
             methods = tuple(all_methods())
         else:
             methods = (get_ctx().get_start_method(),)
-        found = {name: _submodule(module, name) for name in SUBMODULES}
+        found: dict[str, Any] = {name: _submodule(module, name) for name in SUBMODULES}
         version = getattr(module, "__version__", None)
         return cls(
             name=label,

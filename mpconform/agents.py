@@ -327,8 +327,13 @@ def started(
         def stop() -> Any:
             if drain is None:
                 return agent.stop()
-            previous = agent.drain
-            agent.drain = lambda: (previous(), drain())  # type: ignore[method-assign]
+            previous, extra = agent.drain, drain
+
+            def both() -> None:
+                previous()
+                extra()
+
+            agent.drain = both  # type: ignore[method-assign]
             return agent.stop()
 
         try:

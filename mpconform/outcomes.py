@@ -24,7 +24,7 @@ class LeakDetected(Exception):
     """Processes or semaphores outlived the test that made them: the test ends as LEAK."""
 
 
-class Unsupported(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+class Unsupported(pytest.skip.Exception):  # type: ignore[name-defined]
     """The backend lacks a capability the test needs: the test ends as UNSUPPORTED.
 
     A skip, not a failure: a missing optional feature must never turn the run red or

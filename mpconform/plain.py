@@ -124,8 +124,8 @@ def example_arguments(example: str | None) -> dict[str, str] | None:
     if match is None:
         return None
     call_text = example[match.end() :]
-    for pattern, source in _REPRS:
-        call_text = pattern.sub(source, call_text)
+    for pattern, replacement in _REPRS:
+        call_text = pattern.sub(replacement, call_text)
     call_text = re.sub(r"=<[^<>\n]*>", "=...", call_text)  # opaque reprs: mp=<mp ...>
     try:
         tree = ast.parse(call_text.strip(), mode="eval")
@@ -133,7 +133,7 @@ def example_arguments(example: str | None) -> dict[str, str] | None:
         return None
     if not isinstance(tree.body, ast.Call):
         return None
-    found = {}
+    found: dict[str, str] = {}
     for keyword in tree.body.keywords:
         if keyword.arg is None:
             continue

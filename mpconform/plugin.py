@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any, Callable
 
 import pytest
@@ -398,7 +398,9 @@ def _collect_leaks(item: pytest.Item, target: Target) -> list[str]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     target = target_of(item)
     if target is None:
@@ -416,7 +418,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     function = getattr(item, "function", None)
     module = getattr(getattr(item, "module", None), "__name__", "")
     feature = getattr(item, "originalname", item.name)
-    report.mpconform = {
+    info: dict[str, Any] = {
         "status": status.value,
         "message": message,
         "falsifying_example": example,
@@ -432,13 +434,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     }
     role = item.get_closest_marker("mp_peer")
     if role is not None:
-        report.mpconform["peer"] = {"role": role.args[0], "name": item.stash.get(_PEER, "")}
+        info["peer"] = {"role": role.args[0], "name": item.stash.get(_PEER, "")}
     stress = item.stash.get(_STRESS, None)
     if stress is not None and call.when == "call":
-        report.mpconform["metrics"] = dict(stress.metrics)
+        info["metrics"] = dict(stress.metrics)
     notes = item.stash.get(_NOTES, None)
-    if notes and call.when == "call" and not report.mpconform["message"]:
-        report.mpconform["message"] = "; ".join(notes)
+    if notes and call.when == "call" and not info["message"]:
+        info["message"] = "; ".join(notes)
+    # The recorder reads it back, and xdist carries it from a worker with the report's
+    # attributes: a field pytest's TestReport does not declare.
+    report.mpconform = info  # type: ignore[attr-defined]
     entry = item.stash.get(_EXPECTATION, None)
     if entry is not None and entry.outcome != SKIP and report.outcome != "skipped":
         _judge_by_expectation(report, entry, status)

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import asdict
 from typing import Any
 
@@ -50,7 +50,7 @@ class Recorder:
         self.settings = settings
         self.phases: dict[str, dict[str, tuple[Status, str]]] = {}
         self.static: dict[str, dict[str, Any]] = {}
-        self.durations: Counter[str] = Counter()
+        self.durations: dict[str, float] = defaultdict(float)
         self.details: dict[str, str] = {}
         self.leftovers: list[str] = []
         self.started = results.now()

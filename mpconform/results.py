@@ -193,7 +193,7 @@ def load_all(path: str) -> list[tuple[str, dict[str, Any]]]:
         return [(path, load(path))]
     import tarfile
 
-    found = []
+    found: list[tuple[str, dict[str, Any]]] = []
     try:
         with tarfile.open(path, "r:xz") as archive:
             for member in sorted(archive.getmembers(), key=lambda m: m.name):
@@ -202,7 +202,7 @@ def load_all(path: str) -> list[tuple[str, dict[str, Any]]]:
                 origin = f"{path}:{member.name}"
                 handle = archive.extractfile(member)
                 try:
-                    doc = json.load(handle) if handle is not None else None
+                    doc: Any = json.load(handle) if handle is not None else None
                 except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                     raise ConfigError(f"{origin} is not valid JSON: {exc}") from None
                 validate(doc, origin)

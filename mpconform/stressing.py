@@ -105,7 +105,11 @@ class StressRun:
             )
 
         signal.signal(signal.SIGINT, stop_after_this_round)
-        return lambda: signal.signal(signal.SIGINT, previous)
+
+        def restore() -> None:
+            signal.signal(signal.SIGINT, previous)
+
+        return restore
 
 
 def _short(value: float) -> str:

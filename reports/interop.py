@@ -52,9 +52,8 @@ class Pair:
     @property
     def peer_name(self) -> str:
         """Who the backend talked to ("CPython 3.12.1 multiprocessing"), as the run recorded."""
-        return next(
-            (c.result.peer["name"] for c in self.cells if (c.result.peer or {}).get("name")), ""
-        )
+        names = ((c.result.peer or {}).get("name") for c in self.cells)
+        return next((name for name in names if name), "")
 
     @property
     def text(self) -> str:

@@ -409,7 +409,7 @@ class _Merger:
             ),
             key=_definition_order,
         )
-        area_first = {}
+        area_first: dict[str, tuple[Any, ...]] = {}
         for row in rows:
             area_first.setdefault(row.area, _definition_order(row))
         rows.sort(key=lambda r: (area_first[r.area], _definition_order(r)))

@@ -169,7 +169,7 @@ def _queue_problems(observed: Observed) -> list[str]:
 
 
 def _lock_problems(observed: Observed) -> list[str]:
-    killed = {f"w{w}": t for w, t in observed.killed.items()}
+    killed: dict[Hashable, int] = {f"w{w}": t for w, t in observed.killed.items()}
     out = [str(v) for v in screen_critical_sections(_sections(observed.history, killed))]
     dead = {w + 1 for w in observed.killed}
     for wid, where, found, _ in observed.raw["owner"]:
@@ -215,10 +215,10 @@ def _sections(history: History, killed: dict[Hashable, int]) -> list[Section]:
             if op.op == "acquire" and op.returned and op.result:
                 start = op
             elif op.op == "release" and start is not None:
-                out.append(Section(process, start.t_return, op.t_invoke, (start, op)))
+                out.append(Section(process, start.returned_at, op.t_invoke, (start, op)))
                 start = None
         if start is not None:
-            out.append(Section(process, start.t_return, killed.get(process), (start,)))
+            out.append(Section(process, start.returned_at, killed.get(process), (start,)))
     return out
 
 

@@ -84,6 +84,14 @@ class Op:
     def returned(self) -> bool:
         return self.t_return is not None
 
+    @property
+    def returned_at(self) -> int:
+        """``t_return`` of a call that returned: what the screens compare, once they have
+        kept only such calls."""
+        if self.t_return is None:
+            raise ValueError(f"{self.describe()}: the call never returned")
+        return self.t_return
+
     def call(self) -> str:
         on = "" if self.obj is None else f"{self.obj}."
         return f"{on}{self.op}({', '.join(map(repr, self.args))})"

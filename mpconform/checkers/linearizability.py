@@ -104,7 +104,7 @@ def check(
         return parts[0]
     steps = sum(p.steps for p in parts)
     bad = [p for p in parts if p.verdict is Verdict.VIOLATION]
-    worst = (bad or [p for p in parts if p.verdict is Verdict.UNKNOWN] or [None])[0]
+    worst = next(iter(bad or [p for p in parts if p.verdict is Verdict.UNKNOWN]), None)
     if worst is None:
         return CheckResult(Verdict.OK, model.name, steps=steps, t0=hist.t0, parts=tuple(parts))
     return replace(worst, steps=steps, parts=tuple(parts))
@@ -116,7 +116,9 @@ class _Event:
     def __init__(self, index: int) -> None:
         self.index = index
         self.match: _Event | None = None  # call -> its return (None if it never returned)
-        self.prev: _Event | None = None
+        # Every event but the list's head gets its real predecessor when linked; the head's
+        # is itself, so that the hot loop never tests for None.
+        self.prev: _Event = self
         self.next: _Event | None = None
 
 

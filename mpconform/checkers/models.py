@@ -15,29 +15,35 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .history import EMPTY, Op
 
 State = Hashable
+#: A model's own state type (a tuple of items, an int, an owner...), always hashable.
+S = TypeVar("S", bound=Hashable)
+#: RelaxedQueue's buffers: frozenset of (producer, ((value, epoch, flushed_at), ...)).
+Buffers = frozenset
+Relaxed = tuple[int, Buffers]
+Items = tuple[Any, ...]
 
 
 class ModelError(ValueError):
     """The history uses an operation the model does not know: a test bug, not a violation."""
 
 
-class Model:
-    """Base class; subclasses define ``initial`` and ``step``."""
+class Model(Generic[S]):
+    """Base class; subclasses define ``initial`` and ``step`` over their state type ``S``."""
 
     name = "model"
 
-    def initial(self) -> State:
+    def initial(self) -> S:
         raise NotImplementedError
 
-    def step(self, state: State, op: Op) -> tuple[State, ...]:
+    def step(self, state: S, op: Op) -> tuple[S, ...]:
         raise NotImplementedError
 
-    def specialize(self, ops: Sequence[Op]) -> Model:
+    def specialize(self, ops: Sequence[Op]) -> Model[S]:
         """The model to check this particular history (``ops``, one object) with.
 
         A sequential specification sees neither concurrency nor the future, and a few things
@@ -57,10 +63,10 @@ class Model:
         """
         return []
 
-    def format_state(self, state: State) -> str:
+    def format_state(self, state: S) -> str:
         return repr(state)
 
-    def reason(self, state: State, op: Op) -> str | None:
+    def reason(self, state: S, op: Op) -> str | None:
         """Why ``op`` cannot take effect in ``state``, for explanations; None when the state
         shown next to it says enough."""
         return None
@@ -69,7 +75,7 @@ class Model:
         return ModelError(f"{self.name} model has no operation {op.op!r} (in {op!r})")
 
 
-class FifoQueue(Model):
+class FifoQueue(Model[Items]):
     """A linearizable FIFO queue: ``put(v)``, ``get() -> v`` and ``get() -> Empty``.
 
     The specification of an ideal queue, e.g. a Manager queue (every call runs on one
@@ -96,10 +102,10 @@ class FifoQueue(Model):
         self._gone_by: dict[Any, int] = {}  # the item has certainly left by then
         self._unreturned: list[int] = []  # when the gets that never returned started, sorted
 
-    def initial(self) -> State:
+    def initial(self) -> Items:
         return ()
 
-    def specialize(self, ops: Sequence[Op]) -> Model:
+    def specialize(self, ops: Sequence[Op]) -> Model[Items]:
         values = [op.args[0] for op in ops if op.op == "put"]
         if len(set(values)) != len(values):
             return self  # the timing facts below are only sound for unique values
@@ -113,7 +119,7 @@ class FifoQueue(Model):
             elif op.result is not EMPTY:
                 leaves = bound._leaves_from.get(op.result, math.inf)
                 bound._leaves_from[op.result] = min(leaves, op.t_invoke)
-                bound._gone_by[op.result] = max(bound._gone_by.get(op.result, 0), op.t_return)
+                bound._gone_by[op.result] = max(bound._gone_by.get(op.result, 0), op.returned_at)
         bound._unreturned.sort()
         return bound
 
@@ -148,7 +154,7 @@ class FifoQueue(Model):
         rescuers = bisect_right(self._unreturned, gone_by)
         return stuck if len(stuck) > rescuers else []
 
-    def step(self, state: State, op: Op) -> tuple[State, ...]:
+    def step(self, state: Items, op: Op) -> tuple[Items, ...]:
         items: tuple[Any, ...] = state
         if op.op == "put":
             if self._gone_by and self._stuck(items, op.args[0]):
@@ -164,7 +170,7 @@ class FifoQueue(Model):
             return (items,)
         raise self._unknown(op)
 
-    def reason(self, state: State, op: Op) -> str | None:
+    def reason(self, state: Items, op: Op) -> str | None:
         items: tuple[Any, ...] = state
         if op.op == "put":
             stuck = self._stuck(items, op.args[0])
@@ -178,7 +184,7 @@ class FifoQueue(Model):
         return None
 
 
-class RelaxedQueue(Model):
+class RelaxedQueue(Model[Relaxed]):
     """``multiprocessing.Queue`` as it really behaves: FIFO per producer, not across producers.
 
     CPython's ``put()`` returns once the item is in the calling process's buffer; a feeder thread
@@ -226,18 +232,18 @@ class RelaxedQueue(Model):
     def __init__(self) -> None:
         self._contended: frozenset[Op] = frozenset()
 
-    def initial(self) -> State:
+    def initial(self) -> Relaxed:
         # (flushes so far, frozenset of (producer, ((value, epoch, flushed_at), ...)))
         # flushed_at is 0 while the item may still be in the producer's buffer.
         return (0, frozenset())
 
-    def specialize(self, ops: Sequence[Op]) -> Model:
+    def specialize(self, ops: Sequence[Op]) -> Model[Relaxed]:
         gets = [op for op in ops if op.op == "get"]
         bound = RelaxedQueue()
         bound._contended = _contended_empties(gets)
         return bound
 
-    def step(self, state: State, op: Op) -> tuple[State, ...]:
+    def step(self, state: Relaxed, op: Op) -> tuple[Relaxed, ...]:
         flushes, buffers = state
         if op.op == "put":
             return ((flushes, _append(buffers, op.process, (op.args[0], flushes, 0))),)
@@ -261,7 +267,7 @@ class RelaxedQueue(Model):
             return tuple(out)
         raise self._unknown(op)
 
-    def reason(self, state: State, op: Op) -> str | None:
+    def reason(self, state: Relaxed, op: Op) -> str | None:
         _, buffers = state
         if op.op != "get" or not op.returned:
             return None
@@ -275,7 +281,7 @@ class RelaxedQueue(Model):
             f"{first!r} reached the pipe (flush) before {op.result!r} was put, and is still there"
         )
 
-    def format_state(self, state: State) -> str:
+    def format_state(self, state: Relaxed) -> str:
         _, buffers = state
         parts = []
         for producer, items in _in_order(buffers):
@@ -334,7 +340,7 @@ def _pop(buffers: frozenset, producer: Hashable, items: tuple) -> frozenset:
     return rest | {(producer, items[1:])} if len(items) > 1 else rest
 
 
-def _flush(flushes: int, buffers: frozenset, producer: Hashable) -> State:
+def _flush(flushes: int, buffers: frozenset, producer: Hashable) -> Relaxed:
     for entry in buffers:
         if entry[0] == producer and any(f == 0 for _, _, f in entry[1]):
             marked = tuple((v, e, f or flushes + 1) for v, e, f in entry[1])
@@ -349,7 +355,7 @@ def _oldest_flush(buffers: frozenset) -> int | None:
     return min(flushed) if flushed else None
 
 
-class Register(Model):
+class Register(Model[Hashable]):
     """A shared cell (``Value``, ``RawValue`` under a lock): ``read``, ``write(v)``, ``cas(old,
     new) -> bool``."""
 
@@ -358,10 +364,10 @@ class Register(Model):
     def __init__(self, initial: Hashable = 0) -> None:
         self._initial = initial
 
-    def initial(self) -> State:
+    def initial(self) -> Hashable:
         return self._initial
 
-    def step(self, state: State, op: Op) -> tuple[State, ...]:
+    def step(self, state: Hashable, op: Op) -> tuple[Hashable, ...]:
         if op.op == "write":
             return (op.args[0],)
         if op.op == "read":
@@ -375,7 +381,7 @@ class Register(Model):
         raise self._unknown(op)
 
 
-class Counter(Model):
+class Counter(Model[int]):
     """A counter: ``fetch_inc() -> old`` (and ``fetch_add(k) -> old``), ``read() -> value``."""
 
     name = "counter"
@@ -383,10 +389,10 @@ class Counter(Model):
     def __init__(self, initial: int = 0) -> None:
         self._initial = initial
 
-    def initial(self) -> State:
+    def initial(self) -> int:
         return self._initial
 
-    def step(self, state: State, op: Op) -> tuple[State, ...]:
+    def step(self, state: int, op: Op) -> tuple[int, ...]:
         value: int = state
         if op.op in ("fetch_inc", "fetch_add"):
             delta = op.args[0] if op.op == "fetch_add" else 1
@@ -396,7 +402,7 @@ class Counter(Model):
         raise self._unknown(op)
 
 
-class Mutex(Model):
+class Mutex(Model[Hashable]):
     """A non-reentrant lock with an owner: ``acquire() -> bool``, ``release()``.
 
     ``acquire() -> False`` (non-blocking or timed out) is legal whenever the lock is held,
@@ -407,10 +413,10 @@ class Mutex(Model):
 
     name = "mutex"
 
-    def initial(self) -> State:
+    def initial(self) -> Hashable:
         return None
 
-    def step(self, state: State, op: Op) -> tuple[State, ...]:
+    def step(self, state: Hashable, op: Op) -> tuple[Hashable, ...]:
         if op.op == "acquire":
             if not op.returned:
                 return (op.process,) if state is None else (state,)

@@ -135,8 +135,8 @@ class _QueueScreen:
                         tuple(gets),
                     )
                 )
-            early = min(gets, key=lambda g: g.t_return)
-            if early.t_return < put_op.t_invoke:
+            early = min(gets, key=lambda g: g.returned_at)
+            if early.returned_at < put_op.t_invoke:
                 out.append(
                     Violation(
                         "early",
@@ -166,7 +166,7 @@ class _QueueScreen:
             latest: tuple[float, Op] | None = None  # the earlier put whose item left last
             for b in puts:
                 got_b = self.dequeue(b.args[0])
-                if got_b is not None and latest is not None and latest[0] > got_b.t_return:
+                if got_b is not None and latest is not None and latest[0] > got_b.returned_at:
                     seen.add((id(latest[1]), id(b)))
                     out.append(self._order_violation(latest[1], b, got_b, "per-producer FIFO"))
                 t = self.taken_from(b)
@@ -175,8 +175,8 @@ class _QueueScreen:
         return out
 
     def realtime_order(self, seen: set[tuple[int, int]]) -> list[Violation]:
-        done = sorted((p for p in self.puts.values() if p.returned), key=lambda p: p.t_return)
-        ends = [p.t_return for p in done]
+        done = sorted((p for p in self.puts.values() if p.returned), key=lambda p: p.returned_at)
+        ends = [p.returned_at for p in done]
         latest: list[tuple[float, Op]] = []
         for p in done:
             t = self.taken_from(p)
@@ -188,7 +188,7 @@ class _QueueScreen:
             if got_b is None or k == 0:
                 continue
             t, a = latest[k - 1]
-            if t > got_b.t_return and (id(a), id(b)) not in seen:
+            if t > got_b.returned_at and (id(a), id(b)) not in seen:
                 seen.add((id(a), id(b)))
                 out.append(self._order_violation(a, b, got_b, "real-time FIFO"))
         return out
@@ -322,10 +322,10 @@ def screen_mutex(
                         )
                     )
                 elif op.op == release and held is not None:
-                    sections.append(Section(process, held.t_return, op.t_invoke, (held, op)))
+                    sections.append(Section(process, held.returned_at, op.t_invoke, (held, op)))
                     held = None
             if held is not None:
-                sections.append(Section(process, held.t_return, None, (held,)))
+                sections.append(Section(process, held.returned_at, None, (held,)))
         out.extend(screen_critical_sections(sections))
     return out
 
@@ -389,8 +389,8 @@ def screen_counter(
                         tuple(same),
                     )
                 )
-        done.sort(key=lambda o: o.t_return)
-        ends = [o.t_return for o in done]
+        done.sort(key=lambda o: o.returned_at)
+        ends = [o.returned_at for o in done]
         highest: list[Op] = []
         for o in done:
             highest.append(o if not highest or o.result > highest[-1].result else highest[-1])
