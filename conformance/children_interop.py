@@ -124,10 +124,7 @@ class Peer:
     def serve_manager(self, authkey: bytes) -> Any:
         """A manager server with ``Box`` registered, served from a thread (one per authkey)."""
         if authkey not in self.servers:
-
-            class Manager(self.managers.BaseManager):
-                pass
-
+            Manager: Any = type("Manager", (self.managers.BaseManager,), {})
             Manager.register("Box", Box)
             server = Manager(authkey=authkey).get_server()  # AF_UNIX: no delayed ACKs
             threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -137,9 +134,7 @@ class Peer:
     def use_manager(self, address: Any, authkey: bytes, values: list) -> list:
         """Connect to a manager, make a Box and read back every value set in it."""
 
-        class Manager(self.managers.BaseManager):
-            pass
-
+        Manager: Any = type("Manager", (self.managers.BaseManager,), {})
         Manager.register("Box")
         manager = Manager(address, authkey=authkey)
         manager.connect()

@@ -9,7 +9,7 @@ mpconform's agents and limits.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from mpconform.agents import Session
 from mpconform.limits import PATIENCE
@@ -81,7 +81,7 @@ def serve_counter_manager(managers: str, authkey: bytes, conn: Any) -> None:
     server.serve_forever()
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[..., Any]] = {
     "adopt": adopt,
     "adopt_from_queue": adopt_from_queue,
     "relay": relay,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, Callable
 
 from mpconform.agents import Session
 from mpconform.checkers.screens import enter_owned, exit_owned
@@ -70,7 +70,7 @@ def cycling(session: Session, index: int, *args: Any) -> Any:
     return _together(session, cycles, index, *args)
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[..., Any]] = {
     "acquire": acquire,
     "announced_acquire": announced_acquire,
     "release": release,
@@ -102,7 +102,9 @@ def count(lock: Any, cells: list, me: int, increments: int, depth: int, timeout:
     holder's id while it is inside).
     """
     counter, owner = cells[0], cells[1]
-    sections, incs, findings = [], [], []
+    sections: list[Any] = []
+    incs: list[Any] = []
+    findings: list[Any] = []
     for _ in range(increments):
         guard = counter.get_lock() if lock is None else lock
         t_invoke = time.monotonic_ns()

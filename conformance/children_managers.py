@@ -129,7 +129,7 @@ def _base_proxy(base: type) -> type:
 
 
 def _build_manager(base: type, name: str) -> type:
-    cls = type(name, (base,), {"__module__": __name__, "__qualname__": name})
+    cls: Any = type(name, (base,), {"__module__": __name__, "__qualname__": name})
     cls.register("Counter", Counter)
     cls.register("RestrictedCounter", Counter, exposed=("increment", "value"))
     cls.register("Marker", Marker)
@@ -297,7 +297,7 @@ def pass_barrier(session: Session, barrier: Any) -> int:
     return barrier.wait(PATIENCE)
 
 
-def use_counter(session: Session, counter: Any, steps: list) -> list[Reply]:
+def use_counter(session: Session | None, counter: Any, steps: list) -> list[Reply]:
     """Apply ("increment", n) / ("value",) / ("fail", kind, message) steps; how each ended."""
     return [outcome(getattr(counter, step[0]), *step[1:]) for step in steps]
 

@@ -13,7 +13,7 @@ import io
 import logging
 import os
 import sys
-from typing import Any
+from typing import Any, Callable
 
 from mpconform.agents import Session
 
@@ -92,5 +92,5 @@ def log_lines(session: Session, level: int, messages: list[tuple[int, str]]) -> 
         sys.stderr = real
 
 
-LOGGING = {"logger_state": logger_state, "log_lines": log_lines}
+LOGGING: dict[str, Callable[..., Any]] = {"logger_state": logger_state, "log_lines": log_lines}
 LEVELS = (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)

@@ -118,7 +118,12 @@ def _connect(session: Session, *args: Any) -> Any:
     return connect(client, *args)
 
 
-COMMANDS = {"echo": _echo, "later": _later, "traffic": _traffic, "connect": _connect}
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "echo": _echo,
+    "later": _later,
+    "traffic": _traffic,
+    "connect": _connect,
+}
 
 
 # -- short-lived children ----------------------------------------------------------------------

@@ -90,7 +90,7 @@ def produce(q: Any, conn: Any, name: str, values: list, go: Any, marker: Any, fl
     conn.send(READY)
     if not go.wait(PATIENCE):
         return
-    ops = []
+    ops: list[tuple[Any, ...]] = []
     for value in [*values, marker]:
         t0 = time.monotonic_ns()
         q.put(value)
@@ -110,7 +110,7 @@ def consume(q: Any, conn: Any, name: str, timed: bool, markers: frozenset) -> No
     left the queue without having to join a producer first (which the documentation warns can
     deadlock). QUIT is put by the test only after that, so it cannot overtake an item.
     """
-    ops = []
+    ops: list[tuple[Any, ...]] = []
     while True:
         t0 = time.monotonic_ns()
         item = take(q, timed)

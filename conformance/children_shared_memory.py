@@ -14,7 +14,7 @@ Spawn and forkserver children import this module by name, so it imports only the
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Callable
 
 from mpconform.agents import Session
 
@@ -83,7 +83,7 @@ def index(session: Session, name: str, probe: Any) -> int:
     return _opened(session)[name].index(probe)
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[..., Any]] = {
     "attach_block": attach_block,
     "read_block": read_block,
     "write_block": write_block,

@@ -163,7 +163,7 @@ def exit_hygiene(mp):
     )
     os.close(write_end)
     os.close(quiet)
-    chunks = []
+    chunks: list = []
     reader = threading.Thread(target=read_all, args=(read_end, chunks), daemon=True)
     reader.start()
     status = exit_status(pid, PATIENCE_S)

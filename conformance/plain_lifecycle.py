@@ -180,7 +180,7 @@ def daemonic_grandchild(mp, ending):
     while pid is not None and not gone(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     survived = pid is not None and not gone(pid)
-    if survived:
+    if pid is not None and survived:
         os.kill(pid, signal.SIGKILL)
     child.join(PATIENCE_S)
     return {"grandchild ran": pid is not None, "grandchild outlived its parent": survived}

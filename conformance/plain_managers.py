@@ -23,7 +23,7 @@ def write_through_outer(outer, items):
 
 def fails(function, *args):
     """Whether ``function(*args)`` raises, in a thread: "blocked" if it has not returned."""
-    result = ["blocked"]
+    result: list = ["blocked"]
 
     def call():
         try:

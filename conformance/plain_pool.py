@@ -135,16 +135,16 @@ def thread_pool_exception(mp):
         return {"map": attempt(pool.map, refuse, [1, 2])}
 
 
-STARTED = []
+STARTED: list = []  # (thread, token) of every initializer run
 
 
 def remember_start(token):
-    STARTED.append(token)
-    threading.current_thread().token = token
+    STARTED.append((threading.get_ident(), token))
 
 
 def thread_token(_):
-    return getattr(threading.current_thread(), "token", None)
+    here = threading.get_ident()
+    return next((token for thread, token in STARTED if thread == here), None)
 
 
 @template(

@@ -121,7 +121,7 @@ def simple_queue_fifo(mp, scenario):
         p.join(PATIENCE_S)  # put() has written to the pipe: every item is ahead of the quits
     for _ in readers:
         q.put("quit")
-    got = [ours.recv() if ours.poll(PATIENCE_S) else "nothing" for ours, _ in ends]
+    got: list = [ours.recv() if ours.poll(PATIENCE_S) else "nothing" for ours, _ in ends]
     for p in readers:
         p.join(PATIENCE_S)
     if not all(isinstance(items, list) for items in got):

@@ -6,6 +6,8 @@ Test-side only: children never import this module (it imports Hypothesis).
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
@@ -37,7 +39,7 @@ SCALARS = st.one_of(
 class Refuses:
     """Fails to pickle under any pickler (dill included): its reduction raises."""
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("Refuses will not be pickled")
 
 

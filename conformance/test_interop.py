@@ -66,16 +66,17 @@ def peer(request: pytest.FixtureRequest, mp: Target) -> Iterator[peers.Peer]:
             "a thread backend's connections and managers are queues and objects of "
             "this process: no other interpreter can reach them"
         )
-    if request.param == "same-python":
-        interpreter: peers.Interpreter | None = peers.this_interpreter()
-    else:
-        interpreter = peers.across_handshake_change()
-        if interpreter is None:
-            side = "3.11 or older" if peers.this_interpreter().version >= (3, 12) else "3.12+"
-            pytest.skip(
-                f"no Python {side} found on PATH or in pyenv: install one, or name it in "
-                "MPCONFORM_PEER_PYTHON"
-            )
+    interpreter = (
+        peers.this_interpreter()
+        if request.param == "same-python"
+        else peers.across_handshake_change()
+    )
+    if interpreter is None:
+        side = "3.11 or older" if peers.this_interpreter().version >= (3, 12) else "3.12+"
+        pytest.skip(
+            f"no Python {side} found on PATH or in pyenv: install one, or name it in "
+            "MPCONFORM_PEER_PYTHON"
+        )
     with peers.borrowed(interpreter) as found:
         name_peer(request.node, found.name)
         yield found
@@ -263,9 +264,8 @@ def box_manager(mp: Target, register: bool) -> Any:
     backend serves it, without when it only connects)."""
     mp.require("managers.BaseManager")
 
-    class BoxManager(mp.managers.BaseManager):
-        pass
-
+    # A class of the backend's own BaseManager, whatever module provides it.
+    BoxManager: Any = type("BoxManager", (mp.managers.BaseManager,), {})
     if register:
         BoxManager.register("Box", kids.Box)
     else:

@@ -845,7 +845,9 @@ def test_unexposed_method_is_refused(mp):
 # -- shutdown and death -------------------------------------------------------------------------
 
 
-def expect_failure(call: Caller, proxy: Any, method: str, *args: Any) -> str:
+def expect_failure(
+    call: Callable[[Callable[[], Any], str], Reply], proxy: Any, method: str, *args: Any
+) -> str:
     """Call a proxy method that must fail; the exception's name, or a failure message."""
     outcome = call(lambda: getattr(proxy, method)(*args), f"{method}() on a dead manager")
     assert not outcome.ok, f"{method}() {outcome.show()} with its manager gone"

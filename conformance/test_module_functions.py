@@ -36,7 +36,7 @@ pytestmark = pytest.mark.mp_area("Module functions and process attributes")
 # idle machine; this is a liveness bound.
 PROGRAM_BOUND = scaled(60.0)
 # Names a user may give a Process: any printable text, including the empty string.
-NAMES = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+NAMES = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 
 
 def check_identity(

@@ -103,7 +103,7 @@ def first_difference(expected: list, got: Any) -> str:
     return f"returned {len(got)} results for {len(expected)} inputs"
 
 
-def timeout_error(mp: Target) -> type:
+def timeout_error(mp: Target) -> type[BaseException]:
     """The backend's TimeoutError; multiprocessing.dummy only has it in its pool module."""
     try:
         return mp.TimeoutError

@@ -607,7 +607,12 @@ def test_joinable_queue_join_waits_for_every_task(mp, count, pause):
         for i in range(count):
             q.put(i)
         returned: list[int] = []
-        joiner = threading.Thread(target=lambda: (q.join(), returned.append(time.monotonic_ns())))
+
+        def join_then_note_when() -> None:
+            q.join()
+            returned.append(time.monotonic_ns())
+
+        joiner = threading.Thread(target=join_then_note_when)
         joiner.daemon = True
         try:
             assert held.wait(LIVENESS), "the worker never took its tasks"

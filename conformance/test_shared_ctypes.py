@@ -25,7 +25,7 @@ import struct
 import sys
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from hypothesis import example, given
@@ -320,7 +320,12 @@ def agent_for(mp: Target, pool: dict[str, Any]) -> Iterator[Agent]:
         yield agent
 
 
-LOCAL = {"read": kids.read, "write": kids.write, "len": len, "iter": kids.items}
+LOCAL: dict[str, Callable[..., Any]] = {
+    "read": kids.read,
+    "write": kids.write,
+    "len": len,
+    "iter": kids.items,
+}
 
 
 def perform(agent: Agent, side: str, command: str, name: str, *args: Any) -> Reply:
@@ -959,7 +964,12 @@ def reading_in_thread(obj: Any, path: tuple) -> Iterator[threading.Event]:
     is joined on the way out (bounded), so it never outlives the test.
     """
     done = threading.Event()
-    thread = threading.Thread(target=lambda: (kids.read(obj, path), done.set()), daemon=True)
+
+    def read_then_say_so() -> None:
+        kids.read(obj, path)
+        done.set()
+
+    thread = threading.Thread(target=read_then_say_so, daemon=True)
     thread.start()
     try:
         yield done

@@ -54,7 +54,7 @@ _numbers = itertools.count()
 # value, NUL bytes anywhere (trailing ones included) and multi-byte characters.
 INTS = st.integers(-(2**63), 2**63 - 1)
 FLOATS = st.floats(allow_nan=True, allow_infinity=True)
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12) | st.sampled_from(
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12) | st.sampled_from(
     ["", "\x00", "a\x00", "\x00a", "é" * 5, "😀", "x" * 8, "x" * 9]
 )
 BYTES = st.binary(max_size=12) | st.sampled_from([b"", b"\x00", b"a\x00\x00", b"\x00a", b"x" * 8])
@@ -205,7 +205,7 @@ def test_block_written_by_one_process_is_read_by_the_other(mp: Target) -> None:
         check()
 
 
-BAD_CALLS = {
+BAD_CALLS: dict[str, dict[str, Any]] = {
     "create=True, size=0": {"create": True, "size": 0},
     "create=True, size=-1": {"create": True, "size": -1},
     "create=False without a name": {"create": False},

@@ -263,13 +263,13 @@ def _constants(observe: Callable[..., Any]) -> str:
     text = inspect.getsource(module)
     lines = []
     for node in ast.parse(text).body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id.isupper()
-            and _is_plain(node.value)
-        ):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value  # STARTED: list = []
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id.isupper() and _is_plain(value):
             lines.append(ast.get_source_segment(text, node) or "")
     return "\n".join(lines)
 
