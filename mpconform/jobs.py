@@ -271,8 +271,10 @@ def died(job: Job, code: int) -> bool:
         return True
     if code in (PYTEST_USAGE, PYTEST_NO_TESTS):
         return False
+    from .results import NAME
+
     try:
-        with open(os.path.join(job.report_dir, "results.json"), encoding="utf-8") as fh:
+        with open(os.path.join(job.report_dir, NAME), encoding="utf-8") as fh:
             return not json.load(fh)["run"].get("complete", True)  # a checkpoint at most
     except (OSError, ValueError, KeyError, TypeError):
         return True
