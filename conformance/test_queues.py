@@ -23,12 +23,13 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mpconform.checkers import FifoQueue as FifoModel
-from mpconform.checkers import History, Op, RelaxedQueue, check, screen_queue
+from mpconform.checkers import History, Op, RelaxedQueue, check, same, screen_queue
 from mpconform.conformance import children_queues as kids
 from mpconform.conformance.strategies import Refuses, payloads, with_backend_payloads
 from mpconform.limits import scaled
 from mpconform.outcomes import ChildCrashed, TestTimeout, Unsupported
 from mpconform.profiles import budget
+from mpconform.stress.programs import release_queue
 from mpconform.target import Target
 from mpconform.waiting import LIVENESS, finish, receive
 
@@ -63,30 +64,6 @@ def big_blob(spec: tuple[int, bytes]) -> bytes | None:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def same(a: Any, b: Any) -> bool:
-    """Equal and of the same type all the way down; nan equals nan and -0.0 is not 0.0."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float):
-        if math.isnan(a):
-            return math.isnan(b)
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
-    if isinstance(a, complex):
-        return same(a.real, b.real) and same(a.imag, b.imag)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return len(a) == len(b) and all(same(ka, kb) and same(a[ka], b[kb]) for ka, kb in zip(a, b))
-    if isinstance(a, (set, frozenset)):
-        found = {y: y for y in b}
-        return len(a) == len(b) and all(x in found and same(x, found[x]) for x in a)
-    if all(hasattr(a, name) for name in ("tolist", "dtype", "shape")):  # a tensor, an array
-        return (str(a.dtype), tuple(a.shape)) == (str(b.dtype), tuple(b.shape)) and same(
-            a.tolist(), b.tolist()
-        )
-    return bool(a == b)
-
-
 def short(value: Any, limit: int = 300) -> str:
     """repr() cut to ``limit`` characters: a failure message must not carry a 2 MiB blob."""
     text = repr(value)
@@ -109,17 +86,6 @@ def take(q: Any, proc: Any = None, what: str = "an item") -> Any:
     return receive(getter(q), proc, what)
 
 
-def release(q: Any, clean: bool) -> None:
-    """Free a queue's resources. Only a clean ending may wait for the feeder: after a failure
-    its buffer may hold items nobody will read, and join_thread() would wait forever."""
-    if not clean and hasattr(q, "cancel_join_thread"):
-        q.cancel_join_thread()
-    if hasattr(q, "close"):
-        q.close()
-    if clean and hasattr(q, "join_thread"):
-        q.join_thread()
-
-
 @contextlib.contextmanager
 def queues(mp: Target, kind: str, count: int = 1, *args: Any) -> Iterator[list[Any]]:
     """``count`` new queues of ``kind``, released however the body ends."""
@@ -130,7 +96,7 @@ def queues(mp: Target, kind: str, count: int = 1, *args: Any) -> Iterator[list[A
         clean = True
     finally:
         for q in made:
-            release(q, clean)
+            release_queue(q, clean)
 
 
 def require_method(obj: Any, name: str) -> None:

@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from mpconform import agents
 from mpconform.agents import Agent, Reply
+from mpconform.checkers import same
 from mpconform.conformance import children_shared_ctypes as kids
 from mpconform.outcomes import Unsupported
 from mpconform.profiles import budget
@@ -174,19 +175,6 @@ def single(value: float) -> float:
 def stored(kind: Kind, value: Any) -> Any:
     """What reading back a store of the in-range ``value`` gives."""
     return single(value) if kind.family == "single" else value
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equal and of the same type; nan equals nan and -0.0 is not 0.0."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float):
-        if math.isnan(a):
-            return math.isnan(b)
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    return bool(a == b)
 
 
 # -- strategies --------------------------------------------------------------------------------

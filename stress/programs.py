@@ -213,11 +213,15 @@ def make_objects(ctx: Any, kind: str, make_lock: Callable[[Any], Any] | None = N
 
 
 def release_objects(objs: dict, clean: bool) -> None:
-    """Close a Queue; wait for its feeder only after a clean run (a failed one may have left
-    items nobody reads, and join_thread() would wait forever)."""
     q = objs.get("queue")
-    if q is None:
-        return
+    if q is not None:
+        release_queue(q, clean)
+
+
+def release_queue(q: Any, clean: bool) -> None:
+    """Close a queue; wait for its feeder only after a clean run: after a failure its buffer
+    may hold items nobody will read, and join_thread() would wait forever. Thread backends'
+    queues have neither method. (The conformance properties' queues end the same way.)"""
     if not clean and hasattr(q, "cancel_join_thread"):
         q.cancel_join_thread()
     if hasattr(q, "close"):

@@ -32,6 +32,7 @@ from mpconform.outcomes import TestTimeout, Unsupported
 from mpconform.plugin import only_first_start_method
 from mpconform.stress import nemesis
 from mpconform.stress import workloads as wl
+from mpconform.stress.programs import release_queue
 from mpconform.stress.runner import has_signals
 from mpconform.stressing import StressRun
 from mpconform.target import Target
@@ -350,17 +351,6 @@ def volume(
     if history:
         problems += _screened(made, taken)
     return sum(r[0] for r in taken), elapsed, problems
-
-
-def release_queue(q: Any, clean: bool) -> None:
-    """Close a queue; wait for its feeder only after a clean run (after a failure it may hold
-    items nobody will read). Thread backends' queues have neither method."""
-    if not clean and hasattr(q, "cancel_join_thread"):
-        q.cancel_join_thread()
-    if hasattr(q, "close"):
-        q.close()
-    if clean and hasattr(q, "join_thread"):
-        q.join_thread()
 
 
 def _loss(made: list, taken: list) -> list[str]:

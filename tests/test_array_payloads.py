@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
+from mpconform.checkers import same
 from mpconform.conformance.children_common import describe
-from mpconform.conformance.test_queues import same
 
 
 class Array:

@@ -21,6 +21,7 @@ from .screens import (
     screen_mutex,
     screen_queue,
 )
+from .values import same
 
 __all__ = [
     "DEFAULT_MAX_STEPS",
@@ -43,6 +44,7 @@ __all__ = [
     "check",
     "enter_owned",
     "exit_owned",
+    "same",
     "screen_counter",
     "screen_critical_sections",
     "screen_holders",
