@@ -33,7 +33,7 @@ from mpconform.conformance.children_common import describe
 from mpconform.conformance.listeners import FAMILY_NAMES, accept, listen
 from mpconform.conformance.strategies import payloads
 from mpconform.outcomes import Unsupported
-from mpconform.plugin import name_peer, only_first_start_method
+from mpconform.plugin import SETTINGS, name_peer, only_first_start_method
 from mpconform.profiles import budget
 from mpconform.target import Target
 from mpconform.waiting import in_thread, receive, wait_until
@@ -69,13 +69,13 @@ def peer(request: pytest.FixtureRequest, mp: Target) -> Iterator[peers.Peer]:
     interpreter = (
         peers.this_interpreter()
         if request.param == "same-python"
-        else peers.across_handshake_change()
+        else request.config.stash[SETTINGS].peer_python or peers.across_handshake_change()
     )
     if interpreter is None:
         side = "3.11 or older" if peers.this_interpreter().version >= (3, 12) else "3.12+"
         pytest.skip(
-            f"no Python {side} found on PATH or in pyenv: install one, or name it in "
-            "MPCONFORM_PEER_PYTHON"
+            f"no Python {side} found on PATH or in pyenv: install one, or name it with "
+            "--peer-python"
         )
     with peers.borrowed(interpreter) as found:
         name_peer(request.node, found.name)

@@ -11,7 +11,7 @@ import argparse
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,6 +20,9 @@ from .adapter import Adapter
 from .errors import ConfigError
 from .expectations import Expectations
 from .target import Target
+
+if TYPE_CHECKING:
+    from . import peers
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,12 @@ OPTIONS: tuple[Option, ...] = (
         "run tests the expectation file marks xfail instead of skipping them; a pass is "
         "reported as XPASS",
         flag=True,
+    ),
+    Option(
+        "peer-python",
+        "a Python on the other side of 3.12's handshake change, the interop properties' second "
+        "peer (default: the nearest one on PATH or among pyenv's versions)",
+        metavar="PYTHON",
     ),
 )
 BY_NAME = {option.name: option for option in OPTIONS}
@@ -216,6 +225,8 @@ class Settings:
     # repro script can load the same backend again.
     specs: dict[str, str] = field(default_factory=dict)
     stress_seconds: float = 2.0
+    #: The interop properties' peer across the handshake change, when the user named one.
+    peer_python: peers.Interpreter | None = None
 
 
 def settings(values: Values, seed: Any | None = None, activate: bool = True) -> Settings:
@@ -239,6 +250,7 @@ def settings(values: Values, seed: Any | None = None, activate: bool = True) -> 
     profile = profiles.activate(name, seeded=seeded) if activate else profiles.get(name)
     report_dir = _single(values, "report-dir")
     expectations_path = _single(values, "expectations")
+    peer_python = _single(values, "peer-python")
     return Settings(
         adapters=tuple(adapters),
         targets=tuple(targets),
@@ -253,7 +265,14 @@ def settings(values: Values, seed: Any | None = None, activate: bool = True) -> 
         stress_seconds=_seconds(
             _single(values, "stress-seconds"), "stress-seconds", profile.stress_seconds
         ),
+        peer_python=_peer(peer_python) if peer_python is not None else None,
     )
+
+
+def _peer(path: str) -> peers.Interpreter:
+    from . import peers  # imported (and its Python asked) only when the option is given
+
+    return peers.named(path)
 
 
 def resolve(config: pytest.Config) -> Settings:

@@ -9,8 +9,8 @@ not what the properties are about).
 
 Python 3.12 changed the authentication handshake (it negotiates the digest; earlier versions
 send HMAC-MD5 only) and promised to interoperate with older versions: the second peer is a
-Python on the other side of that change, found on PATH or among pyenv's versions, or named by
-``MPCONFORM_PEER_PYTHON``.
+Python on the other side of that change, found on PATH or among pyenv's versions, or named
+with ``--peer-python`` (``MPCONFORM_PEER_PYTHON``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from typing import Any
 
 from . import warm
 from .conformance import children_interop
+from .errors import ConfigError
 from .limits import LIVENESS
 from .outcomes import TestTimeout
 
@@ -79,15 +80,32 @@ def _candidates() -> Iterator[tuple[tuple[int, int], str]]:
             yield (3, minor), found
 
 
+def named(path: str) -> Interpreter:
+    """The peer the user named (``--peer-python``), once it has said which Python it is.
+
+    A Python on this side of the change would run the "across" cells against a handshake they
+    do not cross, so it is refused like any bad option."""
+    version = _version_of(path)
+    if version is None:
+        raise ConfigError(
+            f"--peer-python {path!r} does not run as a Python; name an interpreter, "
+            "e.g. /usr/bin/python3.12"
+        )
+    here = sys.version_info[:2]
+    if (version >= HANDSHAKE_CHANGE) == (here >= HANDSHAKE_CHANGE):
+        wanted = "3.11 or older" if here >= HANDSHAKE_CHANGE else "3.12 or newer"
+        raise ConfigError(
+            f"--peer-python {path!r} is Python {version[0]}.{version[1]}, on the same side of "
+            f"3.12's handshake change as this Python {here[0]}.{here[1]}; name a Python {wanted}"
+        )
+    return Interpreter(path, version)
+
+
 @functools.cache
 def across_handshake_change() -> Interpreter | None:
-    """``MPCONFORM_PEER_PYTHON``, or the Python nearest to this one on the other side of
-    :data:`HANDSHAKE_CHANGE`; names are trusted only once the interpreter confirms them (a
-    pyenv shim of a version that is not installed names one and fails)."""
-    named = os.environ.get("MPCONFORM_PEER_PYTHON")
-    if named:
-        version = _version_of(named)
-        return Interpreter(named, version) if version is not None else None
+    """The Python nearest to this one on the other side of :data:`HANDSHAKE_CHANGE`; names are
+    trusted only once the interpreter confirms them (a pyenv shim of a version that is not
+    installed names one and fails)."""
     here = sys.version_info[:2] >= HANDSHAKE_CHANGE
     other_side = [
         (version, path)

@@ -15,6 +15,7 @@ GIVEN = {
     "stress-seconds": "1.5",
     "shard": "1/2",
     "expectations": "expected.txt",
+    "peer-python": "/usr/bin/python3.12",
 }
 
 
@@ -49,6 +50,12 @@ def test_the_environment_fills_what_the_command_line_left_out(
 
 def test_one_validation_path_for_both() -> None:
     """What the plugin would refuse, the CLI refuses before starting anything."""
-    for name, bad in [("stress-seconds", "inf"), ("timeout", "-1"), ("shard", "0/2")]:
+    bad_values = [
+        ("stress-seconds", "inf"),
+        ("timeout", "-1"),
+        ("shard", "0/2"),
+        ("peer-python", "/nonexistent/python3.12"),
+    ]
+    for name, bad in bad_values:
         with pytest.raises(options.ConfigError, match=f"--{name}"):
             options.settings({name: [bad]}, activate=False)
