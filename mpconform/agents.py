@@ -34,9 +34,12 @@ import contextlib
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from .limits import LIVENESS, PATIENCE
+
+if TYPE_CHECKING:  # children import this module: nothing of the test process's side
+    from .target import Target
 
 STOP = "mpconform:stop"
 RESET = "mpconform:reset"
@@ -303,7 +306,7 @@ class Agent:
 
 @contextlib.contextmanager
 def started(
-    mp: Any,
+    mp: Target,
     commands: Commands,
     objects: Sequence[Any] = (),
     *,
@@ -351,7 +354,7 @@ def started(
 
 @contextlib.contextmanager
 def crew(
-    mp: Any,
+    mp: Target,
     commands: Commands,
     size: int,
     objects: Sequence[Any] = (),
@@ -500,7 +503,7 @@ class Crew:
 
 
 @contextlib.contextmanager
-def held(mp: Any, *, wait_ready: bool = True, name: str = "the held child") -> Iterator[Agent]:
+def held(mp: Target, *, wait_ready: bool = True, name: str = "the held child") -> Iterator[Agent]:
     """A child blocked in ``hold`` until :func:`release`; released and joined on the way out.
 
     For properties about a running process itself (is_alive, exitcode, sentinel, terminate),
@@ -552,7 +555,7 @@ class Standby:
 
     def __init__(
         self,
-        mp: Any,
+        mp: Target,
         commands: Commands,
         prepare: Callable[[], tuple[Sequence[Any], Sequence[Any]]] | None = None,
         *,
@@ -607,7 +610,7 @@ def _quietly_close(conn: Any) -> None:
 
 @contextlib.contextmanager
 def standby(
-    mp: Any,
+    mp: Target,
     commands: Commands,
     prepare: Callable[[], tuple[Sequence[Any], Sequence[Any]]] | None = None,
     *,
@@ -636,7 +639,7 @@ def together(agents: Sequence[Agent], command: str, each: Sequence[tuple]) -> li
 
 
 @contextlib.contextmanager
-def warm(mp: Any, commands: Commands, *, name: str = "warm agent") -> Iterator[Agent]:
+def warm(mp: Target, commands: Commands, *, name: str = "warm agent") -> Iterator[Agent]:
     """A reset agent that serves every test of this worker with this command table.
 
     For properties that are not about start-up: everything such an agent needs must reach it

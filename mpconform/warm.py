@@ -19,7 +19,7 @@ What keeps the lending honest:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -37,10 +37,10 @@ class Kept:
     sems: frozenset[str] = field(default_factory=frozenset)
 
 
-_KEPT: dict[Any, Kept] = {}
+_KEPT: dict[Hashable, Kept] = {}
 
 
-def _discard(key: Any) -> None:
+def _discard(key: Hashable) -> None:
     kept = _KEPT.pop(key, None)
     if kept is None:
         return
@@ -62,7 +62,7 @@ def _discard(key: Any) -> None:
 
 @contextlib.contextmanager
 def borrowed(
-    key: Any,
+    key: Hashable,
     make: Callable[[], Kept],
     *,
     reset: Callable[[Any], Any] | None = None,
@@ -94,7 +94,7 @@ def borrowed(
             raise
 
 
-def keep(key: Any, make: Callable[[], Kept]) -> None:
+def keep(key: Hashable, make: Callable[[], Kept]) -> None:
     """Make what is kept under ``key`` unless it is there: a resource nobody borrows (a
     backend's session service), kept only so that it is exempt and closed like the rest."""
     if key not in _KEPT:
@@ -104,7 +104,7 @@ def keep(key: Any, make: Callable[[], Kept]) -> None:
         _KEPT[key] = kept
 
 
-def discard(key: Any) -> None:
+def discard(key: Hashable) -> None:
     """Close what is kept under ``key`` now (a test that broke it on purpose)."""
     _discard(key)
 
