@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -74,12 +75,18 @@ def main() -> int:
             env = {**os.environ, "MPCONFORM_STEADINESS_TAG": tag}
             with tempfile.TemporaryDirectory() as report:
                 done = mainjob.run(report, "--backend", args.backend, *args.extra, env=env)
-            refused = [
-                f"{r['status']} {r['nodeid']}: {(r.get('message') or '')[:200]}"
-                for r in done.results
-                if r["status"] not in ("PASS", "UNSUPPORTED", "SKIP")
-                and r["status"] not in (r.get("expected") or ())
-            ]
+                refused = [
+                    f"{r['status']} {r['nodeid']}: {(r.get('message') or '')[:200]}"
+                    for r in done.results
+                    if r["status"] not in ("PASS", "UNSUPPORTED", "SKIP")
+                    and r["status"] not in (r.get("expected") or ())
+                ]
+                kept = None
+                if done.returncode != 0 or refused:
+                    # A false failure under load may not come again: keep all it said (the
+                    # full details, the falsifying example, the repro scripts).
+                    kept = tempfile.mkdtemp(prefix=f"mpconform-steadiness-run{i + 1}-")
+                    shutil.copytree(report, kept, dirs_exist_ok=True)
             walls.append(done.wall)
             print(
                 f"run {i + 1}: exit {done.returncode}, {done.wall:.1f} s, {done.describe()}",
@@ -90,6 +97,7 @@ def main() -> int:
                 false_failures.extend(f"  {line}" for line in refused)
                 if not refused:
                     false_failures.append("  " + done.stderr[-1500:].replace("\n", "\n  "))
+                false_failures.append(f"  the run's report is kept in {kept}")
             time.sleep(1.0)  # let the run's last children be reaped before looking
             left = run_interpreters(tag)
             new_shm = sorted(shm_entries() - shm_before)
