@@ -59,3 +59,13 @@ def test_one_validation_path_for_both() -> None:
     for name, bad in bad_values:
         with pytest.raises(options.ConfigError, match=f"--{name}"):
             options.settings({name: [bad]}, activate=False)
+
+
+def test_the_readme_table_lists_every_plugin_option() -> None:
+    """The README's option table is written by hand: a new row of OPTIONS must reach it."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    listed = set(re.findall(r"^\| `(--mp-[a-z-]+)` \|", readme, re.M))
+    assert listed == {option.pytest_flag for option in options.OPTIONS}
