@@ -158,3 +158,6 @@ listener_close_ignored = factory_mutant(
 
 #: Mutants whose bug fork cannot show: the property is about children of other start methods.
 START_METHOD: dict[str, str] = {"fork_lock_unchecked": "spawn"}
+#: CPython refuses a fork context's lock for other start methods from 3.11 on; the property
+#: skips before.
+NEEDS_PYTHON: dict[str, tuple[int, int]] = {"fork_lock_unchecked": (3, 11)}
